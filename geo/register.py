@@ -1,0 +1,211 @@
+"""The address register: every official address with its street, house number and position.
+
+Loads the CRAB-style CSV of ``../shared/data`` (``postcode,street,housenumber,lat,lon``) and the BeST
+Address CSV layout (``streetname_nl,house_number,box_number,postcode,municipality_name_nl`` plus
+``EPSG:31370_x/_y`` or ``EPSG:4326_lat/_lon``), detected from the header. Positions are kept in
+Lambert 72 for geometry and WGS84 for output; an address without a position has NaN for both.
+Duplicate keys (one house number on two terrain objects) are kept: both are real.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.crs import (
+    FloatArray,
+    LambertXY,
+    LonLat,
+    lambert72_to_lonlat_arrays,
+    lonlat_to_lambert72_arrays,
+)
+from geo.errors import RegisterError
+from geo.housenumber import HouseNumber, number_key, parse_register_number
+
+CRAB_COLUMNS = ("postcode", "street", "housenumber", "lat", "lon")
+BEST_COLUMNS = ("streetname_nl", "house_number", "postcode")
+
+
+@dataclass(frozen=True)
+class Street:
+    """One street of one postcode: the unit residents pick and zones list."""
+
+    id: int
+    name: str
+    postcode: str
+    municipality: str
+
+
+@dataclass(frozen=True)
+class Address:
+    """One register address; `xy` and `lonlat` are None when the register has no position."""
+
+    id: int
+    street: Street
+    housenumber: str
+    box: str | None
+    xy: LambertXY | None
+    lonlat: LonLat | None
+
+    @property
+    def number(self) -> HouseNumber | None:
+        """Return the parsed house number (None for ``zn`` and the like)."""
+        return parse_register_number(self.housenumber)
+
+    def label(self) -> str:
+        """Return the address as people write it (``Beukenlaan 30A, 3570 Alken``)."""
+        box = f" bus {self.box}" if self.box else ""
+        return f"{self.street.name} {self.housenumber}{box}, {self.street.postcode} {self.street.municipality}".rstrip()
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            return pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding=encoding, sep=None, engine="python"
+            )
+        except UnicodeDecodeError:
+            continue
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise RegisterError(f"{path}: cannot read the address CSV ({exc})") from exc
+    raise RegisterError(f"{path}: neither UTF-8 nor Latin-1")  # pragma: no cover - latin-1 reads anything
+
+
+def _number(frame: pd.DataFrame, column: str) -> FloatArray:
+    values = pd.to_numeric(frame[column].str.replace(",", ".", regex=False), errors="coerce")
+    return values.to_numpy(dtype=np.float64)
+
+
+def normalise_frame(frame: pd.DataFrame, source: str = "register") -> pd.DataFrame:
+    """Return the register columns (postcode, municipality, street, housenumber, box, x, y, lon, lat).
+
+    Accepts the CRAB-style and the BeST layout; raises RegisterError naming the missing columns.
+    """
+    cols = {c.strip(): c for c in frame.columns}
+    frame = frame.rename(columns={v: k for k, v in cols.items()})
+    if all(c in frame.columns for c in BEST_COLUMNS):
+        out = pd.DataFrame(
+            {
+                "postcode": frame["postcode"].str.strip(),
+                "municipality": frame.get("municipality_name_nl", pd.Series("", index=frame.index)),
+                "street": frame["streetname_nl"].str.strip(),
+                "housenumber": frame["house_number"].str.strip(),
+                "box": frame.get("box_number", pd.Series("", index=frame.index)).str.strip(),
+            }
+        )
+        if "EPSG:31370_x" in frame.columns and "EPSG:31370_y" in frame.columns:
+            x, y = _number(frame, "EPSG:31370_x"), _number(frame, "EPSG:31370_y")
+            lon, lat = lambert72_to_lonlat_arrays(x, y)
+        elif "EPSG:4326_lat" in frame.columns and "EPSG:4326_lon" in frame.columns:
+            lat, lon = _number(frame, "EPSG:4326_lat"), _number(frame, "EPSG:4326_lon")
+            x, y = lonlat_to_lambert72_arrays(lon, lat)
+        else:
+            raise RegisterError(
+                f"{source}: BeST layout needs EPSG:31370_x/_y or EPSG:4326_lat/_lon columns"
+            )
+    elif all(c in frame.columns for c in CRAB_COLUMNS):
+        out = pd.DataFrame(
+            {
+                "postcode": frame["postcode"].str.strip(),
+                "municipality": frame.get("municipality", pd.Series("", index=frame.index)),
+                "street": frame["street"].str.strip(),
+                "housenumber": frame["housenumber"].str.strip(),
+                "box": frame.get("box", pd.Series("", index=frame.index)).str.strip(),
+            }
+        )
+        lat, lon = _number(frame, "lat"), _number(frame, "lon")
+        x, y = lonlat_to_lambert72_arrays(lon, lat)
+    else:
+        missing = [c for c in CRAB_COLUMNS if c not in frame.columns]
+        raise RegisterError(
+            f"{source}: not a known address layout; CRAB-style needs columns {', '.join(missing)} "
+            f"(or BeST: {', '.join(BEST_COLUMNS)})"
+        )
+    out["x"], out["y"], out["lon"], out["lat"] = x, y, lon, lat
+    out = out[(out["street"] != "") & (out["housenumber"] != "")]
+    return out.reset_index(drop=True)
+
+
+class AddressRegister:
+    """All addresses of a dataset, indexed by street and house number; built once, then read-only."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        """Index a frame already in register columns (see `normalise_frame`)."""
+        keys = frame[["postcode", "street"]].drop_duplicates().sort_values(["postcode", "street"])
+        municipality = frame.groupby(["postcode", "street"])["municipality"].first()
+        self.streets: list[Street] = [
+            Street(i, street, postcode, str(municipality.loc[(postcode, street)]))
+            for i, (postcode, street) in enumerate(keys.itertuples(index=False))
+        ]
+        street_ids = {(s.postcode, s.name): s.id for s in self.streets}
+        self.street_of = np.fromiter(
+            (street_ids[(p, s)] for p, s in zip(frame["postcode"], frame["street"], strict=True)),
+            dtype=np.int32,
+            count=len(frame),
+        )
+        self.housenumbers: list[str] = frame["housenumber"].tolist()
+        self.boxes: list[str] = frame["box"].tolist()
+        self.x: FloatArray = frame["x"].to_numpy(dtype=np.float64)
+        self.y: FloatArray = frame["y"].to_numpy(dtype=np.float64)
+        self.lon: FloatArray = frame["lon"].to_numpy(dtype=np.float64)
+        self.lat: FloatArray = frame["lat"].to_numpy(dtype=np.float64)
+        self.positioned = ~np.isnan(self.x)
+
+        self._by_key: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self._by_street: dict[int, list[int]] = defaultdict(list)
+        for i, (sid, hn) in enumerate(zip(self.street_of.tolist(), self.housenumbers, strict=True)):
+            self._by_key[(sid, number_key(hn))].append(i)
+            self._by_street[sid].append(i)
+
+    @classmethod
+    def from_frame(cls, raw: pd.DataFrame, source: str = "register") -> AddressRegister:
+        """Build a register from a raw CRAB-style or BeST frame."""
+        return cls(normalise_frame(raw, source))
+
+    @classmethod
+    def from_csv(cls, path: Path) -> AddressRegister:
+        """Load a register CSV (CRAB-style or BeST), detected from its header."""
+        if not Path(path).is_file():
+            raise RegisterError(f"{path}: no such address file")
+        return cls(normalise_frame(_read_csv(Path(path)), source=str(path)))
+
+    def __len__(self) -> int:
+        return len(self.housenumbers)
+
+    def __iter__(self) -> Iterator[Address]:
+        return (self.address(i) for i in range(len(self)))
+
+    def address(self, i: int) -> Address:
+        """Return address number `i`."""
+        positioned = bool(self.positioned[i])
+        box = self.boxes[i]
+        return Address(
+            id=i,
+            street=self.streets[int(self.street_of[i])],
+            housenumber=self.housenumbers[i],
+            box=box or None,
+            xy=LambertXY(float(self.x[i]), float(self.y[i])) if positioned else None,
+            lonlat=LonLat(float(self.lon[i]), float(self.lat[i])) if positioned else None,
+        )
+
+    def find(self, street_id: int, housenumber: str) -> list[int]:
+        """Return the ids of the addresses with this house number on this street (duplicates kept)."""
+        return self._by_key.get((street_id, number_key(housenumber)), [])
+
+    def on_street(self, street_id: int) -> list[int]:
+        """Return the ids of every address on a street."""
+        return self._by_street.get(street_id, [])
+
+    def postcodes(self) -> set[str]:
+        """Return the postcodes present in the register."""
+        return {s.postcode for s in self.streets}
+
+    def streets_in(self, postcodes: Iterable[str]) -> list[int]:
+        """Return the ids of the streets in these postcodes."""
+        wanted = set(postcodes)
+        return [s.id for s in self.streets if s.postcode in wanted]

@@ -1,0 +1,149 @@
+"""A dataset directory: the address register, the zones, the boundary and the infoborden.
+
+Layout (the shipped ``data/`` is Alken's)::
+
+    addresses.csv        the address register (CRAB-style or BeST CSV)
+    zones.geojson        the zones (WGS84)
+    boundary.geojson     the municipality boundary (optional: without it, boundary checks are skipped)
+    infoborden.geojson   information boards (optional)
+    dataset.json         name and settings of the dataset (optional)
+
+Loading builds every index once: the register, the street matcher, the zone index and the
+address -> zone table. A lookup then never scans all addresses or zones.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from shapely.geometry.base import BaseGeometry
+
+from geo.matcher import StreetMatcher
+from geo.places import PlaceIndex, read_bpost
+from geo.register import AddressRegister
+from geo.spatial import PolygonIndex
+from zones.assign import AddressZones, assign, zone_index
+from zones.errors import DatasetError, ZoneValidationError
+from zones.schema import ZoneSet, to_l72
+from zones.storage import InfobordFeature, load_boundary, load_infoborden, load_zones
+from zones.validate import Problem, check_streets, check_zone_set, has_errors
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+class DatasetMeta(BaseModel):
+    """``dataset.json``: what the dataset is called and how its groups are joined."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = "wabp"
+    member_cap: int = Field(default=1024, ge=1, description="WhatsApp groups hold at most 1,024 members")
+    join_url: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetPaths:
+    """Where the files of a dataset directory are."""
+
+    root: Path
+
+    @property
+    def addresses(self) -> Path:
+        """Return the register CSV path."""
+        return self.root / "addresses.csv"
+
+    @property
+    def zones(self) -> Path:
+        """Return the zones GeoJSON path."""
+        return self.root / "zones.geojson"
+
+    @property
+    def boundary(self) -> Path:
+        """Return the boundary GeoJSON path."""
+        return self.root / "boundary.geojson"
+
+    @property
+    def infoborden(self) -> Path:
+        """Return the infoborden GeoJSON path."""
+        return self.root / "infoborden.geojson"
+
+    @property
+    def meta(self) -> Path:
+        """Return the dataset.json path."""
+        return self.root / "dataset.json"
+
+
+@dataclass
+class Dataset:
+    """Everything a lookup, a map or a validation needs, loaded and indexed once."""
+
+    paths: DatasetPaths
+    meta: DatasetMeta
+    register: AddressRegister
+    zones: ZoneSet
+    boundary: BaseGeometry | None
+    infoborden: list[InfobordFeature]
+    table: list[AddressZones]
+    problems: list[Problem]
+    index: PolygonIndex
+    matcher: StreetMatcher
+    places: PlaceIndex
+    boundary_l72: BaseGeometry | None = field(default=None)
+
+    @classmethod
+    def load(cls, root: Path, *, strict: bool = True) -> Dataset:
+        """Load and index a dataset directory; with `strict`, refuse a zone set that has errors."""
+        paths = DatasetPaths(Path(root))
+        if not paths.root.is_dir():
+            raise DatasetError(f"{root}: no such dataset directory")
+        if not paths.addresses.is_file():
+            raise DatasetError(f"{root}: no addresses.csv (create a dataset with `wabp init`)")
+        meta = DatasetMeta()
+        if paths.meta.is_file():
+            try:
+                meta = DatasetMeta.model_validate(json.loads(paths.meta.read_text(encoding="utf-8")))
+            except ValueError as exc:
+                raise DatasetError(f"{paths.meta}: {exc}") from None
+        register = AddressRegister.from_csv(paths.addresses)
+        zones = load_zones(paths.zones) if paths.zones.is_file() else ZoneSet([])
+        return cls.build(paths, meta, register, zones, strict=strict)
+
+    @classmethod
+    def build(
+        cls,
+        paths: DatasetPaths,
+        meta: DatasetMeta,
+        register: AddressRegister,
+        zones: ZoneSet,
+        *,
+        strict: bool = True,
+    ) -> Dataset:
+        """Index an already loaded register and zone set."""
+        boundary = load_boundary(paths.boundary) if paths.boundary.is_file() else None
+        boundary_l72 = to_l72(boundary) if boundary is not None else None
+        infoborden = load_infoborden(paths.infoborden) if paths.infoborden.is_file() else []
+        problems = check_zone_set(zones, boundary_l72)
+        if strict and has_errors(problems):
+            raise ZoneValidationError([p for p in problems if p.severity == "error"])
+        table, conflicts = assign(zones, register)
+        problems += check_streets(zones, register, table, conflicts)
+        if strict and has_errors(problems):
+            raise ZoneValidationError([p for p in problems if p.severity == "error"])
+        names = [(s.postcode, s.municipality) for s in register.streets if s.municipality]
+        return cls(
+            paths=paths,
+            meta=meta,
+            register=register,
+            zones=zones,
+            boundary=boundary,
+            infoborden=infoborden,
+            table=table,
+            problems=problems,
+            index=zone_index(zones),
+            matcher=StreetMatcher([s.name for s in register.streets]),
+            places=PlaceIndex([*read_bpost(), *names]),
+            boundary_l72=boundary_l72,
+        )

@@ -1,0 +1,334 @@
+"""Which WABP group is mine? Resolving a typed address, or a point, to its zone(s).
+
+An address is matched against the register (see `geo.matcher`), then its zones are read from the
+address -> zone table built at load time (street rules first, polygon otherwise). Only coordinates
+are tested against the polygons live. When unsure, the answer says so: ``ambiguous`` with candidates,
+never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from geo.crs import LambertXY, check_lonlat, to_lambert72, to_wgs84
+from geo.errors import CoordinateError
+from geo.housenumber import parse_register_number
+from geo.parse import ParsedAddress, parse_address
+from zones import messages
+from zones.dataset import Dataset
+from zones.errors import LookupInputError
+from zones.results import CanonicalAddress, Candidate, Location, LookupResult, Notice, ZoneRef
+from zones.schema import StreetRule
+
+MAX_QUERY_LENGTH = 200
+MAX_CANDIDATES = 5
+
+
+@dataclass
+class _Found:
+    """An address (or a position on a street) decided during a lookup."""
+
+    address: CanonicalAddress
+    zone_ids: tuple[str, ...]
+    location: Location | None
+    precision: str
+    notices: list[Notice]
+
+
+class Locator:
+    """Answers lookups against one loaded dataset."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.ds = dataset
+        self._postcodes = dataset.register.postcodes()
+        self._street_rules = self._rules_by_street()
+
+    # -- public -----------------------------------------------------------------------------
+    def lookup(self, query: str) -> LookupResult:
+        """Resolve a typed address to its group(s)."""
+        query = query.strip()
+        if not query:
+            raise LookupInputError("empty query: type a street and house number")
+        if len(query) > MAX_QUERY_LENGTH:
+            raise LookupInputError(f"query longer than {MAX_QUERY_LENGTH} characters")
+        parsed = parse_address(query)
+        if not any(c.isalpha() for c in parsed.street):
+            return LookupResult(status="not_found", message=messages.NO_STREET, actions=["report_problem"])
+        notices: list[Notice] = []
+        allowed = self._allowed_streets(parsed, notices)
+        if isinstance(allowed, LookupResult):
+            return allowed
+        return self._match_street(parsed, allowed, notices)
+
+    def lookup_point(self, lon: float, lat: float) -> LookupResult:
+        """Return the zones covering a WGS84 point (every zone it touches)."""
+        try:
+            p = check_lonlat(lon, lat)
+        except CoordinateError as exc:
+            raise LookupInputError(str(exc)) from None
+        zone_ids = self.ds.index.covering(to_lambert72(p))
+        refs = self._refs(zone_ids)
+        loc = Location(lat=p.lat, lon=p.lon)
+        notices = [self._notice("on_zone_border", zones=refs)] if len(refs) > 1 else []
+        if not refs:
+            return LookupResult(status="no_zone", location=loc, precision="coordinates", message=messages.NO_ZONE_POINT, actions=["start_group"])
+        return LookupResult(
+            status="found", location=loc, zones=refs, precision="coordinates", warnings=notices,
+            message=messages.found_point(refs), actions=["join_group"],
+        )
+
+    # -- place and street -------------------------------------------------------------------
+    def _allowed_streets(self, parsed: ParsedAddress, notices: list[Notice]) -> set[int] | None | LookupResult:
+        register = self.ds.register
+        if parsed.postcode is not None:
+            if parsed.postcode not in self._postcodes:
+                return LookupResult(
+                    status="not_found", message=messages.NOT_SERVED.format(postcode=parsed.postcode),
+                    actions=["contact_municipality"],
+                )
+            return set(register.streets_in([parsed.postcode]))
+        if parsed.place:
+            postcodes = self.ds.places.resolve(parsed.place)
+            if postcodes is None:
+                notices.append(self._notice("place_ignored", place=parsed.place))
+                return None
+            served = postcodes & self._postcodes
+            if not served:
+                return LookupResult(
+                    status="not_found", message=messages.NOT_SERVED.format(postcode=sorted(postcodes)[0]),
+                    actions=["contact_municipality"],
+                )
+            return set(register.streets_in(served))
+        return None
+
+    def _match_street(self, parsed: ParsedAddress, allowed: set[int] | None, notices: list[Notice]) -> LookupResult:
+        match = self.ds.matcher.match(parsed.street, allowed)
+        if match.status == "none" and allowed is not None:
+            # The street may be right and the place wrong: offer it, never assume it.
+            wider = self.ds.matcher.match(parsed.street, None)
+            if wider.status != "none":
+                ids = [i for key, _ in wider.keys for i in self.ds.matcher.ids(key)]
+                notices.append(self._notice("place_mismatch"))
+                return self._ambiguous(parsed, ids, notices)
+        if match.status == "none":
+            return LookupResult(status="not_found", message=messages.NOT_FOUND, warnings=notices, actions=["contact_municipality", "report_problem"])
+        ids = [i for key, _ in match.keys for i in self.ds.matcher.ids(key) if allowed is None or i in allowed]
+        if match.status == "ambiguous" or len(ids) > 1:
+            return self._ambiguous(parsed, ids, notices)
+        street = self.ds.register.streets[ids[0]]
+        if match.status == "fuzzy":
+            notices.append(self._notice("street_corrected", street=street.name))
+        return self._on_street(parsed, ids[0], notices)
+
+    # -- house number -----------------------------------------------------------------------
+    def _on_street(self, parsed: ParsedAddress, sid: int, notices: list[Notice]) -> LookupResult:
+        if parsed.housenumber is None:
+            return self._whole_street(sid, notices)
+        if parsed.range_end:
+            notices.append(self._notice("housenumber_range", number=parsed.housenumber))
+        if parsed.box and not any(self.ds.register.boxes[a] for a in self.ds.register.on_street(sid)):
+            notices.append(self._notice("box_unverified", box=parsed.box))
+        ids = self.ds.register.find(sid, parsed.housenumber)
+        if ids:
+            options = self._distinct([self._resolve_address(a, parsed.box) for a in ids])
+        else:
+            options = self._resolve_missing_number(sid, parsed)
+        if len(options) != 1:
+            return self._result_ambiguous([self._candidate(f) for f in options], notices)
+        return self._result(options[0], notices)
+
+    def _resolve_address(self, a: int, box: str | None) -> _Found:
+        reg = self.ds.register
+        row = self.ds.table[a]
+        notices: list[Notice] = []
+        if row.near:
+            notices.append(self._notice("near_zone_boundary", zones=self._refs(row.near)))
+        if reg.positioned[a]:
+            location, precision = Location(lat=float(reg.lat[a]), lon=float(reg.lon[a])), "address"
+        else:
+            location, precision = self._estimate_position(int(reg.street_of[a]), reg.housenumbers[a])
+            notices.append(self._notice("approximate_position"))
+        zone_ids = row.zone_ids
+        if not zone_ids and row.source == "none" and not reg.positioned[a]:
+            zone_ids = self._zones_from_neighbours(int(reg.street_of[a]), reg.housenumbers[a])
+        return _Found(self._canonical(a, box), zone_ids, location, precision, notices)
+
+    def _resolve_missing_number(self, sid: int, parsed: ParsedAddress) -> list[_Found]:
+        """A number the register does not have: a street rule decides, else the neighbours on its side."""
+        assert parsed.housenumber is not None
+        street = self.ds.register.streets[sid]
+        typed = parse_register_number(parsed.housenumber)
+        address = CanonicalAddress(
+            street=street.name, housenumber=parsed.housenumber.upper(), box=parsed.box,
+            postcode=street.postcode, municipality=street.municipality,
+        )
+        notices = [self._notice("housenumber_not_found", number=parsed.housenumber)]
+        location, precision = self._estimate_position(sid, parsed.housenumber)
+        by_rule = tuple(z for z, rule in self._street_rules.get(sid, []) if typed is not None and rule.covers(typed))
+        if by_rule:
+            return [_Found(address, by_rule, location, precision, notices)]
+        lower, higher = self._neighbours(sid, parsed.housenumber)
+        zone_sets = {self.ds.table[a].zone_ids for a in (lower, higher) if a is not None}
+        if len(zone_sets) == 1:
+            return [_Found(address, zone_sets.pop(), location, precision, notices)]
+        return [self._resolve_address(a, None) for a in (lower, higher) if a is not None]
+
+    def _whole_street(self, sid: int, notices: list[Notice]) -> LookupResult:
+        """A street without a house number: one zone for the whole street, or ask for the number."""
+        reg = self.ds.register
+        by_zone: dict[tuple[str, ...], int] = {}
+        for a in reg.on_street(sid):
+            by_zone.setdefault(self.ds.table[a].zone_ids, a)
+        if len(by_zone) == 1:
+            street = reg.streets[sid]
+            address = CanonicalAddress(street=street.name, postcode=street.postcode, municipality=street.municipality)
+            notices.append(self._notice("housenumber_missing"))
+            location = self._street_centre(sid)
+            return self._result(_Found(address, next(iter(by_zone)), location, "street", []), notices)
+        candidates = [self._candidate(self._resolve_address(a, None)) for a in by_zone.values()]
+        result = self._result_ambiguous(candidates, notices)
+        result.message = messages.AMBIGUOUS_NUMBER
+        result.actions = ["add_housenumber", "pick_candidate"]
+        return result
+
+    # -- positions and neighbours -----------------------------------------------------------
+    def _neighbours(self, sid: int, housenumber: str) -> tuple[int | None, int | None]:
+        """Return the nearest lower and higher numbers on the same side of the street."""
+        typed = parse_register_number(housenumber)
+        if typed is None:
+            return None, None
+        lower: tuple[tuple[int, str], int] | None = None
+        higher: tuple[tuple[int, str], int] | None = None
+        for a in self.ds.register.on_street(sid):
+            n = parse_register_number(self.ds.register.housenumbers[a])
+            if n is None or n.parity != typed.parity or (n.number, n.suffix) == (typed.number, typed.suffix):
+                continue
+            key = (n.number, n.suffix)
+            if key < (typed.number, typed.suffix) and (lower is None or key > lower[0]):
+                lower = (key, a)
+            elif key > (typed.number, typed.suffix) and (higher is None or key < higher[0]):
+                higher = (key, a)
+        return (lower[1] if lower else None), (higher[1] if higher else None)
+
+    def _estimate_position(self, sid: int, housenumber: str) -> tuple[Location | None, str]:
+        """Interpolate a position between positioned neighbours, else the street's centre."""
+        reg = self.ds.register
+        typed = parse_register_number(housenumber)
+        positioned = [a for a in reg.on_street(sid) if reg.positioned[a]]
+        if typed is not None and positioned:
+            numbered = [(n.number, a) for a in positioned if (n := parse_register_number(reg.housenumbers[a]))]
+            same_side = [(num, a) for num, a in numbered if num % 2 == typed.number % 2] or numbered
+            below = max(((num, a) for num, a in same_side if num <= typed.number), default=None)
+            above = min(((num, a) for num, a in same_side if num >= typed.number), default=None)
+            if below and above and above[0] != below[0]:
+                t = (typed.number - below[0]) / (above[0] - below[0])
+                x = reg.x[below[1]] + t * (reg.x[above[1]] - reg.x[below[1]])
+                y = reg.y[below[1]] + t * (reg.y[above[1]] - reg.y[below[1]])
+                p = to_wgs84(LambertXY(float(x), float(y)))
+                return Location(lat=p.lat, lon=p.lon), "interpolated"
+            nearest = below or above
+            if nearest:
+                a = nearest[1]
+                return Location(lat=float(reg.lat[a]), lon=float(reg.lon[a])), "interpolated"
+        centre = self._street_centre(sid)
+        return centre, "street"
+
+    def _street_centre(self, sid: int) -> Location | None:
+        reg = self.ds.register
+        positioned = [a for a in reg.on_street(sid) if reg.positioned[a]]
+        if not positioned:
+            return None
+        # The address nearest the mean: a real point on the street, not a spot between two arms of it.
+        mx, my = float(np.mean(reg.x[positioned])), float(np.mean(reg.y[positioned]))
+        a = min(positioned, key=lambda i: (reg.x[i] - mx) ** 2 + (reg.y[i] - my) ** 2)
+        return Location(lat=float(reg.lat[a]), lon=float(reg.lon[a]))
+
+    def _zones_from_neighbours(self, sid: int, housenumber: str) -> tuple[str, ...]:
+        lower, higher = self._neighbours(sid, housenumber)
+        sets = {self.ds.table[a].zone_ids for a in (lower, higher) if a is not None}
+        return sets.pop() if len(sets) == 1 else ()
+
+    # -- building results -------------------------------------------------------------------
+    def _rules_by_street(self) -> dict[int, list[tuple[str, StreetRule]]]:
+        by_name: dict[str, list[int]] = {}
+        for s in self.ds.register.streets:
+            by_name.setdefault(s.name, []).append(s.id)
+        out: dict[int, list[tuple[str, StreetRule]]] = {}
+        for zone in self.ds.zones.active():
+            for rule in zone.props.streets:
+                if rule.decides():
+                    for sid in by_name.get(rule.name, []):
+                        if rule.postcode in (None, self.ds.register.streets[sid].postcode):
+                            out.setdefault(sid, []).append((zone.id, rule))
+        return out
+
+    def _canonical(self, a: int, box: str | None) -> CanonicalAddress:
+        reg = self.ds.register
+        street = reg.streets[int(reg.street_of[a])]
+        return CanonicalAddress(
+            street=street.name, housenumber=reg.housenumbers[a], box=reg.boxes[a] or box,
+            postcode=street.postcode, municipality=street.municipality,
+        )
+
+    def _refs(self, zone_ids: tuple[str, ...] | list[str]) -> list[ZoneRef]:
+        return [ZoneRef(id=z.id, name=z.name, area=z.props.area) for z in map(self.ds.zones.get, zone_ids)]
+
+    def _notice(self, code: str, zones: list[ZoneRef] | None = None, **values: str) -> Notice:
+        return Notice(code=code, message=messages.warning_text(code, **values), zones=zones or [])
+
+    @staticmethod
+    def _distinct(found: list[_Found]) -> list[_Found]:
+        """Duplicate register keys that agree on the zone are one answer; prefer a positioned one."""
+        by_zone: dict[tuple[str, ...], _Found] = {}
+        for f in sorted(found, key=lambda f: f.precision != "address"):
+            by_zone.setdefault(f.zone_ids, f)
+        return list(by_zone.values())
+
+    def _candidate(self, f: _Found) -> Candidate:
+        return Candidate(address=f.address, location=f.location, zones=self._refs(f.zone_ids))
+
+    def _label(self, address: CanonicalAddress) -> str:
+        number = f" {address.housenumber}" if address.housenumber else ""
+        box = f" bus {address.box}" if address.box else ""
+        return f"{address.street}{number}{box}, {address.postcode} {address.municipality}".strip()
+
+    def _result(self, f: _Found, notices: list[Notice]) -> LookupResult:
+        refs = self._refs(f.zone_ids)
+        label = self._label(f.address)
+        common = {
+            "address": f.address, "location": f.location, "precision": f.precision,
+            "warnings": [*notices, *f.notices], "zones": refs,
+        }
+        if not refs:
+            return LookupResult(status="no_zone", message=messages.no_zone(label), actions=["start_group"], **common)
+        return LookupResult(status="found", message=messages.found(label, refs), actions=["join_group"], **common)
+
+    def _ambiguous(self, parsed: ParsedAddress, street_ids: list[int], notices: list[Notice]) -> LookupResult:
+        candidates = []
+        for sid in dict.fromkeys(street_ids):
+            found = self.ds.register.find(sid, parsed.housenumber) if parsed.housenumber else []
+            if found:
+                candidates.append(self._candidate(self._resolve_address(found[0], parsed.box)))
+            else:
+                street = self.ds.register.streets[sid]
+                candidates.append(
+                    Candidate(
+                        address=CanonicalAddress(
+                            street=street.name, housenumber=parsed.housenumber, postcode=street.postcode,
+                            municipality=street.municipality,
+                        ),
+                        location=self._street_centre(sid),
+                    )
+                )
+        return self._result_ambiguous(candidates, notices)
+
+    @staticmethod
+    def _result_ambiguous(candidates: list[Candidate], notices: list[Notice]) -> LookupResult:
+        if not candidates:
+            return LookupResult(status="not_found", message=messages.NOT_FOUND, warnings=notices, actions=["contact_municipality", "report_problem"])
+        return LookupResult(
+            status="ambiguous", candidates=candidates[:MAX_CANDIDATES], warnings=notices,
+            message=messages.AMBIGUOUS, actions=["pick_candidate", "contact_municipality"],
+        )

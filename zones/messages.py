@@ -1,0 +1,66 @@
+"""The Dutch (nl-BE) texts residents read, keyed by stable codes that the API also returns."""
+
+from __future__ import annotations
+
+from zones.results import ZoneRef
+
+WARNINGS = {
+    "street_corrected": "We verbeterden de straatnaam naar '{street}'.",
+    "housenumber_missing": "U gaf geen huisnummer op.",
+    "housenumber_not_found": (
+        "Huisnummer {number} staat niet in het adressenregister; we gebruikten het dichtstbijzijnde "
+        "nummer aan dezelfde kant van de straat."
+    ),
+    "housenumber_range": "U gaf een reeks huisnummers op; we gebruikten nummer {number}.",
+    "box_unverified": "Busnummers staan niet in het adressenregister; busnummer {box} is niet gecontroleerd.",
+    "approximate_position": "Dit adres heeft geen exacte positie in het register; de positie is geschat.",
+    "near_zone_boundary": (
+        "Uw adres ligt vlak bij de grens met een andere zone; vraag bij twijfel de coördinator om bevestiging."
+    ),
+    "on_zone_border": "Dit punt ligt op de grens van twee zones; u kunt bij beide groepen terecht.",
+    "place_ignored": "De plaatsnaam '{place}' kennen we niet; we zochten in het hele gebied.",
+    "place_mismatch": "Deze straat ligt niet in de postcode of gemeente die u opgaf.",
+}
+
+
+def warning_text(code: str, **values: str) -> str:
+    """Return the Dutch explanation of a warning code."""
+    return WARNINGS[code].format(**values)
+
+
+def _names(zones: list[ZoneRef]) -> str:
+    names = [z.name for z in zones]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+
+
+def found(label: str, zones: list[ZoneRef]) -> str:
+    """Tell a resident which group is theirs."""
+    if len(zones) == 1:
+        return f"{label} hoort bij {zones[0].name}. Meld u aan om lid te worden van deze groep."
+    return f"{label} ligt op de grens van {_names(zones)}: u kunt bij elk van deze groepen aansluiten."
+
+
+def found_point(zones: list[ZoneRef]) -> str:
+    """Tell which group covers a point on the map."""
+    if len(zones) == 1:
+        return f"Dit punt ligt in de zone van {zones[0].name}."
+    return f"Dit punt ligt op de grens van {_names(zones)}."
+
+
+def no_zone(label: str) -> str:
+    """Tell a resident there is no group yet, and how to start one."""
+    return (
+        f"Voor {label} is er nog geen WABP-groep. Start er zelf een: meld u aan als coördinator, "
+        "of neem contact op met de gemeente."
+    )
+
+
+NO_ZONE_POINT = "Hier is nog geen WABP-groep. Start er zelf een: meld u aan als coördinator."
+AMBIGUOUS = "We weten niet zeker welk adres u bedoelt. Kies hieronder uw adres."
+AMBIGUOUS_NUMBER = "Geef ook uw huisnummer op: deze straat ligt in meer dan één zone."
+NOT_FOUND = (
+    "We vonden dit adres niet in het adressenregister. Controleer de straatnaam en het huisnummer, "
+    "of neem contact op met de gemeente."
+)
+NOT_SERVED = "Postcode {postcode} valt buiten het gebied van deze dienst. Neem contact op met uw eigen gemeente."
+NO_STREET = "Typ een straatnaam en een huisnummer, bijvoorbeeld 'Kerkstraat 12, 3570 Alken'."

@@ -1,0 +1,74 @@
+"""The lookup result: the one shape the API, the CLI and the maps all speak.
+
+``status`` is ``found`` (the address is in one or more zones), ``no_zone`` (a real address in no
+zone: start a group), ``ambiguous`` (pick one of ``candidates``) or ``not_found``. ``precision`` says
+how the position was obtained; ``warnings`` carry stable codes that the Dutch UI explains.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["found", "no_zone", "ambiguous", "not_found"]
+Precision = Literal["address", "interpolated", "street", "coordinates"]
+Action = Literal[
+    "join_group", "start_group", "pick_candidate", "add_housenumber", "contact_municipality", "report_problem"
+]
+
+
+class CanonicalAddress(BaseModel):
+    """An address as the register writes it."""
+
+    street: str
+    housenumber: str | None = None
+    box: str | None = None
+    postcode: str
+    municipality: str
+
+
+class Location(BaseModel):
+    """A WGS84 position."""
+
+    lat: float
+    lon: float
+
+
+class ZoneRef(BaseModel):
+    """A zone as a resident needs it: id, group name and area."""
+
+    id: str
+    name: str
+    area: str
+
+
+class Notice(BaseModel):
+    """A warning with a stable code and a Dutch explanation."""
+
+    code: str
+    message: str
+    zones: list[ZoneRef] = Field(default_factory=list)
+
+
+class Candidate(BaseModel):
+    """One possible answer of an ambiguous lookup."""
+
+    address: CanonicalAddress
+    location: Location | None = None
+    zones: list[ZoneRef] = Field(default_factory=list)
+    score: float | None = None
+
+
+class LookupResult(BaseModel):
+    """The answer to "which WABP group is mine?"."""
+
+    status: Status
+    address: CanonicalAddress | None = None
+    location: Location | None = None
+    zones: list[ZoneRef] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list)
+    precision: Precision | None = None
+    warnings: list[Notice] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    message: str

@@ -1,0 +1,175 @@
+"""Validating a zone set: geometry, coordinates, overlaps, the municipality boundary, street lists.
+
+Every check returns `Problem`s with a stable code, the zone(s) concerned and one line of English for
+the person running ``wabp validate``; errors make a zone set unusable, warnings are for a person to
+look at.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.crs import LonLat, in_belgium
+from geo.register import AddressRegister
+from zones.assign import AddressZones, RuleConflict
+from zones.schema import Zone, ZoneSet
+
+Severity = Literal["error", "warning"]
+OVERLAP_TOLERANCE_M2 = 1.0  # rounding to 1e-7 degrees leaves overlaps of a few cm²
+OUTSIDE_TOLERANCE_M2 = 100.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of validation."""
+
+    code: str
+    severity: Severity
+    message: str
+    zones: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _coordinates_problem(zone: Zone) -> Problem | None:
+    coords = shapely.get_coordinates(zone.geometry)
+    if len(coords) == 0:
+        return Problem("empty_geometry", "error", f"zone {zone.id!r}: empty geometry", (zone.id,))
+    outside = [LonLat(x, y) for x, y in coords if not in_belgium(LonLat(x, y))]
+    if not outside:
+        return None
+    if all(in_belgium(LonLat(p.lat, p.lon)) for p in outside):
+        msg = f"zone {zone.id!r}: coordinates look like latitude/longitude swapped (GeoJSON is longitude first)"
+        return Problem("swapped_coordinates", "error", msg, (zone.id,))
+    if any(abs(p.lon) > 360 or abs(p.lat) > 90 for p in outside):
+        msg = f"zone {zone.id!r}: coordinates look like projected metres; GeoJSON must be WGS84 longitude/latitude"
+        return Problem("projected_coordinates", "error", msg, (zone.id,))
+    p = outside[0]
+    msg = f"zone {zone.id!r}: coordinate ({p.lon}, {p.lat}) is outside Belgium"
+    return Problem("outside_belgium", "error", msg, (zone.id,))
+
+
+def check_geometry(zones: ZoneSet) -> list[Problem]:
+    """Check that every zone is a valid polygon with WGS84 coordinates inside Belgium."""
+    problems = []
+    for zone in zones:
+        if (p := _coordinates_problem(zone)) is not None:
+            problems.append(p)
+            continue
+        if not shapely.is_valid(zone.geometry):
+            reason = shapely.is_valid_reason(zone.geometry)
+            problems.append(
+                Problem("invalid_geometry", "error", f"zone {zone.id!r}: invalid geometry: {reason}", (zone.id,))
+            )
+    return problems
+
+
+def check_overlaps(zones: ZoneSet) -> list[Problem]:
+    """Check that no two active zones overlap (beyond rounding)."""
+    active = [z for z in zones.active() if shapely.is_valid(z.geometry_l72)]
+    tree = shapely.STRtree([z.geometry_l72 for z in active])
+    problems = []
+    left, right = tree.query([z.geometry_l72 for z in active], predicate="intersects")
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i >= j:
+            continue
+        a, b = active[i], active[j]
+        area = shapely.area(shapely.intersection(a.geometry_l72, b.geometry_l72))
+        if area > OVERLAP_TOLERANCE_M2:
+            problems.append(
+                Problem("overlap", "error", f"zones {a.id!r} and {b.id!r} overlap by {area:,.0f} m²", (a.id, b.id))
+            )
+    return problems
+
+
+def check_boundary(zones: ZoneSet, boundary_l72: BaseGeometry) -> list[Problem]:
+    """Check that every zone lies inside the municipality boundary."""
+    problems = []
+    for zone in zones.active():
+        if not shapely.is_valid(zone.geometry_l72):
+            continue
+        outside = shapely.area(shapely.difference(zone.geometry_l72, boundary_l72))
+        if outside > OUTSIDE_TOLERANCE_M2:
+            problems.append(
+                Problem(
+                    "outside_municipality",
+                    "error",
+                    f"zone {zone.id!r}: {outside:,.0f} m² lies outside the municipality",
+                    (zone.id,),
+                )
+            )
+    return problems
+
+
+def check_streets(
+    zones: ZoneSet,
+    register: AddressRegister,
+    table: list[AddressZones],
+    conflicts: list[RuleConflict],
+) -> list[Problem]:
+    """Check street lists against the register and the polygons.
+
+    Reports unknown street names, addresses claimed by two zones' rules, and listed streets whose
+    addresses lie in another zone's polygon.
+    """
+    problems = []
+    names = {s.name for s in register.streets}
+    for zone in zones.active():
+        for rule in zone.props.streets:
+            if rule.name not in names:
+                problems.append(
+                    Problem("unknown_street", "warning", f"zone {zone.id!r}: street {rule.name!r} is not in the address register", (zone.id,))
+                )
+    by_pair: Counter[tuple[str, ...]] = Counter(c.zone_ids for c in conflicts)
+    for pair, count in by_pair.items():
+        problems.append(
+            Problem("rule_conflict", "error", f"zones {' and '.join(repr(z) for z in pair)}: street rules both claim {count} addresses", pair)
+        )
+
+    # A listed street whose addresses the zone's polygon does not cover, while another zone's does.
+    index = {z.id: z for z in zones.active()}
+    elsewhere: dict[tuple[str, str, str], int] = defaultdict(int)
+    tree_zones = zones.active()
+    tree = shapely.STRtree([z.geometry_l72 for z in tree_zones])
+    for a, az in enumerate(table):
+        if az.source != "street" or not register.positioned[a]:
+            continue
+        point = shapely.Point(register.x[a], register.y[a])
+        for zid in az.zone_ids:
+            if index[zid].geometry_l72.covers(point):
+                continue
+            for j in tree.query(point, predicate="covered_by").tolist():
+                other = tree_zones[j].id
+                if other != zid:
+                    street = register.streets[int(register.street_of[a])].name
+                    elsewhere[(zid, street, other)] += 1
+    for (zid, street, other), count in sorted(elsewhere.items()):
+        problems.append(
+            Problem(
+                "street_outside_polygon",
+                "warning",
+                f"zone {zid!r}: {count} address(es) of listed street {street!r} lie in zone {other!r}'s polygon",
+                (zid, other),
+            )
+        )
+    return problems
+
+
+def check_zone_set(zones: ZoneSet, boundary_l72: BaseGeometry | None = None) -> list[Problem]:
+    """Run the checks that need only the zones (and the boundary when there is one)."""
+    problems = check_geometry(zones)
+    if any(p.severity == "error" for p in problems):
+        return problems  # overlaps of broken or misplaced shapes mean nothing
+    problems += check_overlaps(zones)
+    if boundary_l72 is not None:
+        problems += check_boundary(zones, boundary_l72)
+    return problems
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    """Tell whether any problem is an error."""
+    return any(p.severity == "error" for p in problems)
+
