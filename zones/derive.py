@@ -184,3 +184,43 @@ def summary(zones: ZoneSet) -> list[dict[str, Any]]:
         {"id": z.id, "name": z.name, "area_km2": round(z.geometry_l72.area / 1e6, 3), "streets": len(z.props.streets)}
         for z in zones
     ]
+
+
+def illustrative_infoborden(zones: ZoneSet, register: AddressRegister) -> dict[str, Any]:
+    """Place one illustrative infobord per zone where its first listed street begins.
+
+    "Begins" is the lowest-numbered positioned address of that street inside the zone; the point is
+    marked ``illustrative`` because nobody surveyed where the real boards stand.
+    """
+    features = []
+    for zone in zones:
+        best: tuple[int, int] | None = None
+        for rule in zone.props.streets:
+            for street in (s for s in register.streets if s.name == rule.name):
+                for a in register.on_street(street.id):
+                    hn = parse_register_number(register.housenumbers[a])
+                    point = shapely.Point(register.x[a], register.y[a])
+                    if hn is None or not register.positioned[a] or not zone.geometry_l72.covers(point):
+                        continue
+                    if best is None or hn.number < best[0]:
+                        best = (hn.number, a)
+            if best is not None:
+                break
+        if best is None:
+            point = zone.geometry.representative_point()
+            lon, lat = point.x, point.y
+        else:
+            lon, lat = float(register.lon[best[1]]), float(register.lat[best[1]])
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": f"infobord-{zone.id}",
+                    "zone_id": zone.id,
+                    "label": f"Infobord {zone.name}",
+                    "illustrative": True,
+                },
+                "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

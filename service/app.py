@@ -1,0 +1,46 @@
+"""The application factory: ``create_app(settings)``; heavy state is built once in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from maps.assets import STATIC_DIR
+from maps.public import render_public_map
+from service.errors import install_error_handlers
+from service.privacy import BodySizeLimit, install_log_filter
+from service.routes import lookup, pages, zones
+from service.settings import Settings
+from zones.dataset import Dataset
+from zones.lookup import Locator
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Create the wabp app for one dataset; nothing is loaded until the lifespan starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        dataset = Dataset.load(settings.data_dir)
+        app.state.dataset = dataset
+        app.state.locator = Locator(dataset)
+        app.state.map_html = render_public_map(dataset, asset_base="/static", lookup_url="/api/lookup")
+        yield
+
+    install_log_filter()
+    app = FastAPI(
+        title="wabp",
+        summary="WhatsApp-buurtpreventie: which group is mine, the zones, the public map",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(lookup.router)
+    app.include_router(zones.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

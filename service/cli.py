@@ -1,0 +1,160 @@
+"""The ``wabp`` command line: serve, lookup, map, validate, derive-zones.
+
+Exit codes: 0 success; 1 when the answer is "no" (address not found or ambiguous, zone file refused)
+or a domain error occurred (one line on stderr that says what to fix); 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from geo.errors import GeoError
+from zones.errors import ZoneError
+
+if TYPE_CHECKING:
+    from service.settings import Settings
+    from zones.dataset import Dataset
+
+app = typer.Typer(help="wabp: WhatsApp-buurtpreventie zones, address lookup and the public map.", no_args_is_help=True)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", help="dataset directory (default: $WABP_DATA_DIR or the shipped Alken data)"),
+]
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Turn domain errors into one line on stderr and exit code 1, without a traceback."""
+    try:
+        yield
+    except (ZoneError, GeoError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _settings(data: Path | None) -> Settings:
+    # Imported here so that `wabp --help` does not load pandas, shapely and pyproj.
+    from service.settings import Settings
+
+    return Settings(data_dir=data) if data is not None else Settings()
+
+
+def _dataset(data: Path | None, strict: bool = True) -> Dataset:
+    from zones.dataset import Dataset
+
+    return Dataset.load(_settings(data).data_dir, strict=strict)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    data: DataOption = None,
+) -> None:
+    """Serve the API and the public map."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = _settings(data)
+    with _domain_errors():
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def lookup(
+    address: Annotated[str, typer.Argument(help="an address as typed, e.g. 'Heiligenbornstraat 12, 3570 Alken'")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the same JSON as GET /api/lookup")] = False,
+    data: DataOption = None,
+) -> None:
+    """Tell which WABP group an address belongs to."""
+    from zones.lookup import Locator
+
+    with _domain_errors():
+        result = Locator(_dataset(data)).lookup(address)
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(result.message)
+        for c in result.candidates:
+            a = c.address
+            zones = ", ".join(z.name for z in c.zones) or "geen groep"
+            typer.echo(f"  - {a.street} {a.housenumber or ''}, {a.postcode} {a.municipality}: {zones}")
+        for w in result.warnings:
+            typer.echo(f"  ! {w.message}")
+    raise typer.Exit(0 if result.status in ("found", "no_zone") else 1)
+
+
+@app.command("map")
+def map_(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write; its assets go in static/ beside it")],
+    data: DataOption = None,
+) -> None:
+    """Write the public zone map as an HTML file."""
+    from geo.files import atomic_write_text
+    from maps.assets import STATIC_DIR
+    from maps.public import render_public_map
+
+    with _domain_errors():
+        dataset = _dataset(data)
+        html = render_public_map(dataset, asset_base="static", lookup_url=None)
+        shutil.copytree(STATIC_DIR, out.parent / "static", dirs_exist_ok=True)
+        atomic_write_text(out, html)
+    typer.echo(f"wrote {out} ({len(html.encode()) / 1024:.0f} KB)")
+
+
+@app.command()
+def validate(
+    file: Annotated[Path | None, typer.Argument(help="zone file to check (default: the dataset's zones.geojson)")] = None,
+    data: DataOption = None,
+) -> None:
+    """Check a zone file: schema, geometry, overlaps, boundary and street lists."""
+    from zones.dataset import Dataset, DatasetPaths
+    from zones.storage import load_zones
+    from zones.validate import has_errors
+
+    with _domain_errors():
+        base = _dataset(data, strict=False)
+        zones = load_zones(file) if file is not None else base.zones
+        checked = Dataset.build(DatasetPaths(base.paths.root), base.meta, base.register, zones, strict=False)
+    problems = checked.problems
+    for p in problems:
+        typer.echo(f"{p.severity}: {p.message}", err=p.severity == "error")
+    if has_errors(problems):
+        raise typer.Exit(1)
+    warnings = sum(p.severity == "warning" for p in problems)
+    typer.echo(f"ok: {len(zones)} zones, {warnings} warning(s)")
+
+
+@app.command("derive-zones")
+def derive_zones(
+    spec: Annotated[Path, typer.Argument(help="derivation spec (JSON): groups with streets or a fill area")],
+    out: Annotated[Path, typer.Option("--out", help="zone file to write (atomically)")],
+    infoborden: Annotated[
+        Path | None, typer.Option(help="also write illustrative infobord points (one per zone) here")
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Derive zone polygons from the address points of each group's streets (Voronoi cells)."""
+    from geo.files import atomic_write_text
+    from zones.derive import derive_from_files, illustrative_infoborden, summary
+    from zones.storage import dump_geojson, save_zones
+
+    with _domain_errors():
+        dataset = _dataset(data, strict=False)
+        zones = derive_from_files(spec, dataset.register, dataset.paths.boundary)
+        save_zones(zones, out)
+        if infoborden is not None:
+            atomic_write_text(infoborden, dump_geojson(illustrative_infoborden(zones, dataset.register)))
+    for row in summary(zones):
+        typer.echo(f"{row['id']:<16} {row['name']:<24} {row['area_km2']:>7.3f} km²  {row['streets']} streets")
+    typer.echo(f"wrote {out}")
+

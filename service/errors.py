@@ -1,0 +1,78 @@
+"""Domain errors mapped to HTTP in one place; every error body is ``{"code", "detail"}``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo.errors import CoordinateError, GeoError
+from zones.errors import (
+    DatasetError,
+    LookupInputError,
+    UnknownZoneError,
+    ZoneError,
+    ZoneFileError,
+    ZoneValidationError,
+)
+
+log = logging.getLogger("wabp")
+
+# Most specific first: the first matching class decides.
+STATUS: list[tuple[type[Exception], int, str]] = [
+    (UnknownZoneError, 404, "unknown_zone"),
+    (LookupInputError, 422, "invalid_query"),
+    (CoordinateError, 422, "invalid_coordinates"),
+    (ZoneFileError, 422, "invalid_zone_file"),
+    (ZoneValidationError, 422, "invalid_zones"),
+    (DatasetError, 500, "dataset_error"),
+    (ZoneError, 400, "zone_error"),
+    (GeoError, 400, "geo_error"),
+]
+
+
+def error_body(code: str, detail: object) -> dict[str, object]:
+    """Return the JSON body of an error answer."""
+    return {"code": code, "detail": detail}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    for cls, status, code in STATUS:
+        if isinstance(exc, cls):
+            return JSONResponse(error_body(code, str(exc)), status_code=status)
+    raise exc  # pragma: no cover - registered only for the classes above
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
+    ]  # never echo the input back: it may be a resident's address
+    return JSONResponse(error_body("invalid_request", errors), status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+    return JSONResponse(
+        error_body(codes.get(exc.status_code, "http_error"), exc.detail),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("internal_error", "Er ging iets mis."), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping of domain errors to status codes on the app."""
+    for cls, _, _ in STATUS:
+        app.add_exception_handler(cls, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

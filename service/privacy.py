@@ -1,0 +1,82 @@
+"""Keeping residents' addresses out of logs, and bodies within a sane size.
+
+The access log of uvicorn writes the full request line; for the lookup and autocomplete endpoints
+the query string *is* a resident's address, so it is dropped (pelias/pip-service does the same).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PRIVATE_QUERY_PATHS = ("/api/lookup", "/api/streets")
+
+
+class DropPrivateQueryStrings(logging.Filter):
+    """Remove the query string of private paths from uvicorn access-log records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's path argument; never drop the record itself."""
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, _, query = args[2].partition("?")
+            if query and path.startswith(PRIVATE_QUERY_PATHS):
+                record.args = (*args[:2], path, *args[3:])
+        return True
+
+
+def install_log_filter() -> None:
+    """Attach the filter to uvicorn's access logger (once)."""
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, DropPrivateQueryStrings) for f in logger.filters):
+        logger.addFilter(DropPrivateQueryStrings())
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `max_bytes` with 413 (neither FastAPI nor uvicorn limits them)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check Content-Length first, then count streamed bytes."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _too_large(send, self.max_bytes)
+                return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await _too_large(send, self.max_bytes)
+
+
+class BodyTooLarge(Exception):
+    """A streamed body passed the limit."""
+
+
+async def _too_large(send: Send, max_bytes: int) -> None:
+    body = b'{"code":"body_too_large","detail":"request body larger than %d bytes"}' % max_bytes
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

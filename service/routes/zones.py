@@ -1,0 +1,41 @@
+"""``/api/zones`` and ``/api/groups``: the published zones and the public group list."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from service.deps import DatasetDep
+from service.models import Group
+from zones.storage import zone_to_feature, zones_to_geojson
+
+router = APIRouter(prefix="/api", tags=["zones"])
+GEOJSON = "application/geo+json"
+
+
+class GeoJSONResponse(JSONResponse):
+    """A JSON response with the GeoJSON media type (RFC 7946)."""
+
+    media_type = GEOJSON
+
+
+@router.get("/zones", response_class=GeoJSONResponse, responses={200: {"content": {GEOJSON: {}}}})
+def list_zones(dataset: DatasetDep) -> Any:
+    """Return every zone as a GeoJSON FeatureCollection (WGS84)."""
+    return GeoJSONResponse(zones_to_geojson(dataset.zones))
+
+
+@router.get("/zones/{zone_id}", response_class=GeoJSONResponse, responses={200: {"content": {GEOJSON: {}}}, 404: {}})
+def get_zone(zone_id: str, dataset: DatasetDep) -> Any:
+    """Return one zone as a GeoJSON Feature; 404 if the id is unknown."""
+    return GeoJSONResponse(zone_to_feature(dataset.zones.get(zone_id)))
+
+
+@router.get("/groups", response_model=list[Group])
+def list_groups(dataset: DatasetDep) -> list[Group]:
+    """Return the public list of groups: name, area, streets and size."""
+    counts: Counter[str] = Counter(z for row in dataset.table for z in row.zone_ids)
+    return [Group.from_zone(z, counts[z.id]) for z in dataset.zones.active()]
