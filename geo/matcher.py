@@ -40,34 +40,48 @@ class StreetMatch:
 
 
 class StreetMatcher:
-    """Fuzzy index over street names; each name may stand for several streets (one per postcode)."""
+    """Fuzzy index over street names, per postcode; a name may stand for several streets."""
 
-    def __init__(self, names: Sequence[str], thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self, names: Sequence[str], postcodes: Sequence[str], thresholds: Thresholds | None = None
+    ) -> None:
         self.thresholds = thresholds or Thresholds()
         self._ids_by_key: dict[str, list[int]] = defaultdict(list)
-        for i, name in enumerate(names):
-            self._ids_by_key[street_key(name)].append(i)
-        self._keys = list(self._ids_by_key)
+        keys_by_postcode: dict[str, set[str]] = defaultdict(set)
+        for i, (name, postcode) in enumerate(zip(names, postcodes, strict=True)):
+            key = street_key(name)
+            self._ids_by_key[key].append(i)
+            keys_by_postcode[postcode].add(key)
+        self._keys = sorted(self._ids_by_key)
+        self._keys_by_postcode = {p: sorted(k) for p, k in keys_by_postcode.items()}
+        self._postcode_of = list(postcodes)
 
-    def ids(self, key: str) -> list[int]:
-        """Return the ids of the streets whose name has this key."""
-        return self._ids_by_key.get(key, [])
+    def ids(self, key: str, postcodes: Collection[str] | None = None) -> list[int]:
+        """Return the ids of the streets whose name has this key (in these postcodes)."""
+        ids = self._ids_by_key.get(key, [])
+        if postcodes is None:
+            return ids
+        return [i for i in ids if self._postcode_of[i] in postcodes]
 
-    def match(self, typed: str, allowed: Collection[int] | None = None) -> StreetMatch:
-        """Match `typed` against the street names, optionally only those of `allowed` street ids."""
+    def choices(self, postcodes: Collection[str] | None) -> list[str]:
+        """Return the street keys of these postcodes (all keys for None)."""
+        if postcodes is None:
+            return self._keys
+        if len(postcodes) == 1:
+            return self._keys_by_postcode.get(next(iter(postcodes)), [])
+        return sorted({k for p in postcodes for k in self._keys_by_postcode.get(p, [])})
+
+    def match(self, typed: str, postcodes: Collection[str] | None = None) -> StreetMatch:
+        """Match `typed` against the street names, optionally only those of `postcodes`."""
         key = street_key(typed)
         if not key:
             return StreetMatch("none")
-        if allowed is not None:
-            choices = [k for k in self._keys if any(i in allowed for i in self._ids_by_key[k])]
-        else:
-            choices = self._keys
-        if key in self._ids_by_key and (allowed is None or key in choices):
+        if self.ids(key, postcodes):
             return StreetMatch("exact", [(key, 1.0)])
         t = self.thresholds
         found = process.extract(
             key,
-            choices,
+            self.choices(postcodes),
             scorer=JaroWinkler.normalized_similarity,
             limit=5,
             score_cutoff=t.suggest,

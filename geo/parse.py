@@ -12,11 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 
 # A house number with an optional letter suffix, range end and box. The suffix may not be the start
-# of a box word ("bus", "bte") nor of a longer word ("12 Alken").
+# of a box word ("bus", "bte", the "b." of "12 b.3") nor of a longer word ("12 Alken").
 _NUMBER = re.compile(
     r"""
     (?<![\w])(?P<num>\d{1,5})
-    (?:\s*(?!(?:bus|bte|box)\b)(?P<suffix>bis|ter|[a-z]{1,2})(?![\w]))?
+    (?:\s*(?!(?:bus|bte|box)\b|b\.\s*\d)(?P<suffix>bis|ter|[a-z]{1,2})(?![\w]))?
     (?:\s*[-–]\s*(?P<num2>\d{1,5})[a-z]?(?![\w]))?
     (?:\s*(?:bus|bte|box|b\.?|/|_)\s*(?P<box>[a-z]?\d{1,4}[a-z]?|[a-z])(?![\w]))?
     """,

@@ -22,11 +22,16 @@ if TYPE_CHECKING:
     from service.settings import Settings
     from zones.dataset import Dataset
 
-app = typer.Typer(help="wabp: WhatsApp-buurtpreventie zones, address lookup and the public map.", no_args_is_help=True)
+app = typer.Typer(
+    help="wabp: WhatsApp-buurtpreventie zones, address lookup and the public map.",
+    no_args_is_help=True,
+)
 
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", help="dataset directory (default: $WABP_DATA_DIR or the shipped Alken data)"),
+    typer.Option(
+        "--data", help="dataset directory (default: $WABP_DATA_DIR or the shipped Alken data)"
+    ),
 ]
 
 
@@ -71,8 +76,12 @@ def serve(
 
 @app.command()
 def lookup(
-    address: Annotated[str, typer.Argument(help="an address as typed, e.g. 'Heiligenbornstraat 12, 3570 Alken'")],
-    as_json: Annotated[bool, typer.Option("--json", help="print the same JSON as GET /api/lookup")] = False,
+    address: Annotated[
+        str, typer.Argument(help="an address as typed, e.g. 'Heiligenbornstraat 12, 3570 Alken'")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the same JSON as GET /api/lookup")
+    ] = False,
     data: DataOption = None,
 ) -> None:
     """Tell which WABP group an address belongs to."""
@@ -87,7 +96,9 @@ def lookup(
         for c in result.candidates:
             a = c.address
             zones = ", ".join(z.name for z in c.zones) or "geen groep"
-            typer.echo(f"  - {a.street} {a.housenumber or ''}, {a.postcode} {a.municipality}: {zones}")
+            typer.echo(
+                f"  - {a.street} {a.housenumber or ''}, {a.postcode} {a.municipality}: {zones}"
+            )
         for w in result.warnings:
             typer.echo(f"  ! {w.message}")
     raise typer.Exit(0 if result.status in ("found", "no_zone") else 1)
@@ -95,7 +106,9 @@ def lookup(
 
 @app.command("map")
 def map_(
-    out: Annotated[Path, typer.Option("--out", help="HTML file to write; its assets go in static/ beside it")],
+    out: Annotated[
+        Path, typer.Option("--out", help="HTML file to write; its assets go in static/ beside it")
+    ],
     data: DataOption = None,
 ) -> None:
     """Write the public zone map as an HTML file."""
@@ -113,7 +126,10 @@ def map_(
 
 @app.command()
 def validate(
-    file: Annotated[Path | None, typer.Argument(help="zone file to check (default: the dataset's zones.geojson)")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="zone file to check (default: the dataset's zones.geojson)"),
+    ] = None,
     data: DataOption = None,
 ) -> None:
     """Check a zone file: schema, geometry, overlaps, boundary and street lists."""
@@ -124,7 +140,9 @@ def validate(
     with _domain_errors():
         base = _dataset(data, strict=False)
         zones = load_zones(file) if file is not None else base.zones
-        checked = Dataset.build(DatasetPaths(base.paths.root), base.meta, base.register, zones, strict=False)
+        checked = Dataset.build(
+            DatasetPaths(base.paths.root), base.meta, base.register, zones, strict=False
+        )
     problems = checked.problems
     for p in problems:
         typer.echo(f"{p.severity}: {p.message}", err=p.severity == "error")
@@ -136,10 +154,13 @@ def validate(
 
 @app.command("derive-zones")
 def derive_zones(
-    spec: Annotated[Path, typer.Argument(help="derivation spec (JSON): groups with streets or a fill area")],
+    spec: Annotated[
+        Path, typer.Argument(help="derivation spec (JSON): groups with streets or a fill area")
+    ],
     out: Annotated[Path, typer.Option("--out", help="zone file to write (atomically)")],
     infoborden: Annotated[
-        Path | None, typer.Option(help="also write illustrative infobord points (one per zone) here")
+        Path | None,
+        typer.Option(help="also write illustrative infobord points (one per zone) here"),
     ] = None,
     data: DataOption = None,
 ) -> None:
@@ -153,8 +174,162 @@ def derive_zones(
         zones = derive_from_files(spec, dataset.register, dataset.paths.boundary)
         save_zones(zones, out)
         if infoborden is not None:
-            atomic_write_text(infoborden, dump_geojson(illustrative_infoborden(zones, dataset.register)))
+            atomic_write_text(
+                infoborden, dump_geojson(illustrative_infoborden(zones, dataset.register))
+            )
     for row in summary(zones):
-        typer.echo(f"{row['id']:<16} {row['name']:<24} {row['area_km2']:>7.3f} km²  {row['streets']} streets")
+        typer.echo(
+            f"{row['id']:<16} {row['name']:<24} {row['area_km2']:>7.3f} km²  {row['streets']} streets"
+        )
     typer.echo(f"wrote {out}")
 
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="dataset directory to create")],
+    addresses: Annotated[
+        Path, typer.Option(help="address register: CRAB-style or BeST CSV (.csv or .csv.gz)")
+    ],
+    zones: Annotated[
+        Path, typer.Option(help="zones GeoJSON (WGS84); features need only id and name")
+    ],
+    boundary: Annotated[
+        Path | None, typer.Option(help="municipality boundary GeoJSON (optional)")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="name shown on the map (default: the municipalities)")
+    ] = None,
+) -> None:
+    """Create a dataset directory for any municipality from its register and its zones."""
+    from zones.importing import create_dataset
+
+    with _domain_errors():
+        report = create_dataset(directory, addresses, zones, boundary, name)
+    typer.echo(
+        f"created {directory}: {report.addresses:,} addresses in postcode(s) {', '.join(report.postcodes)}, "
+        f"{report.zones} zones, boundary: {report.boundary}"
+    )
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+
+
+@app.command("import-addresses")
+def import_addresses(
+    addresses: Annotated[
+        Path, typer.Argument(help="the new address register (CRAB-style or BeST CSV)")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="report the changes without writing")
+    ] = False,
+    data: DataOption = None,
+) -> None:
+    """Refresh a dataset's address register and report what changed."""
+    from zones.importing import import_addresses as refresh
+
+    with _domain_errors():
+        changes = refresh(_settings(data).data_dir, addresses, dry_run=dry_run)
+    typer.echo(
+        f"added {len(changes.added)}, removed {len(changes.removed)}, moved {len(changes.moved)}, "
+        f"now in another zone {len(changes.zone_changed)}"
+    )
+    for label, before, after in changes.zone_changed[:50]:
+        typer.echo(f"  {label}: {', '.join(before) or '-'} -> {', '.join(after) or '-'}")
+    if len(changes.zone_changed) > 50:
+        typer.echo(f"  ... and {len(changes.zone_changed) - 50} more")
+    typer.echo("dry run: nothing written" if dry_run else "register replaced")
+
+
+# Prefixed so that the input's own street/postcode columns are kept next to the canonical ones.
+LOOKUP_FILE_COLUMNS = [
+    f"wabp_{c}"
+    for c in (
+        "status",
+        "street",
+        "housenumber",
+        "box",
+        "postcode",
+        "municipality",
+        "zone_id",
+        "zone_name",
+        "precision",
+        "warnings",
+        "lat",
+        "lon",
+    )
+]
+
+
+@app.command("lookup-file")
+def lookup_file(
+    infile: Annotated[
+        Path, typer.Argument(help="CSV with an 'address' column (or street/housenumber/postcode)")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="CSV to write: the input plus status, address and zone columns"),
+    ],
+    column: Annotated[
+        str | None,
+        typer.Option(help="column that holds the address (default: 'address' or the first)"),
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Assign a list of addresses to their groups (for municipal staff)."""
+    import csv
+    import io
+
+    from rich.progress import Progress
+
+    from geo.files import atomic_write_text
+    from zones.lookup import Locator
+
+    with _domain_errors():
+        with open(infile, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        fields = list(rows[0]) if rows else []
+        if column is not None and column not in fields:
+            typer.echo(
+                f"error: {infile} has no column {column!r} (columns: {', '.join(fields)})", err=True
+            )
+            raise typer.Exit(2)
+        locator = Locator(_dataset(data))
+
+    def query(row: dict[str, str]) -> str:
+        if column is not None:
+            return row[column]
+        if "address" in row:
+            return row["address"]
+        if {"street", "housenumber"} <= row.keys():
+            return f"{row['street']} {row['housenumber']}, {row.get('postcode', '')} {row.get('municipality', '')}"
+        return next(iter(row.values()), "")
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[*fields, *LOOKUP_FILE_COLUMNS])
+    writer.writeheader()
+    counts: dict[str, int] = {}
+    with Progress(transient=True) as progress:
+        task = progress.add_task("lookup", total=len(rows))
+        for row in rows:
+            (result,) = locator.lookup_many([query(row)])
+            counts[result.status] = counts.get(result.status, 0) + 1
+            a, loc = result.address, result.location
+            found = {
+                "status": result.status,
+                "street": a.street if a else "",
+                "housenumber": (a.housenumber or "") if a else "",
+                "box": (a.box or "") if a else "",
+                "postcode": a.postcode if a else "",
+                "municipality": a.municipality if a else "",
+                "zone_id": ";".join(z.id for z in result.zones),
+                "zone_name": ";".join(z.name for z in result.zones),
+                "precision": result.precision or "",
+                "warnings": ";".join(w.code for w in result.warnings),
+                "lat": f"{loc.lat:.7f}" if loc else "",
+                "lon": f"{loc.lon:.7f}" if loc else "",
+            }
+            writer.writerow({**row, **{f"wabp_{k}": v for k, v in found.items()}})
+            progress.advance(task)
+    with _domain_errors():
+        atomic_write_text(out, buffer.getvalue())
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    typer.echo(f"wrote {out}: {len(rows)} addresses ({summary})")

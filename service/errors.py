@@ -13,6 +13,7 @@ from geo.errors import CoordinateError, GeoError
 from zones.errors import (
     DatasetError,
     LookupInputError,
+    PointError,
     UnknownZoneError,
     ZoneError,
     ZoneFileError,
@@ -24,6 +25,7 @@ log = logging.getLogger("wabp")
 # Most specific first: the first matching class decides.
 STATUS: list[tuple[type[Exception], int, str]] = [
     (UnknownZoneError, 404, "unknown_zone"),
+    (PointError, 422, "invalid_coordinates"),
     (LookupInputError, 422, "invalid_query"),
     (CoordinateError, 422, "invalid_coordinates"),
     (ZoneFileError, 422, "invalid_zone_file"),

@@ -8,11 +8,13 @@ resident or coordinator confirms instead of trusting a line drawn through a fron
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from geo.housenumber import parse_register_number
@@ -21,6 +23,7 @@ from geo.spatial import PolygonIndex
 from zones.schema import StreetRule, Zone, ZoneSet
 
 Source = Literal["street", "polygon", "none"]
+SOURCES: tuple[Source, ...] = ("street", "polygon", "none")
 NEAR_DISTANCE_M = 15.0
 # A street rule without postcode applies to same-named streets whose addresses come this close.
 RULE_REACH_M = 500.0
@@ -88,35 +91,102 @@ def street_claims(zones: ZoneSet, register: AddressRegister) -> dict[int, list[s
     return claims
 
 
+class AssignmentTable:
+    """The zones of every register address, held as arrays (one row per address).
+
+    Most addresses have one zone or none; the few on a shared border (several zones) and those near
+    another zone are kept in small side dictionaries.
+    """
+
+    def __init__(
+        self,
+        zone_ids: list[str],
+        primary: npt.NDArray[np.int32],
+        source: npt.NDArray[np.int8],
+        extra: dict[int, tuple[int, ...]],
+        near: dict[int, tuple[int, ...]],
+    ) -> None:
+        self.zone_ids = zone_ids
+        self.primary = primary
+        self.source = source
+        self.extra = extra
+        self.near = near
+
+    def __len__(self) -> int:
+        return len(self.primary)
+
+    def __getitem__(self, a: int) -> AddressZones:
+        return AddressZones(self.zones_of(a), SOURCES[int(self.source[a])], self.near_of(a))
+
+    def __iter__(self) -> Iterator[AddressZones]:
+        return (self[a] for a in range(len(self)))
+
+    def zones_of(self, a: int) -> tuple[str, ...]:
+        """Return the ids of the zones of address `a` (empty when in no zone)."""
+        if a in self.extra:
+            return tuple(self.zone_ids[z] for z in self.extra[a])
+        z = int(self.primary[a])
+        return (self.zone_ids[z],) if z >= 0 else ()
+
+    def near_of(self, a: int) -> tuple[str, ...]:
+        """Return the ids of other zones within the position uncertainty of address `a`."""
+        return tuple(self.zone_ids[z] for z in self.near.get(a, ()))
+
+    def counts(self) -> Counter[str]:
+        """Return the number of addresses per zone id."""
+        counts: Counter[str] = Counter()
+        values, n = np.unique(self.primary[self.primary >= 0], return_counts=True)
+        for z, c in zip(values.tolist(), n.tolist(), strict=True):
+            counts[self.zone_ids[z]] += c
+        for a, zs in self.extra.items():
+            counts[self.zone_ids[int(self.primary[a])]] -= 1
+            for z in zs:
+                counts[self.zone_ids[z]] += 1
+        return counts
+
+
 def assign(
     zones: ZoneSet, register: AddressRegister, near_distance: float = NEAR_DISTANCE_M
-) -> tuple[list[AddressZones], list[RuleConflict]]:
+) -> tuple[AssignmentTable, list[RuleConflict]]:
     """Assign every register address its zones; report addresses claimed by two zones' rules."""
+    ids = [z.id for z in zones]
+    number = {z: i for i, z in enumerate(ids)}
     index = zone_index(zones)
+    to_set = np.array([number[k] for k in index.keys], dtype=np.int32)
     claims = street_claims(zones, register)
     conflicts = [RuleConflict(a, tuple(z)) for a, z in sorted(claims.items()) if len(z) > 1]
 
     n = len(register)
-    by_polygon: dict[int, list[str]] = defaultdict(list)
-    near: dict[int, list[str]] = defaultdict(list)
-    todo = np.flatnonzero(register.positioned & ~np.isin(np.arange(n), list(claims)))
+    primary = np.full(n, -1, dtype=np.int32)
+    source = np.full(n, SOURCES.index("none"), dtype=np.int8)
+    extra: dict[int, tuple[int, ...]] = {}
+    near: dict[int, tuple[int, ...]] = {}
+
+    claimed = np.zeros(n, dtype=bool)
+    for a, zs in claims.items():
+        claimed[a] = True
+        primary[a] = number[zs[0]]
+        source[a] = SOURCES.index("street")
+        if len(zs) > 1:
+            extra[a] = tuple(number[z] for z in zs)
+
+    todo = np.flatnonzero(register.positioned & ~claimed)
     if len(index) and len(todo):
         pts, polys = index.covering_many(register.x[todo], register.y[todo])
-        for p, z in zip(pts.tolist(), polys.tolist(), strict=True):
-            by_polygon[int(todo[p])].append(index.keys[z])
-        pts, polys = index.within_many(register.x[todo], register.y[todo], near_distance)
-        for p, z in zip(pts.tolist(), polys.tolist(), strict=True):
-            near[int(todo[p])].append(index.keys[z])
-
-    order = {z.id: i for i, z in enumerate(zones)}
-    table: list[AddressZones] = []
-    for a in range(n):
-        if a in claims:
-            table.append(AddressZones(tuple(claims[a]), "street"))
-        elif a in by_polygon:
-            own = tuple(sorted(by_polygon[a], key=order.__getitem__))
-            others = tuple(z for z in sorted(near.get(a, []), key=order.__getitem__) if z not in own)
-            table.append(AddressZones(own, "polygon", others))
-        else:
-            table.append(AddressZones((), "none", tuple(sorted(set(near.get(a, []))))))
-    return table, conflicts
+        order = np.lexsort((to_set[polys], pts))
+        pts, zs = todo[pts[order]], to_set[polys[order]]
+        first = np.unique(pts, return_index=True)[1]
+        primary[pts[first]] = zs[first]
+        source[pts[first]] = SOURCES.index("polygon")
+        if len(pts) > len(first):  # points on a shared border: every zone they touch
+            for a in np.unique(pts[np.r_[False, pts[1:] == pts[:-1]]]).tolist():
+                extra[a] = tuple(sorted(zs[pts == a].tolist()))
+        # Only points near a border can be near another zone: test those against the zones within reach.
+        near_pts, near_polys = index.within_many(register.x[todo], register.y[todo], near_distance)
+        others = todo[near_pts]
+        for a, z in zip(others.tolist(), to_set[near_polys].tolist(), strict=True):
+            if source[a] != SOURCES.index("polygon") or z == primary[a] or z in extra.get(a, ()):
+                continue
+            near[a] = (*near.get(a, ()), z)
+    near = {a: tuple(sorted(set(zs))) for a, zs in near.items()}
+    return AssignmentTable(ids, primary, source, extra, near), conflicts

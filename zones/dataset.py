@@ -25,7 +25,8 @@ from geo.matcher import StreetMatcher
 from geo.places import PlaceIndex, read_bpost
 from geo.register import AddressRegister
 from geo.spatial import PolygonIndex
-from zones.assign import AddressZones, assign, zone_index
+from geo.suggest import StreetSuggester
+from zones.assign import AssignmentTable, assign, zone_index
 from zones.errors import DatasetError, ZoneValidationError
 from zones.schema import ZoneSet, to_l72
 from zones.storage import InfobordFeature, load_boundary, load_infoborden, load_zones
@@ -86,11 +87,12 @@ class Dataset:
     zones: ZoneSet
     boundary: BaseGeometry | None
     infoborden: list[InfobordFeature]
-    table: list[AddressZones]
+    table: AssignmentTable
     problems: list[Problem]
     index: PolygonIndex
     matcher: StreetMatcher
     places: PlaceIndex
+    suggester: StreetSuggester
     boundary_l72: BaseGeometry | None = field(default=None)
 
     @classmethod
@@ -143,7 +145,8 @@ class Dataset:
             table=table,
             problems=problems,
             index=zone_index(zones),
-            matcher=StreetMatcher([s.name for s in register.streets]),
+            matcher=StreetMatcher([s.name for s in register.streets], [s.postcode for s in register.streets]),
             places=PlaceIndex([*read_bpost(), *names]),
+            suggester=StreetSuggester([s.name for s in register.streets]),
             boundary_l72=boundary_l72,
         )

@@ -5,7 +5,8 @@ ZoneError
  ├── DatasetError           a dataset directory that is incomplete or inconsistent
  ├── ZoneValidationError    a zone set that fails validation (carries the problems)
  ├── UnknownZoneError       a zone id that does not exist
- └── LookupInputError       a lookup query that cannot be understood (empty, too long, bad point)
+ └── LookupInputError       a lookup query that cannot be understood (empty, too long)
+      └── PointError         coordinates that are not a WGS84 point in Belgium
 """
 
 from __future__ import annotations
@@ -45,3 +46,7 @@ class UnknownZoneError(ZoneError, KeyError):
 
 class LookupInputError(ZoneError, ValueError):
     """A lookup query that cannot be used (empty, too long, coordinates outside Belgium)."""
+
+
+class PointError(LookupInputError):
+    """Coordinates that are not a WGS84 point in Belgium (swapped, projected, outside, NaN)."""

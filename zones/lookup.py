@@ -18,8 +18,8 @@ from geo.housenumber import parse_register_number
 from geo.parse import ParsedAddress, parse_address
 from zones import messages
 from zones.dataset import Dataset
-from zones.errors import LookupInputError
-from zones.results import CanonicalAddress, Candidate, Location, LookupResult, Notice, ZoneRef
+from zones.errors import LookupInputError, PointError
+from zones.results import CanonicalAddress, Candidate, Location, LookupResult, Notice, StreetSuggestion, ZoneRef
 from zones.schema import StreetRule
 
 MAX_QUERY_LENGTH = 200
@@ -57,17 +57,40 @@ class Locator:
         if not any(c.isalpha() for c in parsed.street):
             return LookupResult(status="not_found", message=messages.NO_STREET, actions=["report_problem"])
         notices: list[Notice] = []
-        allowed = self._allowed_streets(parsed, notices)
-        if isinstance(allowed, LookupResult):
-            return allowed
-        return self._match_street(parsed, allowed, notices)
+        postcodes = self._allowed_postcodes(parsed, notices)
+        if isinstance(postcodes, LookupResult):
+            return postcodes
+        return self._match_street(parsed, postcodes, notices)
+
+    def lookup_many(self, queries: list[str]) -> list[LookupResult]:
+        """Resolve a list of addresses; an unusable line gives not_found with an `invalid_query` warning."""
+        out = []
+        for query in queries:
+            try:
+                out.append(self.lookup(query))
+            except LookupInputError as exc:
+                notice = Notice(code="invalid_query", message=f"Deze regel is geen adres ({exc}).")
+                out.append(LookupResult(status="not_found", message=messages.NO_STREET, warnings=[notice]))
+        return out
+
+    def suggest_streets(self, prefix: str, limit: int = 10) -> list[StreetSuggestion]:
+        """Return streets (name, postcode, place) for a typed prefix, for autocomplete."""
+        if len(prefix) > MAX_QUERY_LENGTH:
+            raise LookupInputError(f"query longer than {MAX_QUERY_LENGTH} characters")
+        reg = self.ds.register
+        out = []
+        for s in self.ds.suggester.suggest(prefix, limit):
+            street = reg.streets[s.street_id]
+            place = street.municipality or self.ds.places.name(street.postcode) or ""
+            out.append(StreetSuggestion(name=street.name, postcode=street.postcode, municipality=place, score=round(s.score, 3)))
+        return out
 
     def lookup_point(self, lon: float, lat: float) -> LookupResult:
         """Return the zones covering a WGS84 point (every zone it touches)."""
         try:
             p = check_lonlat(lon, lat)
         except CoordinateError as exc:
-            raise LookupInputError(str(exc)) from None
+            raise PointError(str(exc)) from None
         zone_ids = self.ds.index.covering(to_lambert72(p))
         refs = self._refs(zone_ids)
         loc = Location(lat=p.lat, lon=p.lon)
@@ -80,15 +103,15 @@ class Locator:
         )
 
     # -- place and street -------------------------------------------------------------------
-    def _allowed_streets(self, parsed: ParsedAddress, notices: list[Notice]) -> set[int] | None | LookupResult:
-        register = self.ds.register
+    def _allowed_postcodes(self, parsed: ParsedAddress, notices: list[Notice]) -> set[str] | None | LookupResult:
+        """Return the postcodes the typed place allows (None: anywhere), or a not_found answer."""
         if parsed.postcode is not None:
             if parsed.postcode not in self._postcodes:
                 return LookupResult(
                     status="not_found", message=messages.NOT_SERVED.format(postcode=parsed.postcode),
                     actions=["contact_municipality"],
                 )
-            return set(register.streets_in([parsed.postcode]))
+            return {parsed.postcode}
         if parsed.place:
             postcodes = self.ds.places.resolve(parsed.place)
             if postcodes is None:
@@ -100,21 +123,23 @@ class Locator:
                     status="not_found", message=messages.NOT_SERVED.format(postcode=sorted(postcodes)[0]),
                     actions=["contact_municipality"],
                 )
-            return set(register.streets_in(served))
+            return served
         return None
 
-    def _match_street(self, parsed: ParsedAddress, allowed: set[int] | None, notices: list[Notice]) -> LookupResult:
-        match = self.ds.matcher.match(parsed.street, allowed)
-        if match.status == "none" and allowed is not None:
-            # The street may be right and the place wrong: offer it, never assume it.
+    def _match_street(self, parsed: ParsedAddress, postcodes: set[str] | None, notices: list[Notice]) -> LookupResult:
+        match = self.ds.matcher.match(parsed.street, postcodes)
+        if match.status in ("none", "ambiguous") and postcodes is not None:
+            # The street may be right and the place wrong (bePelias retries without the city):
+            # offer the street elsewhere, never assume it.
             wider = self.ds.matcher.match(parsed.street, None)
-            if wider.status != "none":
+            if wider.status == "exact" or (match.status == "none" and wider.status != "none"):
                 ids = [i for key, _ in wider.keys for i in self.ds.matcher.ids(key)]
+                ids += [i for key, _ in match.keys for i in self.ds.matcher.ids(key, postcodes)]
                 notices.append(self._notice("place_mismatch"))
                 return self._ambiguous(parsed, ids, notices)
         if match.status == "none":
             return LookupResult(status="not_found", message=messages.NOT_FOUND, warnings=notices, actions=["contact_municipality", "report_problem"])
-        ids = [i for key, _ in match.keys for i in self.ds.matcher.ids(key) if allowed is None or i in allowed]
+        ids = [i for key, _ in match.keys for i in self.ds.matcher.ids(key, postcodes)]
         if match.status == "ambiguous" or len(ids) > 1:
             return self._ambiguous(parsed, ids, notices)
         street = self.ds.register.streets[ids[0]]
@@ -199,50 +224,50 @@ class Locator:
         typed = parse_register_number(housenumber)
         if typed is None:
             return None, None
-        lower: tuple[tuple[int, str], int] | None = None
-        higher: tuple[tuple[int, str], int] | None = None
-        for a in self.ds.register.on_street(sid):
-            n = parse_register_number(self.ds.register.housenumbers[a])
-            if n is None or n.parity != typed.parity or (n.number, n.suffix) == (typed.number, typed.suffix):
-                continue
-            key = (n.number, n.suffix)
-            if key < (typed.number, typed.suffix) and (lower is None or key > lower[0]):
-                lower = (key, a)
-            elif key > (typed.number, typed.suffix) and (higher is None or key < higher[0]):
-                higher = (key, a)
-        return (lower[1] if lower else None), (higher[1] if higher else None)
+        reg = self.ds.register
+        ids = reg.on_street_array(sid)
+        nums = reg.numbers[ids]
+        side = (nums >= 0) & (nums % 2 == typed.number % 2)
+        lower_mask = side & (nums < typed.number)
+        higher_mask = side & (nums > typed.number)
+        lower = int(ids[lower_mask][np.argmax(nums[lower_mask])]) if lower_mask.any() else None
+        higher = int(ids[higher_mask][np.argmin(nums[higher_mask])]) if higher_mask.any() else None
+        return lower, higher
 
     def _estimate_position(self, sid: int, housenumber: str) -> tuple[Location | None, str]:
-        """Interpolate a position between positioned neighbours, else the street's centre."""
+        """Interpolate a position between positioned neighbours on the same side, else the street's centre."""
         reg = self.ds.register
         typed = parse_register_number(housenumber)
-        positioned = [a for a in reg.on_street(sid) if reg.positioned[a]]
-        if typed is not None and positioned:
-            numbered = [(n.number, a) for a in positioned if (n := parse_register_number(reg.housenumbers[a]))]
-            same_side = [(num, a) for num, a in numbered if num % 2 == typed.number % 2] or numbered
-            below = max(((num, a) for num, a in same_side if num <= typed.number), default=None)
-            above = min(((num, a) for num, a in same_side if num >= typed.number), default=None)
-            if below and above and above[0] != below[0]:
-                t = (typed.number - below[0]) / (above[0] - below[0])
-                x = reg.x[below[1]] + t * (reg.x[above[1]] - reg.x[below[1]])
-                y = reg.y[below[1]] + t * (reg.y[above[1]] - reg.y[below[1]])
+        ids = reg.on_street_array(sid)
+        ids = ids[reg.positioned[ids] & (reg.numbers[ids] >= 0)]
+        if typed is not None and len(ids):
+            nums = reg.numbers[ids]
+            same_side = nums % 2 == typed.number % 2
+            if same_side.any():
+                ids, nums = ids[same_side], nums[same_side]
+            below, above = nums <= typed.number, nums >= typed.number
+            lo = int(ids[below][np.argmax(nums[below])]) if below.any() else None
+            hi = int(ids[above][np.argmin(nums[above])]) if above.any() else None
+            if lo is not None and hi is not None and reg.numbers[hi] != reg.numbers[lo]:
+                t = (typed.number - reg.numbers[lo]) / (reg.numbers[hi] - reg.numbers[lo])
+                x = reg.x[lo] + t * (reg.x[hi] - reg.x[lo])
+                y = reg.y[lo] + t * (reg.y[hi] - reg.y[lo])
                 p = to_wgs84(LambertXY(float(x), float(y)))
                 return Location(lat=p.lat, lon=p.lon), "interpolated"
-            nearest = below or above
-            if nearest:
-                a = nearest[1]
-                return Location(lat=float(reg.lat[a]), lon=float(reg.lon[a])), "interpolated"
-        centre = self._street_centre(sid)
-        return centre, "street"
+            nearest = lo if lo is not None else hi
+            if nearest is not None:
+                return Location(lat=float(reg.lat[nearest]), lon=float(reg.lon[nearest])), "interpolated"
+        return self._street_centre(sid), "street"
 
     def _street_centre(self, sid: int) -> Location | None:
         reg = self.ds.register
-        positioned = [a for a in reg.on_street(sid) if reg.positioned[a]]
-        if not positioned:
+        ids = reg.on_street_array(sid)
+        ids = ids[reg.positioned[ids]]
+        if not len(ids):
             return None
         # The address nearest the mean: a real point on the street, not a spot between two arms of it.
-        mx, my = float(np.mean(reg.x[positioned])), float(np.mean(reg.y[positioned]))
-        a = min(positioned, key=lambda i: (reg.x[i] - mx) ** 2 + (reg.y[i] - my) ** 2)
+        dx, dy = reg.x[ids] - reg.x[ids].mean(), reg.y[ids] - reg.y[ids].mean()
+        a = int(ids[np.argmin(dx * dx + dy * dy)])
         return Location(lat=float(reg.lat[a]), lon=float(reg.lon[a]))
 
     def _zones_from_neighbours(self, sid: int, housenumber: str) -> tuple[str, ...]:

@@ -72,3 +72,12 @@ class LookupResult(BaseModel):
     warnings: list[Notice] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     message: str
+
+
+class StreetSuggestion(BaseModel):
+    """A street offered by autocomplete."""
+
+    name: str
+    postcode: str
+    municipality: str
+    score: float

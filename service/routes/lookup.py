@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 
 from service.deps import LocatorDep
 from zones.errors import LookupInputError
 from zones.lookup import MAX_QUERY_LENGTH
-from zones.results import LookupResult
+
+MAX_BATCH = 1000
+from zones.results import LookupResult, StreetSuggestion
 
 router = APIRouter(prefix="/api", tags=["lookup"])
 
@@ -30,3 +32,25 @@ def lookup(
     if lat is not None and lon is not None:
         return locator.lookup_point(lon, lat)
     raise LookupInputError("give an address (q) or a point (lat and lon)")
+
+
+@router.post("/lookup/batch", response_model=list[LookupResult])
+def lookup_batch(
+    locator: LocatorDep,
+    addresses: Annotated[
+        list[Annotated[str, Body(max_length=MAX_QUERY_LENGTH)]],
+        Body(max_length=MAX_BATCH, description="a JSON list of up to 1,000 addresses as typed"),
+    ],
+) -> list[LookupResult]:
+    """Resolve a list of addresses, answers in the same order."""
+    return locator.lookup_many(addresses)
+
+
+@router.get("/streets", response_model=list[StreetSuggestion])
+def streets(
+    locator: LocatorDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="what was typed so far")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[StreetSuggestion]:
+    """Autocomplete street names (with postcode and place), fuzzy, for every keystroke."""
+    return locator.suggest_streets(q, limit)

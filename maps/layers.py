@@ -1,0 +1,90 @@
+"""The layers of the public map: municipality boundary, one layer per zone, the infoborden."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+from shapely.geometry.base import BaseGeometry
+
+from maps import html
+from maps.colours import ZoneColour
+from maps.elements import BindContent
+from maps.geometry import display_geojson, label_point, latlon
+from zones.schema import Zone
+from zones.storage import InfobordFeature
+
+BOUNDARY_COLOUR = "#333333"
+INFOBORD_CLASS = "wabp-infobord"
+
+
+def add_boundary(m: folium.Map, boundary: BaseGeometry) -> None:
+    """Draw the municipality boundary as a dashed outline that does not catch clicks."""
+    style = {"color": BOUNDARY_COLOUR, "weight": 2.5, "dashArray": "8 6", "fill": False}
+    folium.GeoJson(
+        _feature(boundary, style),
+        name=html.layer_name("Gemeentegrens"),
+        interactive=False,
+    ).add_to(m)
+
+
+def add_zone(m: folium.Map, zone: Zone, colour: ZoneColour, join_url: str) -> None:
+    """Add one zone as its own toggleable layer: outline, fill, name label, tooltip and popup."""
+    style = {
+        "color": colour.outline,
+        "weight": 2.5,
+        "fillColor": colour.fill,
+        "fillOpacity": 0.35,
+    }
+    group = folium.FeatureGroup(name=html.layer_name(zone.name, colour))
+    shape = folium.GeoJson(_feature(zone.geometry, style), control=False)
+    BindContent(tooltip=html.zone_tooltip(zone), popup=html.zone_popup(zone, join_url)).add_to(
+        shape
+    )
+    shape.add_to(group)
+    folium.Marker(
+        label_point(zone.geometry),
+        icon=folium.DivIcon(html=html.zone_label(zone, colour), class_name="wabp-zone-label"),
+        # A label, not a control: keep it out of the tab order and let clicks reach the zone.
+        interactive=False,
+        keyboard=False,
+        # Above the infobord signs: a name that has to cover a sign should stay readable.
+        z_index_offset=1000,
+    ).add_to(group)
+    group.add_to(m)
+
+
+def add_infoborden(
+    m: folium.Map, boards: Sequence[InfobordFeature], zones: dict[str, Zone]
+) -> None:
+    """Add the information boards as one layer of focusable markers, each with a title."""
+    if not boards:
+        return
+    group = folium.FeatureGroup(name=html.layer_name("Infoborden"))
+    for board in boards:
+        zone = zones.get(board.properties.zone_id)
+        title = html.infobord_title(board, zone)
+        lon, lat = board.geometry.coordinates[0], board.geometry.coordinates[1]
+        marker = folium.Marker(
+            latlon(lon, lat),
+            icon=folium.DivIcon(
+                html=html.infobord_icon(title),
+                class_name=INFOBORD_CLASS,
+                icon_size=(26, 26),
+                icon_anchor=(13, 13),
+            ),
+            title=title,
+            alt=title,
+        )
+        BindContent(popup=html.infobord_popup(board, zone)).add_to(marker)
+        marker.add_to(group)
+    group.add_to(m)
+
+
+def _feature(geometry: BaseGeometry, style: dict[str, object]) -> dict[str, object]:
+    # folium's GeoJson without a style_function styles each feature from `properties.style`.
+    return {
+        "type": "Feature",
+        "properties": {"style": style},
+        "geometry": display_geojson(geometry),
+    }
