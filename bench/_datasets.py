@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ALKEN_DIR = ROOT / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 REGISTER_CSV = (
-    SHARED_DATA / "crab_adresposities_2014_sanderd17" / "addresses_alken_asse_pz-kanton-borgloon.csv"
+    SHARED_DATA
+    / "crab_adresposities_2014_sanderd17"
+    / "addresses_alken_asse_pz-kanton-borgloon.csv"
 )
 AREAS_DIR = SHARED_DATA / "provinciesincijfers_gebiedsniveaus"
 WIJKEN_GEOJSON = AREAS_DIR / "study_area_wijken_ggw7.geojson"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import folium
 from shapely.geometry.base import BaseGeometry
 
-from maps import html
+from maps import fragments
 from maps.colours import ZoneColour
 from maps.elements import BindContent
 from maps.geometry import display_geojson, label_point, latlon
@@ -23,7 +23,7 @@ def add_boundary(m: folium.Map, boundary: BaseGeometry) -> None:
     style = {"color": BOUNDARY_COLOUR, "weight": 2.5, "dashArray": "8 6", "fill": False}
     folium.GeoJson(
         _feature(boundary, style),
-        name=html.layer_name("Gemeentegrens"),
+        name=fragments.layer_name("Gemeentegrens"),
         interactive=False,
     ).add_to(m)
 
@@ -36,15 +36,15 @@ def add_zone(m: folium.Map, zone: Zone, colour: ZoneColour, join_url: str) -> No
         "fillColor": colour.fill,
         "fillOpacity": 0.35,
     }
-    group = folium.FeatureGroup(name=html.layer_name(zone.name, colour))
+    group = folium.FeatureGroup(name=fragments.layer_name(zone.name, colour))
     shape = folium.GeoJson(_feature(zone.geometry, style), control=False)
-    BindContent(tooltip=html.zone_tooltip(zone), popup=html.zone_popup(zone, join_url)).add_to(
-        shape
-    )
+    BindContent(
+        tooltip=fragments.zone_tooltip(zone), popup=fragments.zone_popup(zone, join_url)
+    ).add_to(shape)
     shape.add_to(group)
     folium.Marker(
         label_point(zone.geometry),
-        icon=folium.DivIcon(html=html.zone_label(zone, colour), class_name="wabp-zone-label"),
+        icon=folium.DivIcon(html=fragments.zone_label(zone, colour), class_name="wabp-zone-label"),
         # A label, not a control: keep it out of the tab order and let clicks reach the zone.
         interactive=False,
         keyboard=False,
@@ -60,15 +60,15 @@ def add_infoborden(
     """Add the information boards as one layer of focusable markers, each with a title."""
     if not boards:
         return
-    group = folium.FeatureGroup(name=html.layer_name("Infoborden"))
+    group = folium.FeatureGroup(name=fragments.layer_name("Infoborden"))
     for board in boards:
         zone = zones.get(board.properties.zone_id)
-        title = html.infobord_title(board, zone)
+        title = fragments.infobord_title(board, zone)
         lon, lat = board.geometry.coordinates[0], board.geometry.coordinates[1]
         marker = folium.Marker(
             latlon(lon, lat),
             icon=folium.DivIcon(
-                html=html.infobord_icon(title),
+                html=fragments.infobord_icon(title),
                 class_name=INFOBORD_CLASS,
                 icon_size=(26, 26),
                 icon_anchor=(13, 13),
@@ -76,7 +76,7 @@ def add_infoborden(
             title=title,
             alt=title,
         )
-        BindContent(popup=html.infobord_popup(board, zone)).add_to(marker)
+        BindContent(popup=fragments.infobord_popup(board, zone)).add_to(marker)
         marker.add_to(group)
     group.add_to(m)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from maps import html
+from maps import fragments
 from maps.colours import zone_colours
 from maps.elements import DutchLayerControl, PublicMap
 from maps.geometry import BELGIUM_LATLON, latlon_bounds
@@ -29,7 +29,7 @@ def render_public_map(
     """Return the full HTML page of the public zone map."""
     zones = dataset.zones.active()
     colours = zone_colours(len(zones))
-    join_url = html.safe_href(dataset.meta.join_url)
+    join_url = fragments.safe_href(dataset.meta.join_url)
 
     m = PublicMap(
         asset_base=asset_base,

@@ -22,8 +22,8 @@ from geo.register import AddressRegister
 from geo.spatial import PolygonIndex
 from zones.schema import StreetRule, Zone, ZoneSet
 
-Source = Literal["street", "polygon", "none"]
-SOURCES: tuple[Source, ...] = ("street", "polygon", "none")
+Source = Literal["street", "polygon", "neighbours", "none"]
+SOURCES: tuple[Source, ...] = ("street", "polygon", "neighbours", "none")
 NEAR_DISTANCE_M = 15.0
 # A street rule without postcode applies to same-named streets whose addresses come this close.
 RULE_REACH_M = 500.0
@@ -31,7 +31,11 @@ RULE_REACH_M = 500.0
 
 @dataclass(frozen=True)
 class AddressZones:
-    """The zones of one address, how they were decided, and other zones within the uncertainty."""
+    """The zones of one address, how they were decided, and other zones within the uncertainty.
+
+    `source`: ``street`` (a street rule), ``polygon`` (its position), ``neighbours`` (no position:
+    the zone of the nearest numbers on the same side of the street) or ``none``.
+    """
 
     zone_ids: tuple[str, ...]
     source: Source
@@ -89,6 +93,12 @@ def street_claims(zones: ZoneSet, register: AddressRegister) -> dict[int, list[s
                         if zone.id not in claims[a]:
                             claims[a].append(zone.id)
     return claims
+
+
+def find_conflicts(zones: ZoneSet, register: AddressRegister) -> list[RuleConflict]:
+    """Return the addresses claimed by the street rules of more than one zone."""
+    claims = street_claims(zones, register)
+    return [RuleConflict(a, tuple(z)) for a, z in sorted(claims.items()) if len(z) > 1]
 
 
 class AssignmentTable:
@@ -189,4 +199,38 @@ def assign(
                 continue
             near[a] = (*near.get(a, ()), z)
     near = {a: tuple(sorted(set(zs))) for a, zs in near.items()}
+    _from_neighbours(register, primary, source, extra)
     return AssignmentTable(ids, primary, source, extra, near), conflicts
+
+
+def _from_neighbours(
+    register: AddressRegister,
+    primary: npt.NDArray[np.int32],
+    source: npt.NDArray[np.int8],
+    extra: dict[int, tuple[int, ...]],
+) -> None:
+    """Give an address without position and without a deciding street rule the zone of its neighbours.
+
+    The nearest positioned numbers below and above it on the same side of the street must agree;
+    otherwise it stays in no zone (a lookup then offers both).
+    """
+    none = SOURCES.index("none")
+    for a in np.flatnonzero(~register.positioned & (source == none)).tolist():
+        n = int(register.numbers[a])
+        if n < 0:
+            continue
+        ids = register.on_street_array(int(register.street_of[a]))
+        nums = register.numbers[ids]
+        side = register.positioned[ids] & (nums >= 0) & (nums % 2 == n % 2) & (source[ids] != none)
+        found = []
+        below, above = side & (nums < n), side & (nums > n)
+        if below.any():
+            found.append(int(ids[below][np.argmax(nums[below])]))
+        if above.any():
+            found.append(int(ids[above][np.argmin(nums[above])]))
+        zone_sets = {extra.get(b, (int(primary[b]),)) for b in found}
+        if len(zone_sets) == 1:
+            zs = zone_sets.pop()
+            primary[a], source[a] = zs[0], SOURCES.index("neighbours")
+            if len(zs) > 1:
+                extra[a] = zs

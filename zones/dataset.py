@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry.base import BaseGeometry
@@ -26,7 +27,9 @@ from geo.places import PlaceIndex, read_bpost
 from geo.register import AddressRegister
 from geo.spatial import PolygonIndex
 from geo.suggest import StreetSuggester
-from zones.assign import AssignmentTable, assign, zone_index
+from zones.assign import AssignmentTable, assign, find_conflicts, zone_index
+from zones.cache import cache_key, load_cached, store_cached
+from zones.generations import GenerationStore
 from zones.errors import DatasetError, ZoneValidationError
 from zones.schema import ZoneSet, to_l72
 from zones.storage import InfobordFeature, load_boundary, load_infoborden, load_zones
@@ -72,6 +75,11 @@ class DatasetPaths:
         return self.root / "infoborden.geojson"
 
     @property
+    def cache(self) -> Path:
+        """Return the directory of derived, rebuildable files."""
+        return self.root / ".cache"
+
+    @property
     def meta(self) -> Path:
         """Return the dataset.json path."""
         return self.root / "dataset.json"
@@ -94,10 +102,16 @@ class Dataset:
     places: PlaceIndex
     suggester: StreetSuggester
     boundary_l72: BaseGeometry | None = field(default=None)
+    # Expensive things derived on demand (e.g. Voronoi cells for proposals), kept for reuse.
+    derived: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, root: Path, *, strict: bool = True) -> Dataset:
-        """Load and index a dataset directory; with `strict`, refuse a zone set that has errors."""
+    def load(cls, root: Path, *, strict: bool = True, cache: bool = True) -> Dataset:
+        """Load and index a dataset directory; with `strict`, refuse a zone set that has errors.
+
+        What is derived from the register and the zones is cached in ``<root>/.cache`` (see
+        `zones.cache`), which makes a start with all of Flanders take seconds instead of a minute.
+        """
         paths = DatasetPaths(Path(root))
         if not paths.root.is_dir():
             raise DatasetError(f"{root}: no such dataset directory")
@@ -109,9 +123,22 @@ class Dataset:
                 meta = DatasetMeta.model_validate(json.loads(paths.meta.read_text(encoding="utf-8")))
             except ValueError as exc:
                 raise DatasetError(f"{paths.meta}: {exc}") from None
+        zones_path = GenerationStore(paths.root).current_path()
+        zones = load_zones(zones_path) if zones_path.is_file() else ZoneSet([])
+        key = cache_key(paths.addresses, zones_path)
+        cached = load_cached(paths.cache, key) if cache else None
+        if cached is not None:
+            register, table = cached
+            return cls.build(paths, meta, register, zones, strict=strict, table=table)
         register = AddressRegister.from_csv(paths.addresses)
-        zones = load_zones(paths.zones) if paths.zones.is_file() else ZoneSet([])
-        return cls.build(paths, meta, register, zones, strict=strict)
+        dataset = cls.build(paths, meta, register, zones, strict=strict)
+        if cache:
+            store_cached(paths.cache, key, (register, dataset.table))
+        return dataset
+
+    def with_zones(self, zones: ZoneSet, *, strict: bool = False) -> Dataset:
+        """Return the same register indexed against another zone set (a generation or a proposal)."""
+        return Dataset.build(self.paths, self.meta, self.register, zones, strict=strict)
 
     @classmethod
     def build(
@@ -122,15 +149,19 @@ class Dataset:
         zones: ZoneSet,
         *,
         strict: bool = True,
+        table: AssignmentTable | None = None,
     ) -> Dataset:
-        """Index an already loaded register and zone set."""
+        """Index an already loaded register and zone set (reusing a cached assignment `table`)."""
         boundary = load_boundary(paths.boundary) if paths.boundary.is_file() else None
         boundary_l72 = to_l72(boundary) if boundary is not None else None
         infoborden = load_infoborden(paths.infoborden) if paths.infoborden.is_file() else []
         problems = check_zone_set(zones, boundary_l72)
         if strict and has_errors(problems):
             raise ZoneValidationError([p for p in problems if p.severity == "error"])
-        table, conflicts = assign(zones, register)
+        if table is None:
+            table, conflicts = assign(zones, register)
+        else:
+            conflicts = find_conflicts(zones, register)
         problems += check_streets(zones, register, table, conflicts)
         if strict and has_errors(problems):
             raise ZoneValidationError([p for p in problems if p.severity == "error"])

@@ -224,3 +224,26 @@ def illustrative_infoborden(zones: ZoneSet, register: AddressRegister) -> dict[s
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def voronoi_cells(dataset: Any) -> dict[int, BaseGeometry]:
+    """Return the Voronoi cell (Lambert 72) of every positioned address of a dataset, by address id.
+
+    Clipped to the boundary, or to the addresses' hull plus 500 m when the dataset has none; cached
+    on the dataset object because proposals by units ask for it repeatedly.
+    """
+    cached = dataset.derived.get("voronoi_cells")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    register: AddressRegister = dataset.register
+    clip = dataset.boundary_l72
+    if clip is None:
+        idx = np.flatnonzero(register.positioned)
+        clip = shapely.multipoints(np.c_[register.x[idx], register.y[idx]]).convex_hull.buffer(500)
+    unique_xy, cells = _voronoi_cells(register, clip)
+    cell_of = {tuple(p): c for p, c in zip(unique_xy.tolist(), cells, strict=True)}
+    out = {}
+    for a in np.flatnonzero(register.positioned).tolist():
+        out[a] = cell_of[(round(float(register.x[a]), 2), round(float(register.y[a]), 2))]
+    dataset.derived["voronoi_cells"] = out
+    return out

@@ -175,10 +175,7 @@ class Locator:
         else:
             location, precision = self._estimate_position(int(reg.street_of[a]), reg.housenumbers[a])
             notices.append(self._notice("approximate_position"))
-        zone_ids = row.zone_ids
-        if not zone_ids and row.source == "none" and not reg.positioned[a]:
-            zone_ids = self._zones_from_neighbours(int(reg.street_of[a]), reg.housenumbers[a])
-        return _Found(self._canonical(a, box), zone_ids, location, precision, notices)
+        return _Found(self._canonical(a, box), row.zone_ids, location, precision, notices)
 
     def _resolve_missing_number(self, sid: int, parsed: ParsedAddress) -> list[_Found]:
         """A number the register does not have: a street rule decides, else the neighbours on its side."""
@@ -269,11 +266,6 @@ class Locator:
         dx, dy = reg.x[ids] - reg.x[ids].mean(), reg.y[ids] - reg.y[ids].mean()
         a = int(ids[np.argmin(dx * dx + dy * dy)])
         return Location(lat=float(reg.lat[a]), lon=float(reg.lon[a]))
-
-    def _zones_from_neighbours(self, sid: int, housenumber: str) -> tuple[str, ...]:
-        lower, higher = self._neighbours(sid, housenumber)
-        sets = {self.ds.table[a].zone_ids for a in (lower, higher) if a is not None}
-        return sets.pop() if len(sets) == 1 else ()
 
     # -- building results -------------------------------------------------------------------
     def _rules_by_street(self) -> dict[int, list[tuple[str, StreetRule]]]:

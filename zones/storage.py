@@ -155,7 +155,9 @@ def load_zones(path: Path) -> ZoneSet:
 def zone_to_feature(zone: Zone) -> dict[str, Any]:
     """Return a zone as a GeoJSON Feature dict (coordinates rounded to 1 cm)."""
     geometry = shapely.set_precision(zone.geometry, 10**-COORDINATE_DECIMALS)
-    geometry = shapely.orient_polygons(geometry)  # RFC 7946: exterior rings counter-clockwise
+    # normalize fixes where each ring starts (set_precision may rotate it), so saving unchanged
+    # zones rewrites the same bytes; then RFC 7946: exterior rings counter-clockwise.
+    geometry = shapely.orient_polygons(shapely.normalize(geometry))
     return {
         "type": "Feature",
         "id": zone.id,

@@ -1,0 +1,87 @@
+"""What a change of zones does to addresses: who moves from which group to which, in words.
+
+Used by proposal reports and by the diff between two generations. Texts are Dutch, for the
+municipality and coordinators ("verplaatst Kerkstraat 1-35 (oneven), 18 adressen, van WABP Terkoest
+naar WABP Sint-Joris").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from pydantic import BaseModel
+
+from geo.register import AddressRegister
+from zones.assign import AssignmentTable
+from zones.schema import ZoneSet
+
+
+class Move(BaseModel):
+    """Addresses of one street that change group in the same way."""
+
+    street: str
+    postcode: str
+    from_zone: str | None
+    to_zone: str | None
+    numbers: list[str]
+    count: int
+    text: str
+
+
+def describe_numbers(numbers: list[int]) -> str:
+    """Describe a set of house numbers compactly: ``7``, ``1-35 (oneven)``, ``2-40 (even)``, ``1-40``."""
+    if not numbers:
+        return ""
+    lo, hi = min(numbers), max(numbers)
+    if lo == hi:
+        return str(lo)
+    if all(n % 2 for n in numbers):
+        return f"{lo}-{hi} (oneven)"
+    if not any(n % 2 for n in numbers):
+        return f"{lo}-{hi} (even)"
+    return f"{lo}-{hi}"
+
+
+def _name(zones_by_id: dict[str, str], zone_id: str | None) -> str:
+    return zones_by_id.get(zone_id, zone_id) if zone_id else "geen groep"
+
+
+def moves(
+    register: AddressRegister,
+    before: AssignmentTable,
+    after: AssignmentTable,
+    zones_before: ZoneSet,
+    zones_after: ZoneSet,
+) -> list[Move]:
+    """Return the addresses whose group changes, grouped by street and direction."""
+    names = {z.id: z.name for z in zones_before} | {z.id: z.name for z in zones_after}
+    changed = np.flatnonzero(
+        (np.array([before.zone_ids[z] if z >= 0 else "" for z in before.primary.tolist()], dtype=object)
+         != np.array([after.zone_ids[z] if z >= 0 else "" for z in after.primary.tolist()], dtype=object))
+    ).tolist()
+    changed = sorted(set(changed) | set(before.extra) | set(after.extra))
+    groups: dict[tuple[int, str | None, str | None], list[int]] = defaultdict(list)
+    for a in changed:
+        old, new = before.zones_of(a), after.zones_of(a)
+        if old == new:
+            continue
+        groups[(int(register.street_of[a]), old[0] if old else None, new[0] if new else None)].append(a)
+    out = []
+    for (sid, old_zone, new_zone), ids in sorted(groups.items(), key=lambda kv: (register.streets[kv[0][0]].name, kv[0][1] or "", kv[0][2] or "")):
+        street = register.streets[sid]
+        ids.sort(key=lambda a: (register.numbers[a], register.housenumbers[a]))
+        nums = [int(register.numbers[a]) for a in ids if register.numbers[a] >= 0]
+        count = len(ids)
+        noun = "adres" if count == 1 else "adressen"
+        text = (
+            f"verplaatst {street.name} {describe_numbers(nums)}, {count} {noun}, "
+            f"van {_name(names, old_zone)} naar {_name(names, new_zone)}"
+        )
+        out.append(
+            Move(
+                street=street.name, postcode=street.postcode, from_zone=old_zone, to_zone=new_zone,
+                numbers=[register.housenumbers[a] for a in ids], count=count, text=text,
+            )
+        )
+    return out

@@ -1,0 +1,127 @@
+"""Generations of a zone set: every approved change makes a new, numbered, readable GeoJSON file.
+
+As mapit's generations: the old sets stay queryable. Layout inside a dataset directory::
+
+    zones.geojson               the current generation (a copy, for tools that read one file)
+    generations/index.json      the list of generations: the commit point
+    generations/0001.geojson    generation 1, 2, ... (never rewritten)
+
+A commit writes the new generation file, then the index (atomic rename: from here the generation
+exists), then zones.geojson. A crash before the index leaves an unlisted file that is ignored; a
+crash after it is repaired at the next load, which trusts the index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, TypeAdapter
+
+from geo.files import atomic_write_text
+from zones.errors import ZoneError
+from zones.schema import ZoneSet
+from zones.storage import dump_geojson, load_zones, zones_to_geojson
+
+_LOCK = threading.Lock()
+
+
+class Generation(BaseModel):
+    """One generation of the zone set."""
+
+    number: int
+    created_at: dt.datetime
+    note: str = ""
+    source: str = "initial"
+    file: str
+
+
+class UnknownGenerationError(ZoneError):
+    """A generation number that does not exist."""
+
+
+_INDEX = TypeAdapter(list[Generation])
+
+
+class GenerationStore:
+    """The generations of one dataset directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.dir = self.root / "generations"
+        self.index_path = self.dir / "index.json"
+        self.zones_path = self.root / "zones.geojson"
+
+    def list(self) -> list[Generation]:
+        """Return every generation, oldest first (one implicit generation before the first change)."""
+        if self.index_path.is_file():
+            return _INDEX.validate_json(self.index_path.read_bytes())
+        mtime = self.zones_path.stat().st_mtime if self.zones_path.is_file() else 0.0
+        created = dt.datetime.fromtimestamp(mtime, tz=dt.UTC).replace(microsecond=0)
+        return [Generation(number=1, created_at=created, file="zones.geojson")]
+
+    def current(self) -> Generation:
+        """Return the newest generation."""
+        return self.list()[-1]
+
+    def path(self, number: int) -> Path:
+        """Return the file of a generation."""
+        for g in self.list():
+            if g.number == number:
+                return self.root / g.file if g.file == "zones.geojson" else self.dir / g.file
+        raise UnknownGenerationError(f"unknown generation: {number}")
+
+    def load(self, number: int) -> ZoneSet:
+        """Read the zone set of a generation."""
+        return load_zones(self.path(number))
+
+    def current_path(self) -> Path:
+        """Return the file that holds the current zones, repairing zones.geojson if a commit was cut short."""
+        if not self.index_path.is_file():
+            return self.zones_path
+        latest = self.dir / self.current().file
+        if not self.zones_path.is_file() or self.zones_path.read_bytes() != latest.read_bytes():
+            atomic_write_text(self.zones_path, latest.read_text(encoding="utf-8"))
+        return latest
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Serialise commits, across threads and processes."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with _LOCK, open(self.dir / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def commit(self, zones: ZoneSet, *, note: str, source: str, expected: int | None = None) -> Generation:
+        """Write `zones` as the next generation; refuse if the current one is no longer `expected`."""
+        with self.locked():
+            generations = self.list()
+            if expected is not None and generations[-1].number != expected:
+                raise StaleGenerationError(f"generation {expected} is no longer current ({generations[-1].number} is)")
+            if not self.index_path.is_file():
+                # First change: keep the original zone set as generation 1, in its own file.
+                first = generations[0].model_copy(update={"file": "0001.geojson"})
+                atomic_write_text(self.dir / first.file, self.zones_path.read_text(encoding="utf-8"))
+                generations = [first]
+            number = generations[-1].number + 1
+            text = dump_geojson(zones_to_geojson(zones))
+            new = Generation(
+                number=number, created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                note=note, source=source, file=f"{number:04d}.geojson",
+            )
+            atomic_write_text(self.dir / new.file, text)
+            atomic_write_text(self.index_path, json.dumps(_INDEX.dump_python([*generations, new], mode="json"), indent=1) + "\n")
+            atomic_write_text(self.zones_path, text)
+            return new
+
+
+class StaleGenerationError(ZoneError):
+    """A change prepared against a generation that is no longer the current one."""

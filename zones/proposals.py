@@ -1,0 +1,396 @@
+"""Boundary proposals: parse one, report its impact, apply it.
+
+A proposal gives a zone a new polygon (``zone_id``) or starts a new group (``name``). Its polygon is
+given as GeoJSON or built from units (streets with house-number rules, or picked addresses) the way
+the shipped zones were derived: the union of the addresses' Voronoi cells. Applying it gives the zone
+that polygon, cuts it out of every other zone, and re-derives the street rules of the zones whose
+polygon changed, so that street rules and polygons keep agreeing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+import numpy as np
+import shapely
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from shapely.geometry.base import BaseGeometry
+from unidecode import unidecode
+
+from geo.crs import LonLat, in_belgium
+from geo.housenumber import parse_register_number
+from geo.register import AddressRegister
+from zones.changes import Move, moves
+from zones.dataset import Dataset
+from zones.derive import infer_rule, voronoi_cells
+from zones.errors import ZoneError
+from zones.schema import StreetRule, Zone, ZoneProperties, ZoneSet, to_l72, to_wgs84
+from zones.storage import StrictMultiPolygon, StrictPolygon
+
+MAX_VERTICES = 10_000
+SLIVER_M2 = 500.0
+
+
+class ProposalError(ZoneError):
+    """A proposal that cannot be used as it is; the message says what to fix."""
+
+
+class InvalidShapeError(ProposalError):
+    """A self-intersecting (or otherwise invalid) polygon; carries the repaired shape when there is one."""
+
+    def __init__(self, reason: str, repaired: dict[str, Any] | None) -> None:
+        self.reason = reason
+        self.repaired = repaired
+        super().__init__(f"invalid polygon: {reason}" + ("; a repaired shape is offered" if repaired else ""))
+
+
+class AddressUnit(BaseModel):
+    """An address picked on the map."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    street: str = Field(min_length=1, max_length=120)
+    housenumber: str = Field(min_length=1, max_length=20)
+    postcode: str | None = Field(default=None, pattern=r"^[1-9]\d{3}$")
+
+
+class Units(BaseModel):
+    """A proposal as units: streets with house-number rules and/or picked addresses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    streets: list[StreetRule] = Field(default_factory=list, max_length=500)
+    addresses: list[AddressUnit] = Field(default_factory=list, max_length=5000)
+
+
+class ProposalProperties(BaseModel):
+    """The properties of a proposal feature."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    zone_id: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    area: str | None = Field(default=None, max_length=120)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ProposalFeature(BaseModel):
+    """A proposal as a GeoJSON Feature; `geometry` may be null when `units` give the shape."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(pattern="^Feature$")
+    geometry: StrictPolygon | StrictMultiPolygon | None = Field(default=None, discriminator="type")
+    properties: ProposalProperties
+    units: Units | None = None
+
+
+class Proposal(BaseModel):
+    """A parsed proposal: which zone, its new shape (WGS84) and its note."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    zone_id: str | None
+    name: str | None
+    area: str | None
+    note: str | None
+    geometry: Any  # shapely geometry, WGS84
+    units: Units | None = None
+
+
+def _reject_3d(coords: Any) -> None:
+    if isinstance(coords, list) and coords and isinstance(coords[0], (int, float)):
+        if len(coords) != 2:
+            raise ProposalError("coordinates must be [longitude, latitude] pairs (no height)")
+        return
+    if isinstance(coords, list):
+        for c in coords:
+            _reject_3d(c)
+
+
+def parse_proposal(data: Any, dataset: Dataset) -> Proposal:
+    """Check a proposal Feature and return it parsed; raise ProposalError with a reason."""
+    if isinstance(data, dict) and isinstance(data.get("geometry"), dict):
+        if data["geometry"].get("type") not in ("Polygon", "MultiPolygon"):
+            raise ProposalError(f"geometry must be a Polygon or MultiPolygon, not {data['geometry'].get('type')}")
+        _reject_3d(data["geometry"].get("coordinates"))
+    try:
+        feature = ProposalFeature.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper()))
+        raise ProposalError(f"{where or 'feature'}: {err['msg']}") from None
+    props = feature.properties
+    if (props.zone_id is None) == (props.name is None):
+        raise ProposalError("give properties.zone_id (change a zone) or properties.name (a new group), not both")
+    if props.zone_id is not None:
+        dataset.zones.get(props.zone_id)  # UnknownZoneError for an unknown id
+    if feature.geometry is not None:
+        geometry = shapely.geometry.shape(feature.geometry.model_dump())
+        _check_coordinates(geometry)
+    elif feature.units is not None and (feature.units.streets or feature.units.addresses):
+        geometry = polygon_from_units(feature.units, dataset)
+    else:
+        raise ProposalError("give a geometry, or units (streets or addresses)")
+    return Proposal(
+        zone_id=props.zone_id, name=props.name, area=props.area, note=props.note,
+        geometry=geometry, units=feature.units,
+    )
+
+
+def _check_coordinates(geometry: BaseGeometry) -> None:
+    coords = shapely.get_coordinates(geometry)
+    if len(coords) > MAX_VERTICES:
+        raise ProposalError(f"too many vertices ({len(coords):,}; at most {MAX_VERTICES:,})")
+    for lon, lat in coords:
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise ProposalError("coordinates must be finite numbers")
+        if not in_belgium(LonLat(lon, lat)):
+            if in_belgium(LonLat(lat, lon)):
+                raise ProposalError("coordinates look like latitude/longitude swapped: GeoJSON is longitude first")
+            raise ProposalError(f"coordinate ({lon}, {lat}) is outside Belgium (WGS84 longitude/latitude expected)")
+    if not shapely.is_valid(geometry):
+        repaired = shapely.make_valid(geometry, method="structure")
+        polys = [p for p in shapely.get_parts(repaired) if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
+        fixed = shapely.union_all(polys) if polys else None
+        raise InvalidShapeError(
+            shapely.is_valid_reason(geometry),
+            shapely.geometry.mapping(fixed) if fixed is not None and not fixed.is_empty else None,
+        )
+
+
+def polygon_from_units(units: Units, dataset: Dataset) -> BaseGeometry:
+    """Build a polygon from streets and picked addresses: the union of their Voronoi cells."""
+    reg = dataset.register
+    chosen: set[int] = set()
+    for rule in units.streets:
+        sids = [s.id for s in reg.streets if s.name == rule.name and rule.postcode in (None, s.postcode)]
+        if not sids:
+            raise ProposalError(f"street {rule.name!r} is not in the address register")
+        for sid in sids:
+            chosen |= {a for a in reg.on_street(sid) if rule.covers(parse_register_number(reg.housenumbers[a]))}
+    for unit in units.addresses:
+        sids = [s.id for s in reg.streets if s.name == unit.street and unit.postcode in (None, s.postcode)]
+        found = [a for sid in sids for a in reg.find(sid, unit.housenumber)]
+        if not found:
+            raise ProposalError(f"address {unit.street} {unit.housenumber} is not in the address register")
+        chosen |= set(found)
+    positioned = [a for a in chosen if reg.positioned[a]]
+    if not positioned:
+        raise ProposalError("none of the chosen addresses has a position in the register")
+    cells = voronoi_cells(dataset)
+    polygon = shapely.union_all([cells[a] for a in positioned])
+    return shapely.set_precision(to_wgs84(polygon), 1e-7)
+
+
+# -- the report ------------------------------------------------------------------------------------
+class ZoneArea(BaseModel):
+    """An area of one zone, with the addresses in it."""
+
+    zone_id: str
+    name: str
+    area_m2: float
+    addresses: int
+
+
+class GroupSize(BaseModel):
+    """Register addresses of a zone before and after, against the member cap."""
+
+    zone_id: str
+    name: str
+    before: int
+    after: int
+    cap: int
+    over_cap: bool
+
+
+class SplitStreet(BaseModel):
+    """A street whose addresses end up in more than one zone (or partly in none)."""
+
+    street: str
+    zones: list[str]
+
+
+class Report(BaseModel):
+    """Everything a proposal would change, for the coordinator and the municipality."""
+
+    zone_id: str
+    new_group: bool
+    valid: bool
+    area_m2: float
+    outside_municipality_m2: float
+    overlaps: list[ZoneArea]
+    moves: list[Move]
+    gained: dict[str, int]
+    lost: dict[str, int]
+    left_without_group: int
+    gaps_m2: float
+    slivers: list[ZoneArea]
+    split_streets: list[SplitStreet]
+    parts: int
+    group_sizes: list[GroupSize]
+    infoborden_outside: list[str]
+    coverage_before: float
+    coverage_after: float
+    summary: list[str]
+
+
+def slug(name: str) -> str:
+    """Return a zone id for a group name (``WABP Nieuwe Wijk`` -> ``nieuwe-wijk``)."""
+    text = re.sub(r"[^a-z0-9]+", "-", unidecode(name).lower()).strip("-")
+    text = re.sub(r"^wabp-", "", text)
+    return text[:60] or "zone"
+
+
+def rules_from_polygon(polygon_l72: BaseGeometry, register: AddressRegister) -> list[StreetRule]:
+    """Derive a zone's street rules from the addresses its polygon covers (as `derive` does)."""
+    idx = np.flatnonzero(register.positioned)
+    inside = shapely.covered_by(shapely.points(register.x[idx], register.y[idx]), polygon_l72)
+    mine = set(idx[inside].tolist())
+    streets = sorted({int(register.street_of[a]) for a in mine}, key=lambda s: register.streets[s].name)
+    rules = []
+    for sid in streets:
+        ins, outs = [], []
+        for a in register.on_street(sid):
+            n = int(register.numbers[a])
+            if n < 0 or not register.positioned[a]:
+                continue
+            (ins if a in mine else outs).append(n)
+        if ins:
+            rules.append(StreetRule(name=register.streets[sid].name, postcode=None, numbers=infer_rule(ins, outs)))
+    return rules
+
+
+def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
+    """Return the zone set with the proposal applied, and the id of the proposed zone."""
+    zones = dataset.zones
+    shape = proposal.geometry
+    if proposal.zone_id is not None:
+        target_id = proposal.zone_id
+    else:
+        base, target_id, i = slug(proposal.name or ""), slug(proposal.name or ""), 2
+        while target_id in zones:
+            target_id, i = f"{base}-{i}", i + 1
+    shape_l72 = to_l72(shape)
+    out: list[Zone] = []
+    for zone in zones:
+        if zone.id == target_id:
+            continue
+        if zone.props.status == "active" and shapely.intersects(zone.geometry_l72, shape_l72):
+            rest = shapely.difference(zone.geometry, shape)
+            rest = shapely.union_all([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0])
+            props = zone.props.model_copy(update={"streets": rules_from_polygon(to_l72(rest), dataset.register)})
+            out.append(Zone(props, rest))
+        else:
+            out.append(zone)
+    if proposal.zone_id is not None:
+        old = zones.get(proposal.zone_id).props
+        props = old.model_copy(update={"area": proposal.area or old.area})
+    else:
+        props = ZoneProperties(id=target_id, name=proposal.name or target_id, area=proposal.area or "", status="active")
+    props = props.model_copy(
+        update={"streets": rules_from_polygon(shape_l72, dataset.register), "valid_from": dt.date.today()}
+    )
+    position = next((i for i, z in enumerate(zones) if z.id == target_id), len(out))
+    out.insert(position, Zone(props, shape))
+    return ZoneSet(out), target_id
+
+
+def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
+    """Compute the impact report of a proposal against a dataset (and the zone set it would give)."""
+    after_zones, target_id = apply(proposal, dataset)
+    after = dataset.with_zones(after_zones)
+    reg = dataset.register
+    shape_l72 = to_l72(proposal.geometry)
+    target_after = after_zones.get(target_id)
+
+    overlaps = []
+    for zone in dataset.zones.active():
+        if zone.id == target_id or not shapely.intersects(zone.geometry_l72, shape_l72):
+            continue
+        part = shapely.intersection(zone.geometry_l72, shape_l72)
+        if part.area < 1.0:
+            continue
+        count = sum(1 for a in range(len(reg)) if zone.id in dataset.table.zones_of(a) and target_id in after.table.zones_of(a))
+        overlaps.append(ZoneArea(zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=count))
+
+    changes = moves(reg, dataset.table, after.table, dataset.zones, after_zones)
+    gained: dict[str, int] = {}
+    lost: dict[str, int] = {}
+    for m in changes:
+        if m.to_zone:
+            gained[m.to_zone] = gained.get(m.to_zone, 0) + m.count
+        if m.from_zone:
+            lost[m.from_zone] = lost.get(m.from_zone, 0) + m.count
+    left = sum(m.count for m in changes if m.to_zone is None)
+
+    covered_before = shapely.union_all([z.geometry_l72 for z in dataset.zones.active()])
+    covered_after = shapely.union_all([z.geometry_l72 for z in after_zones.active()])
+    gaps = shapely.difference(covered_before, covered_after).area
+
+    changed_ids = {target_id} | {o.zone_id for o in overlaps}
+    slivers = []
+    for zone in after_zones.active():
+        if zone.id not in changed_ids:
+            continue
+        for part in shapely.get_parts(zone.geometry_l72):
+            if part.area < SLIVER_M2:
+                slivers.append(ZoneArea(zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=0))
+
+    touched_streets = {m.street for m in changes}
+    split = []
+    for name in sorted(touched_streets):
+        zone_sets = set()
+        for s in (s for s in reg.streets if s.name == name):
+            zone_sets |= {after.table.zones_of(a) for a in reg.on_street(s.id)}
+        if len(zone_sets) > 1:
+            split.append(SplitStreet(street=name, zones=sorted({z or "-" for zs in zone_sets for z in (zs or ("",))})))
+
+    counts_before, counts_after = dataset.table.counts(), after.table.counts()
+    cap = dataset.meta.member_cap
+    sizes = [
+        GroupSize(
+            zone_id=z, name=after_zones.get(z).name, before=counts_before.get(z, 0), after=counts_after.get(z, 0),
+            cap=cap, over_cap=counts_after.get(z, 0) > cap,
+        )
+        for z in sorted(changed_ids)
+    ]
+
+    outside_boards = []
+    for board in dataset.infoborden:
+        zone_id = board.properties.zone_id
+        if zone_id not in after_zones:
+            continue
+        lon, lat = board.geometry.coordinates[0], board.geometry.coordinates[1]
+        point = to_l72(shapely.Point(lon, lat))
+        if not after_zones.get(zone_id).geometry_l72.covers(point):
+            outside_boards.append(board.properties.id)
+
+    n = max(len(reg), 1)
+    coverage_before = float(np.count_nonzero(dataset.table.primary >= 0)) / n
+    coverage_after = float(np.count_nonzero(after.table.primary >= 0)) / n
+    outside = shapely.difference(shape_l72, dataset.boundary_l72).area if dataset.boundary_l72 is not None else 0.0
+    parts = len(shapely.get_parts(target_after.geometry_l72))
+
+    summary = [m.text for m in changes]
+    if outside > 1.0:
+        summary.append(f"{outside:,.0f} m² ligt buiten de gemeente")
+    if parts > 1:
+        summary.append(f"de zone bestaat uit {parts} losse delen")
+    if left:
+        summary.append(f"{left} adressen vallen in geen enkele zone meer")
+    summary += [f"{s.name} telt {s.after} adressen, meer dan de {cap} leden van een WhatsApp-groep" for s in sizes if s.over_cap]
+    summary += [f"infobord {b} staat niet meer in zijn zone" for b in outside_boards]
+
+    result = Report(
+        zone_id=target_id, new_group=proposal.zone_id is None, valid=True,
+        area_m2=round(shape_l72.area, 1), outside_municipality_m2=round(outside, 1),
+        overlaps=overlaps, moves=changes, gained=gained, lost=lost, left_without_group=left,
+        gaps_m2=round(gaps, 1), slivers=slivers, split_streets=split, parts=parts, group_sizes=sizes,
+        infoborden_outside=outside_boards, coverage_before=round(coverage_before, 4),
+        coverage_after=round(coverage_after, 4), summary=summary,
+    )
+    return result, after_zones
