@@ -9,13 +9,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from maps.assets import STATIC_DIR
-from maps.public import render_public_map
 from service.errors import install_error_handlers
 from service.privacy import BodySizeLimit, install_log_filter
-from service.routes import lookup, pages, zones
+from service.routes import generations, lookup, pages, zones
 from service.settings import Settings
+from service.state import ServiceState
 from zones.dataset import Dataset
-from zones.lookup import Locator
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -23,10 +22,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        dataset = Dataset.load(settings.data_dir)
-        app.state.dataset = dataset
-        app.state.locator = Locator(dataset)
-        app.state.map_html = render_public_map(dataset, asset_base="/static", lookup_url="/api/lookup")
+        app.state.wabp = ServiceState(Dataset.load(settings.data_dir))
         yield
 
     install_log_filter()
@@ -40,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(lookup.router)
     app.include_router(zones.router)
+    app.include_router(generations.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

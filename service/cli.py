@@ -333,3 +333,49 @@ def lookup_file(
         atomic_write_text(out, buffer.getvalue())
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     typer.echo(f"wrote {out}: {len(rows)} addresses ({summary})")
+
+
+@app.command()
+def propose(
+    file: Annotated[Path, typer.Argument(help="a proposal: GeoJSON Feature with properties.zone_id or .name")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    data: DataOption = None,
+) -> None:
+    """Print the impact report of a boundary proposal (an offline check; nothing is changed)."""
+    from zones.proposals import InvalidShapeError, parse_proposal, report
+    from zones.storage import parse_json
+
+    with _domain_errors():
+        dataset = _dataset(data)
+        raw = parse_json(file.read_text(encoding="utf-8"), str(file))
+        try:
+            proposal = parse_proposal(raw, dataset)
+        except InvalidShapeError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            if exc.repaired is not None:
+                typer.echo(json.dumps({"repaired": exc.repaired}), err=True)
+            raise typer.Exit(1) from None
+        result, _ = report(proposal, dataset)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    kind = "nieuwe groep" if result.new_group else "wijziging"
+    typer.echo(f"Voorstel ({kind}) voor zone {result.zone_id}: {result.area_m2 / 1e6:.3f} km², {result.parts} deel/delen")
+    for line in result.summary or ["geen adressen veranderen van groep"]:
+        typer.echo(f"  - {line}")
+    for o in result.overlaps:
+        typer.echo(f"  overlapt {o.name}: {o.area_m2:,.0f} m², {o.addresses} adressen")
+    for s in result.split_streets:
+        typer.echo(f"  gesplitste straat: {s.street} ({', '.join(s.zones)})")
+    typer.echo(f"  dekking: {result.coverage_before:.1%} -> {result.coverage_after:.1%} van de adressen")
+
+
+@app.command()
+def generations(data: DataOption = None) -> None:
+    """List the generations of the zone set."""
+    from zones.generations import GenerationStore
+
+    with _domain_errors():
+        store = GenerationStore(_settings(data).data_dir)
+        for g in store.list():
+            typer.echo(f"{g.number:>4}  {g.created_at:%Y-%m-%d %H:%M}  {g.source:<24} {g.note}")

@@ -19,12 +19,18 @@ from zones.errors import (
     ZoneFileError,
     ZoneValidationError,
 )
+from zones.generations import StaleGenerationError, UnknownGenerationError
+from zones.proposals import InvalidShapeError, ProposalError
 
 log = logging.getLogger("wabp")
 
 # Most specific first: the first matching class decides.
 STATUS: list[tuple[type[Exception], int, str]] = [
     (UnknownZoneError, 404, "unknown_zone"),
+    (UnknownGenerationError, 404, "unknown_generation"),
+    (StaleGenerationError, 409, "stale_generation"),
+    (InvalidShapeError, 422, "invalid_shape"),
+    (ProposalError, 422, "invalid_proposal"),
     (PointError, 422, "invalid_coordinates"),
     (LookupInputError, 422, "invalid_query"),
     (CoordinateError, 422, "invalid_coordinates"),
@@ -41,10 +47,17 @@ def error_body(code: str, detail: object) -> dict[str, object]:
     return {"code": code, "detail": detail}
 
 
+def _detail(exc: Exception) -> object:
+    if isinstance(exc, InvalidShapeError):
+        # Offer the repaired shape: the coordinator confirms it rather than wabp fixing silently.
+        return {"reason": exc.reason, "message": str(exc), "repaired": exc.repaired}
+    return str(exc)
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     for cls, status, code in STATUS:
         if isinstance(exc, cls):
-            return JSONResponse(error_body(code, str(exc)), status_code=status)
+            return JSONResponse(error_body(code, _detail(exc)), status_code=status)
     raise exc  # pragma: no cover - registered only for the classes above
 
 

@@ -15,7 +15,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="WABP_", extra="ignore")
 
-    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="dataset directory (default: the shipped Alken data)")
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR, description="dataset directory (default: the shipped Alken data)"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="largest request body accepted")
+    max_body_bytes: int = Field(
+        default=2_000_000, ge=1024, description="largest request body accepted"
+    )

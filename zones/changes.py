@@ -57,8 +57,12 @@ def moves(
     """Return the addresses whose group changes, grouped by street and direction."""
     names = {z.id: z.name for z in zones_before} | {z.id: z.name for z in zones_after}
     changed = np.flatnonzero(
-        (np.array([before.zone_ids[z] if z >= 0 else "" for z in before.primary.tolist()], dtype=object)
-         != np.array([after.zone_ids[z] if z >= 0 else "" for z in after.primary.tolist()], dtype=object))
+        np.array(
+            [before.zone_ids[z] if z >= 0 else "" for z in before.primary.tolist()], dtype=object
+        )
+        != np.array(
+            [after.zone_ids[z] if z >= 0 else "" for z in after.primary.tolist()], dtype=object
+        )
     ).tolist()
     changed = sorted(set(changed) | set(before.extra) | set(after.extra))
     groups: dict[tuple[int, str | None, str | None], list[int]] = defaultdict(list)
@@ -66,9 +70,14 @@ def moves(
         old, new = before.zones_of(a), after.zones_of(a)
         if old == new:
             continue
-        groups[(int(register.street_of[a]), old[0] if old else None, new[0] if new else None)].append(a)
+        groups[
+            (int(register.street_of[a]), old[0] if old else None, new[0] if new else None)
+        ].append(a)
     out = []
-    for (sid, old_zone, new_zone), ids in sorted(groups.items(), key=lambda kv: (register.streets[kv[0][0]].name, kv[0][1] or "", kv[0][2] or "")):
+    for (sid, old_zone, new_zone), ids in sorted(
+        groups.items(),
+        key=lambda kv: (register.streets[kv[0][0]].name, kv[0][1] or "", kv[0][2] or ""),
+    ):
         street = register.streets[sid]
         ids.sort(key=lambda a: (register.numbers[a], register.housenumbers[a]))
         nums = [int(register.numbers[a]) for a in ids if register.numbers[a] >= 0]
@@ -80,8 +89,55 @@ def moves(
         )
         out.append(
             Move(
-                street=street.name, postcode=street.postcode, from_zone=old_zone, to_zone=new_zone,
-                numbers=[register.housenumbers[a] for a in ids], count=count, text=text,
+                street=street.name,
+                postcode=street.postcode,
+                from_zone=old_zone,
+                to_zone=new_zone,
+                numbers=[register.housenumbers[a] for a in ids],
+                count=count,
+                text=text,
+            )
+        )
+    return out
+
+
+class ZoneChange(BaseModel):
+    """How one zone differs between two zone sets."""
+
+    zone_id: str
+    name: str
+    change: str  # added | removed | geometry | properties | geometry+properties
+    area_before_m2: float | None
+    area_after_m2: float | None
+
+
+def zone_changes(before: ZoneSet, after: ZoneSet) -> list[ZoneChange]:
+    """Return the zones added, removed or changed between two zone sets."""
+    out = []
+    ids = [z.id for z in before] + [z.id for z in after if z.id not in before]
+    for zone_id in ids:
+        old = before.get(zone_id) if zone_id in before else None
+        new = after.get(zone_id) if zone_id in after else None
+        if old is None and new is not None:
+            change = "added"
+        elif new is None and old is not None:
+            change = "removed"
+        else:
+            assert old is not None and new is not None
+            moved = old.geometry_l72.symmetric_difference(new.geometry_l72).area > 1.0
+            props = old.props.model_dump(exclude={"valid_from"}) != new.props.model_dump(
+                exclude={"valid_from"}
+            )
+            if not (moved or props):
+                continue
+            change = "+".join(c for c, flag in (("geometry", moved), ("properties", props)) if flag)
+        out.append(
+            ZoneChange(
+                zone_id=zone_id,
+                name=(new or old).name,  # type: ignore[union-attr]
+                change=change,
+                area_before_m2=round(old.geometry_l72.area, 1) if old else None,
+                area_after_m2=round(new.geometry_l72.area, 1) if new else None,
             )
         )
     return out

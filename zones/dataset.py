@@ -29,8 +29,8 @@ from geo.spatial import PolygonIndex
 from geo.suggest import StreetSuggester
 from zones.assign import AssignmentTable, assign, find_conflicts, zone_index
 from zones.cache import cache_key, load_cached, store_cached
-from zones.generations import GenerationStore
 from zones.errors import DatasetError, ZoneValidationError
+from zones.generations import GenerationStore
 from zones.schema import ZoneSet, to_l72
 from zones.storage import InfobordFeature, load_boundary, load_infoborden, load_zones
 from zones.validate import Problem, check_streets, check_zone_set, has_errors
@@ -44,7 +44,9 @@ class DatasetMeta(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: str = "wabp"
-    member_cap: int = Field(default=1024, ge=1, description="WhatsApp groups hold at most 1,024 members")
+    member_cap: int = Field(
+        default=1024, ge=1, description="WhatsApp groups hold at most 1,024 members"
+    )
     join_url: str | None = None
 
 
@@ -120,7 +122,9 @@ class Dataset:
         meta = DatasetMeta()
         if paths.meta.is_file():
             try:
-                meta = DatasetMeta.model_validate(json.loads(paths.meta.read_text(encoding="utf-8")))
+                meta = DatasetMeta.model_validate(
+                    json.loads(paths.meta.read_text(encoding="utf-8"))
+                )
             except ValueError as exc:
                 raise DatasetError(f"{paths.meta}: {exc}") from None
         zones_path = GenerationStore(paths.root).current_path()
@@ -176,7 +180,9 @@ class Dataset:
             table=table,
             problems=problems,
             index=zone_index(zones),
-            matcher=StreetMatcher([s.name for s in register.streets], [s.postcode for s in register.streets]),
+            matcher=StreetMatcher(
+                [s.name for s in register.streets], [s.postcode for s in register.streets]
+            ),
             places=PlaceIndex([*read_bpost(), *names]),
             suggester=StreetSuggester([s.name for s in register.streets]),
             boundary_l72=boundary_l72,

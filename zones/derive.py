@@ -22,7 +22,16 @@ from geo.housenumber import parse_register_number
 from geo.register import AddressRegister
 from zones.assign import street_claims
 from zones.errors import ZoneFileError
-from zones.schema import NumberRange, NumberRule, StreetRule, Zone, ZoneProperties, ZoneSet, to_l72, to_wgs84
+from zones.schema import (
+    NumberRange,
+    NumberRule,
+    StreetRule,
+    Zone,
+    ZoneProperties,
+    ZoneSet,
+    to_l72,
+    to_wgs84,
+)
 from zones.storage import load_boundary, parse_json
 
 
@@ -45,7 +54,9 @@ class DeriveSpec(BaseModel):
 def load_spec(path: Path) -> DeriveSpec:
     """Read a derivation spec (JSON)."""
     try:
-        return DeriveSpec.model_validate(parse_json(Path(path).read_text(encoding="utf-8"), str(path)))
+        return DeriveSpec.model_validate(
+            parse_json(Path(path).read_text(encoding="utf-8"), str(path))
+        )
     except FileNotFoundError:
         raise ZoneFileError(f"{path}: no such file") from None
     except ValidationError as exc:
@@ -77,12 +88,16 @@ def infer_rule(inside: list[int], outside: list[int]) -> NumberRule:
         return NumberRange.model_validate({"from": lo, "to": hi})
     for parity in ("even", "odd"):
         want = 0 if parity == "even" else 1
-        if all(n % 2 == want for n in inside) and not any(lo <= n <= hi and n % 2 == want for n in outside):
+        if all(n % 2 == want for n in inside) and not any(
+            lo <= n <= hi and n % 2 == want for n in outside
+        ):
             return NumberRange.model_validate({"from": lo, "to": hi, "parity": parity})
     return "partial"
 
 
-def _voronoi_cells(register: AddressRegister, boundary_l72: BaseGeometry) -> tuple[np.ndarray, list[BaseGeometry]]:
+def _voronoi_cells(
+    register: AddressRegister, boundary_l72: BaseGeometry
+) -> tuple[np.ndarray, list[BaseGeometry]]:
     """Return the unique positioned points (as address-id groups' first member) and their cells."""
     idx = np.flatnonzero(register.positioned)
     xy = np.round(np.c_[register.x[idx], register.y[idx]], 2)
@@ -102,7 +117,8 @@ def derive_zones(
     """Derive a zone set from a spec and the register's address points."""
     boundary = to_l72(boundary_wgs84)
     placeholder = [
-        Zone(ZoneProperties(**g.model_dump(exclude={"fill_area"})), boundary_wgs84) for g in spec.groups
+        Zone(ZoneProperties(**g.model_dump(exclude={"fill_area"})), boundary_wgs84)
+        for g in spec.groups
     ]
     claims = street_claims(ZoneSet(placeholder), register)
     owner: dict[int, str] = {a: zs[0] for a, zs in claims.items()}
@@ -111,7 +127,9 @@ def derive_zones(
         if group.fill_area is None:
             continue
         if areas is None or group.fill_area not in areas:
-            raise ZoneFileError(f"group {group.id!r}: fill_area {group.fill_area!r} not in the areas file")
+            raise ZoneFileError(
+                f"group {group.id!r}: fill_area {group.fill_area!r} not in the areas file"
+            )
         area = areas[group.fill_area]
         idx = np.flatnonzero(register.positioned)
         inside = shapely.covered_by(shapely.points(register.x[idx], register.y[idx]), area)
@@ -138,10 +156,14 @@ def derive_zones(
             raise ZoneFileError(f"group {group.id!r}: none of its addresses has a position")
         polygon = shapely.union_all(mine)
         polygon = shapely.make_valid(shapely.set_precision(to_wgs84(polygon), 1e-7))
-        polygon = shapely.union_all([p for p in shapely.get_parts(polygon) if p.geom_type == "Polygon"])
+        polygon = shapely.union_all(
+            [p for p in shapely.get_parts(polygon) if p.geom_type == "Polygon"]
+        )
         props = group.model_dump(exclude={"fill_area"}, by_alias=True)
         if group.fill_area is not None:
-            props["streets"] = [r.model_dump(by_alias=True) for r in _streets_of(group.id, owner, register)]
+            props["streets"] = [
+                r.model_dump(by_alias=True) for r in _streets_of(group.id, owner, register)
+            ]
         zones.append(Zone(ZoneProperties.model_validate(props), polygon))
     return ZoneSet(zones)
 
@@ -161,7 +183,9 @@ def _streets_of(gid: str, owner: dict[int, str], register: AddressRegister) -> l
     for sid in sorted(streets, key=lambda s: register.streets[s].name):
         inside, outside = numbers[sid]
         if inside:
-            rules.append(StreetRule(name=register.streets[sid].name, numbers=infer_rule(inside, outside)))
+            rules.append(
+                StreetRule(name=register.streets[sid].name, numbers=infer_rule(inside, outside))
+            )
     return rules
 
 
@@ -181,7 +205,12 @@ def derive_from_files(spec_path: Path, register: AddressRegister, boundary_path:
 def summary(zones: ZoneSet) -> list[dict[str, Any]]:
     """Return one line of figures per derived zone (for the CLI)."""
     return [
-        {"id": z.id, "name": z.name, "area_km2": round(z.geometry_l72.area / 1e6, 3), "streets": len(z.props.streets)}
+        {
+            "id": z.id,
+            "name": z.name,
+            "area_km2": round(z.geometry_l72.area / 1e6, 3),
+            "streets": len(z.props.streets),
+        }
         for z in zones
     ]
 
@@ -200,7 +229,11 @@ def illustrative_infoborden(zones: ZoneSet, register: AddressRegister) -> dict[s
                 for a in register.on_street(street.id):
                     hn = parse_register_number(register.housenumbers[a])
                     point = shapely.Point(register.x[a], register.y[a])
-                    if hn is None or not register.positioned[a] or not zone.geometry_l72.covers(point):
+                    if (
+                        hn is None
+                        or not register.positioned[a]
+                        or not zone.geometry_l72.covers(point)
+                    ):
                         continue
                     if best is None or hn.number < best[0]:
                         best = (hn.number, a)

@@ -100,25 +100,37 @@ class GenerationStore:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def commit(self, zones: ZoneSet, *, note: str, source: str, expected: int | None = None) -> Generation:
+    def commit(
+        self, zones: ZoneSet, *, note: str, source: str, expected: int | None = None
+    ) -> Generation:
         """Write `zones` as the next generation; refuse if the current one is no longer `expected`."""
         with self.locked():
             generations = self.list()
             if expected is not None and generations[-1].number != expected:
-                raise StaleGenerationError(f"generation {expected} is no longer current ({generations[-1].number} is)")
+                raise StaleGenerationError(
+                    f"generation {expected} is no longer current ({generations[-1].number} is)"
+                )
             if not self.index_path.is_file():
                 # First change: keep the original zone set as generation 1, in its own file.
                 first = generations[0].model_copy(update={"file": "0001.geojson"})
-                atomic_write_text(self.dir / first.file, self.zones_path.read_text(encoding="utf-8"))
+                atomic_write_text(
+                    self.dir / first.file, self.zones_path.read_text(encoding="utf-8")
+                )
                 generations = [first]
             number = generations[-1].number + 1
             text = dump_geojson(zones_to_geojson(zones))
             new = Generation(
-                number=number, created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-                note=note, source=source, file=f"{number:04d}.geojson",
+                number=number,
+                created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                note=note,
+                source=source,
+                file=f"{number:04d}.geojson",
             )
             atomic_write_text(self.dir / new.file, text)
-            atomic_write_text(self.index_path, json.dumps(_INDEX.dump_python([*generations, new], mode="json"), indent=1) + "\n")
+            atomic_write_text(
+                self.index_path,
+                json.dumps(_INDEX.dump_python([*generations, new], mode="json"), indent=1) + "\n",
+            )
             atomic_write_text(self.zones_path, text)
             return new
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.errors import RegisterError
 from geo.files import atomic_write_text
 from geo.housenumber import number_key
-from geo.errors import RegisterError
 from geo.register import AddressRegister, normalise_frame, read_register_csv
 from zones.assign import assign
 from zones.dataset import Dataset, DatasetMeta, DatasetPaths
@@ -62,7 +62,9 @@ def create_dataset(
     root = Path(root)
     paths = DatasetPaths(root)
     if paths.addresses.exists() or paths.zones.exists():
-        raise DatasetError(f"{root}: already holds a dataset (use `wabp import-addresses` to refresh it)")
+        raise DatasetError(
+            f"{root}: already holds a dataset (use `wabp import-addresses` to refresh it)"
+        )
     frame = read_register_frame(addresses)
     zone_set = load_zones(zones)
     if boundary is not None:
@@ -79,14 +81,18 @@ def create_dataset(
     meta = DatasetMeta(name=name or ", ".join(municipalities) or root.name)
     write_register(frame, paths.addresses)
     save_zones(zone_set, paths.zones)
-    atomic_write_text(paths.meta, json.dumps(meta.model_dump(), ensure_ascii=False, indent=1) + "\n")
+    atomic_write_text(
+        paths.meta, json.dumps(meta.model_dump(), ensure_ascii=False, indent=1) + "\n"
+    )
     try:
         Dataset.load(root)  # the new dataset must load; if not, say why and leave nothing half made
     except Exception:
         for p in (paths.addresses, paths.zones, paths.meta, paths.boundary):
             p.unlink(missing_ok=True)
         raise
-    return InitReport(len(frame), sorted(set(frame["postcode"])), len(zone_set), boundary_note, notes)
+    return InitReport(
+        len(frame), sorted(set(frame["postcode"])), len(zone_set), boundary_note, notes
+    )
 
 
 @dataclass
@@ -107,7 +113,9 @@ def _keyed(register: AddressRegister) -> dict[tuple[str, str, str], int]:
     return out
 
 
-def compare_registers(old: AddressRegister, new: AddressRegister, zones: ZoneSet) -> RegisterChanges:
+def compare_registers(
+    old: AddressRegister, new: AddressRegister, zones: ZoneSet
+) -> RegisterChanges:
     """Compare two registers by (postcode, street, house number) and the zones they assign."""
     old_keys, new_keys = _keyed(old), _keyed(new)
     old_table, _ = assign(zones, old)

@@ -19,7 +19,15 @@ from geo.parse import ParsedAddress, parse_address
 from zones import messages
 from zones.dataset import Dataset
 from zones.errors import LookupInputError, PointError
-from zones.results import CanonicalAddress, Candidate, Location, LookupResult, Notice, StreetSuggestion, ZoneRef
+from zones.results import (
+    Candidate,
+    CanonicalAddress,
+    Location,
+    LookupResult,
+    Notice,
+    StreetSuggestion,
+    ZoneRef,
+)
 from zones.schema import StreetRule
 
 MAX_QUERY_LENGTH = 200
@@ -55,7 +63,9 @@ class Locator:
             raise LookupInputError(f"query longer than {MAX_QUERY_LENGTH} characters")
         parsed = parse_address(query)
         if not any(c.isalpha() for c in parsed.street):
-            return LookupResult(status="not_found", message=messages.NO_STREET, actions=["report_problem"])
+            return LookupResult(
+                status="not_found", message=messages.NO_STREET, actions=["report_problem"]
+            )
         notices: list[Notice] = []
         postcodes = self._allowed_postcodes(parsed, notices)
         if isinstance(postcodes, LookupResult):
@@ -70,7 +80,9 @@ class Locator:
                 out.append(self.lookup(query))
             except LookupInputError as exc:
                 notice = Notice(code="invalid_query", message=f"Deze regel is geen adres ({exc}).")
-                out.append(LookupResult(status="not_found", message=messages.NO_STREET, warnings=[notice]))
+                out.append(
+                    LookupResult(status="not_found", message=messages.NO_STREET, warnings=[notice])
+                )
         return out
 
     def suggest_streets(self, prefix: str, limit: int = 10) -> list[StreetSuggestion]:
@@ -82,7 +94,14 @@ class Locator:
         for s in self.ds.suggester.suggest(prefix, limit):
             street = reg.streets[s.street_id]
             place = street.municipality or self.ds.places.name(street.postcode) or ""
-            out.append(StreetSuggestion(name=street.name, postcode=street.postcode, municipality=place, score=round(s.score, 3)))
+            out.append(
+                StreetSuggestion(
+                    name=street.name,
+                    postcode=street.postcode,
+                    municipality=place,
+                    score=round(s.score, 3),
+                )
+            )
         return out
 
     def lookup_point(self, lon: float, lat: float) -> LookupResult:
@@ -96,19 +115,33 @@ class Locator:
         loc = Location(lat=p.lat, lon=p.lon)
         notices = [self._notice("on_zone_border", zones=refs)] if len(refs) > 1 else []
         if not refs:
-            return LookupResult(status="no_zone", location=loc, precision="coordinates", message=messages.NO_ZONE_POINT, actions=["start_group"])
+            return LookupResult(
+                status="no_zone",
+                location=loc,
+                precision="coordinates",
+                message=messages.NO_ZONE_POINT,
+                actions=["start_group"],
+            )
         return LookupResult(
-            status="found", location=loc, zones=refs, precision="coordinates", warnings=notices,
-            message=messages.found_point(refs), actions=["join_group"],
+            status="found",
+            location=loc,
+            zones=refs,
+            precision="coordinates",
+            warnings=notices,
+            message=messages.found_point(refs),
+            actions=["join_group"],
         )
 
     # -- place and street -------------------------------------------------------------------
-    def _allowed_postcodes(self, parsed: ParsedAddress, notices: list[Notice]) -> set[str] | None | LookupResult:
+    def _allowed_postcodes(
+        self, parsed: ParsedAddress, notices: list[Notice]
+    ) -> set[str] | None | LookupResult:
         """Return the postcodes the typed place allows (None: anywhere), or a not_found answer."""
         if parsed.postcode is not None:
             if parsed.postcode not in self._postcodes:
                 return LookupResult(
-                    status="not_found", message=messages.NOT_SERVED.format(postcode=parsed.postcode),
+                    status="not_found",
+                    message=messages.NOT_SERVED.format(postcode=parsed.postcode),
                     actions=["contact_municipality"],
                 )
             return {parsed.postcode}
@@ -120,13 +153,16 @@ class Locator:
             served = postcodes & self._postcodes
             if not served:
                 return LookupResult(
-                    status="not_found", message=messages.NOT_SERVED.format(postcode=sorted(postcodes)[0]),
+                    status="not_found",
+                    message=messages.NOT_SERVED.format(postcode=sorted(postcodes)[0]),
                     actions=["contact_municipality"],
                 )
             return served
         return None
 
-    def _match_street(self, parsed: ParsedAddress, postcodes: set[str] | None, notices: list[Notice]) -> LookupResult:
+    def _match_street(
+        self, parsed: ParsedAddress, postcodes: set[str] | None, notices: list[Notice]
+    ) -> LookupResult:
         match = self.ds.matcher.match(parsed.street, postcodes)
         if match.status in ("none", "ambiguous") and postcodes is not None:
             # The street may be right and the place wrong (bePelias retries without the city):
@@ -138,7 +174,12 @@ class Locator:
                 notices.append(self._notice("place_mismatch"))
                 return self._ambiguous(parsed, ids, notices)
         if match.status == "none":
-            return LookupResult(status="not_found", message=messages.NOT_FOUND, warnings=notices, actions=["contact_municipality", "report_problem"])
+            return LookupResult(
+                status="not_found",
+                message=messages.NOT_FOUND,
+                warnings=notices,
+                actions=["contact_municipality", "report_problem"],
+            )
         ids = [i for key, _ in match.keys for i in self.ds.matcher.ids(key, postcodes)]
         if match.status == "ambiguous" or len(ids) > 1:
             return self._ambiguous(parsed, ids, notices)
@@ -153,7 +194,9 @@ class Locator:
             return self._whole_street(sid, notices)
         if parsed.range_end:
             notices.append(self._notice("housenumber_range", number=parsed.housenumber))
-        if parsed.box and not any(self.ds.register.boxes[a] for a in self.ds.register.on_street(sid)):
+        if parsed.box and not any(
+            self.ds.register.boxes[a] for a in self.ds.register.on_street(sid)
+        ):
             notices.append(self._notice("box_unverified", box=parsed.box))
         ids = self.ds.register.find(sid, parsed.housenumber)
         if ids:
@@ -173,7 +216,9 @@ class Locator:
         if reg.positioned[a]:
             location, precision = Location(lat=float(reg.lat[a]), lon=float(reg.lon[a])), "address"
         else:
-            location, precision = self._estimate_position(int(reg.street_of[a]), reg.housenumbers[a])
+            location, precision = self._estimate_position(
+                int(reg.street_of[a]), reg.housenumbers[a]
+            )
             notices.append(self._notice("approximate_position"))
         return _Found(self._canonical(a, box), row.zone_ids, location, precision, notices)
 
@@ -183,12 +228,19 @@ class Locator:
         street = self.ds.register.streets[sid]
         typed = parse_register_number(parsed.housenumber)
         address = CanonicalAddress(
-            street=street.name, housenumber=parsed.housenumber.upper(), box=parsed.box,
-            postcode=street.postcode, municipality=street.municipality,
+            street=street.name,
+            housenumber=parsed.housenumber.upper(),
+            box=parsed.box,
+            postcode=street.postcode,
+            municipality=street.municipality,
         )
         notices = [self._notice("housenumber_not_found", number=parsed.housenumber)]
         location, precision = self._estimate_position(sid, parsed.housenumber)
-        by_rule = tuple(z for z, rule in self._street_rules.get(sid, []) if typed is not None and rule.covers(typed))
+        by_rule = tuple(
+            z
+            for z, rule in self._street_rules.get(sid, [])
+            if typed is not None and rule.covers(typed)
+        )
         if by_rule:
             return [_Found(address, by_rule, location, precision, notices)]
         lower, higher = self._neighbours(sid, parsed.housenumber)
@@ -205,10 +257,14 @@ class Locator:
             by_zone.setdefault(self.ds.table[a].zone_ids, a)
         if len(by_zone) == 1:
             street = reg.streets[sid]
-            address = CanonicalAddress(street=street.name, postcode=street.postcode, municipality=street.municipality)
+            address = CanonicalAddress(
+                street=street.name, postcode=street.postcode, municipality=street.municipality
+            )
             notices.append(self._notice("housenumber_missing"))
             location = self._street_centre(sid)
-            return self._result(_Found(address, next(iter(by_zone)), location, "street", []), notices)
+            return self._result(
+                _Found(address, next(iter(by_zone)), location, "street", []), notices
+            )
         candidates = [self._candidate(self._resolve_address(a, None)) for a in by_zone.values()]
         result = self._result_ambiguous(candidates, notices)
         result.message = messages.AMBIGUOUS_NUMBER
@@ -253,7 +309,9 @@ class Locator:
                 return Location(lat=p.lat, lon=p.lon), "interpolated"
             nearest = lo if lo is not None else hi
             if nearest is not None:
-                return Location(lat=float(reg.lat[nearest]), lon=float(reg.lon[nearest])), "interpolated"
+                return Location(
+                    lat=float(reg.lat[nearest]), lon=float(reg.lon[nearest])
+                ), "interpolated"
         return self._street_centre(sid), "street"
 
     def _street_centre(self, sid: int) -> Location | None:
@@ -285,12 +343,18 @@ class Locator:
         reg = self.ds.register
         street = reg.streets[int(reg.street_of[a])]
         return CanonicalAddress(
-            street=street.name, housenumber=reg.housenumbers[a], box=reg.boxes[a] or box,
-            postcode=street.postcode, municipality=street.municipality,
+            street=street.name,
+            housenumber=reg.housenumbers[a],
+            box=reg.boxes[a] or box,
+            postcode=street.postcode,
+            municipality=street.municipality,
         )
 
     def _refs(self, zone_ids: tuple[str, ...] | list[str]) -> list[ZoneRef]:
-        return [ZoneRef(id=z.id, name=z.name, area=z.props.area) for z in map(self.ds.zones.get, zone_ids)]
+        return [
+            ZoneRef(id=z.id, name=z.name, area=z.props.area)
+            for z in map(self.ds.zones.get, zone_ids)
+        ]
 
     def _notice(self, code: str, zones: list[ZoneRef] | None = None, **values: str) -> Notice:
         return Notice(code=code, message=messages.warning_text(code, **values), zones=zones or [])
@@ -315,14 +379,23 @@ class Locator:
         refs = self._refs(f.zone_ids)
         label = self._label(f.address)
         common = {
-            "address": f.address, "location": f.location, "precision": f.precision,
-            "warnings": [*notices, *f.notices], "zones": refs,
+            "address": f.address,
+            "location": f.location,
+            "precision": f.precision,
+            "warnings": [*notices, *f.notices],
+            "zones": refs,
         }
         if not refs:
-            return LookupResult(status="no_zone", message=messages.no_zone(label), actions=["start_group"], **common)
-        return LookupResult(status="found", message=messages.found(label, refs), actions=["join_group"], **common)
+            return LookupResult(
+                status="no_zone", message=messages.no_zone(label), actions=["start_group"], **common
+            )
+        return LookupResult(
+            status="found", message=messages.found(label, refs), actions=["join_group"], **common
+        )
 
-    def _ambiguous(self, parsed: ParsedAddress, street_ids: list[int], notices: list[Notice]) -> LookupResult:
+    def _ambiguous(
+        self, parsed: ParsedAddress, street_ids: list[int], notices: list[Notice]
+    ) -> LookupResult:
         candidates = []
         for sid in dict.fromkeys(street_ids):
             found = self.ds.register.find(sid, parsed.housenumber) if parsed.housenumber else []
@@ -333,7 +406,9 @@ class Locator:
                 candidates.append(
                     Candidate(
                         address=CanonicalAddress(
-                            street=street.name, housenumber=parsed.housenumber, postcode=street.postcode,
+                            street=street.name,
+                            housenumber=parsed.housenumber,
+                            postcode=street.postcode,
                             municipality=street.municipality,
                         ),
                         location=self._street_centre(sid),
@@ -344,8 +419,16 @@ class Locator:
     @staticmethod
     def _result_ambiguous(candidates: list[Candidate], notices: list[Notice]) -> LookupResult:
         if not candidates:
-            return LookupResult(status="not_found", message=messages.NOT_FOUND, warnings=notices, actions=["contact_municipality", "report_problem"])
+            return LookupResult(
+                status="not_found",
+                message=messages.NOT_FOUND,
+                warnings=notices,
+                actions=["contact_municipality", "report_problem"],
+            )
         return LookupResult(
-            status="ambiguous", candidates=candidates[:MAX_CANDIDATES], warnings=notices,
-            message=messages.AMBIGUOUS, actions=["pick_candidate", "contact_municipality"],
+            status="ambiguous",
+            candidates=candidates[:MAX_CANDIDATES],
+            warnings=notices,
+            message=messages.AMBIGUOUS,
+            actions=["pick_candidate", "contact_municipality"],
         )

@@ -37,7 +37,9 @@ def found(label: str, zones: list[ZoneRef]) -> str:
     """Tell a resident which group is theirs."""
     if len(zones) == 1:
         return f"{label} hoort bij {zones[0].name}. Meld u aan om lid te worden van deze groep."
-    return f"{label} ligt op de grens van {_names(zones)}: u kunt bij elk van deze groepen aansluiten."
+    return (
+        f"{label} ligt op de grens van {_names(zones)}: u kunt bij elk van deze groepen aansluiten."
+    )
 
 
 def found_point(zones: list[ZoneRef]) -> str:

@@ -44,7 +44,9 @@ class InvalidShapeError(ProposalError):
     def __init__(self, reason: str, repaired: dict[str, Any] | None) -> None:
         self.reason = reason
         self.repaired = repaired
-        super().__init__(f"invalid polygon: {reason}" + ("; a repaired shape is offered" if repaired else ""))
+        super().__init__(
+            f"invalid polygon: {reason}" + ("; a repaired shape is offered" if repaired else "")
+        )
 
 
 class AddressUnit(BaseModel):
@@ -115,7 +117,9 @@ def parse_proposal(data: Any, dataset: Dataset) -> Proposal:
     """Check a proposal Feature and return it parsed; raise ProposalError with a reason."""
     if isinstance(data, dict) and isinstance(data.get("geometry"), dict):
         if data["geometry"].get("type") not in ("Polygon", "MultiPolygon"):
-            raise ProposalError(f"geometry must be a Polygon or MultiPolygon, not {data['geometry'].get('type')}")
+            raise ProposalError(
+                f"geometry must be a Polygon or MultiPolygon, not {data['geometry'].get('type')}"
+            )
         _reject_3d(data["geometry"].get("coordinates"))
     try:
         feature = ProposalFeature.model_validate(data)
@@ -125,7 +129,9 @@ def parse_proposal(data: Any, dataset: Dataset) -> Proposal:
         raise ProposalError(f"{where or 'feature'}: {err['msg']}") from None
     props = feature.properties
     if (props.zone_id is None) == (props.name is None):
-        raise ProposalError("give properties.zone_id (change a zone) or properties.name (a new group), not both")
+        raise ProposalError(
+            "give properties.zone_id (change a zone) or properties.name (a new group), not both"
+        )
     if props.zone_id is not None:
         dataset.zones.get(props.zone_id)  # UnknownZoneError for an unknown id
     if feature.geometry is not None:
@@ -136,8 +142,12 @@ def parse_proposal(data: Any, dataset: Dataset) -> Proposal:
     else:
         raise ProposalError("give a geometry, or units (streets or addresses)")
     return Proposal(
-        zone_id=props.zone_id, name=props.name, area=props.area, note=props.note,
-        geometry=geometry, units=feature.units,
+        zone_id=props.zone_id,
+        name=props.name,
+        area=props.area,
+        note=props.note,
+        geometry=geometry,
+        units=feature.units,
     )
 
 
@@ -150,11 +160,19 @@ def _check_coordinates(geometry: BaseGeometry) -> None:
             raise ProposalError("coordinates must be finite numbers")
         if not in_belgium(LonLat(lon, lat)):
             if in_belgium(LonLat(lat, lon)):
-                raise ProposalError("coordinates look like latitude/longitude swapped: GeoJSON is longitude first")
-            raise ProposalError(f"coordinate ({lon}, {lat}) is outside Belgium (WGS84 longitude/latitude expected)")
+                raise ProposalError(
+                    "coordinates look like latitude/longitude swapped: GeoJSON is longitude first"
+                )
+            raise ProposalError(
+                f"coordinate ({lon}, {lat}) is outside Belgium (WGS84 longitude/latitude expected)"
+            )
     if not shapely.is_valid(geometry):
         repaired = shapely.make_valid(geometry, method="structure")
-        polys = [p for p in shapely.get_parts(repaired) if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
+        polys = [
+            p
+            for p in shapely.get_parts(repaired)
+            if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0
+        ]
         fixed = shapely.union_all(polys) if polys else None
         raise InvalidShapeError(
             shapely.is_valid_reason(geometry),
@@ -167,16 +185,28 @@ def polygon_from_units(units: Units, dataset: Dataset) -> BaseGeometry:
     reg = dataset.register
     chosen: set[int] = set()
     for rule in units.streets:
-        sids = [s.id for s in reg.streets if s.name == rule.name and rule.postcode in (None, s.postcode)]
+        sids = [
+            s.id for s in reg.streets if s.name == rule.name and rule.postcode in (None, s.postcode)
+        ]
         if not sids:
             raise ProposalError(f"street {rule.name!r} is not in the address register")
         for sid in sids:
-            chosen |= {a for a in reg.on_street(sid) if rule.covers(parse_register_number(reg.housenumbers[a]))}
+            chosen |= {
+                a
+                for a in reg.on_street(sid)
+                if rule.covers(parse_register_number(reg.housenumbers[a]))
+            }
     for unit in units.addresses:
-        sids = [s.id for s in reg.streets if s.name == unit.street and unit.postcode in (None, s.postcode)]
+        sids = [
+            s.id
+            for s in reg.streets
+            if s.name == unit.street and unit.postcode in (None, s.postcode)
+        ]
         found = [a for sid in sids for a in reg.find(sid, unit.housenumber)]
         if not found:
-            raise ProposalError(f"address {unit.street} {unit.housenumber} is not in the address register")
+            raise ProposalError(
+                f"address {unit.street} {unit.housenumber} is not in the address register"
+            )
         chosen |= set(found)
     positioned = [a for a in chosen if reg.positioned[a]]
     if not positioned:
@@ -250,7 +280,9 @@ def rules_from_polygon(polygon_l72: BaseGeometry, register: AddressRegister) -> 
     idx = np.flatnonzero(register.positioned)
     inside = shapely.covered_by(shapely.points(register.x[idx], register.y[idx]), polygon_l72)
     mine = set(idx[inside].tolist())
-    streets = sorted({int(register.street_of[a]) for a in mine}, key=lambda s: register.streets[s].name)
+    streets = sorted(
+        {int(register.street_of[a]) for a in mine}, key=lambda s: register.streets[s].name
+    )
     rules = []
     for sid in streets:
         ins, outs = [], []
@@ -260,7 +292,11 @@ def rules_from_polygon(polygon_l72: BaseGeometry, register: AddressRegister) -> 
                 continue
             (ins if a in mine else outs).append(n)
         if ins:
-            rules.append(StreetRule(name=register.streets[sid].name, postcode=None, numbers=infer_rule(ins, outs)))
+            rules.append(
+                StreetRule(
+                    name=register.streets[sid].name, postcode=None, numbers=infer_rule(ins, outs)
+                )
+            )
     return rules
 
 
@@ -281,8 +317,12 @@ def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
             continue
         if zone.props.status == "active" and shapely.intersects(zone.geometry_l72, shape_l72):
             rest = shapely.difference(zone.geometry, shape)
-            rest = shapely.union_all([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0])
-            props = zone.props.model_copy(update={"streets": rules_from_polygon(to_l72(rest), dataset.register)})
+            rest = shapely.union_all(
+                [p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0]
+            )
+            props = zone.props.model_copy(
+                update={"streets": rules_from_polygon(to_l72(rest), dataset.register)}
+            )
             out.append(Zone(props, rest))
         else:
             out.append(zone)
@@ -290,9 +330,14 @@ def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
         old = zones.get(proposal.zone_id).props
         props = old.model_copy(update={"area": proposal.area or old.area})
     else:
-        props = ZoneProperties(id=target_id, name=proposal.name or target_id, area=proposal.area or "", status="active")
+        props = ZoneProperties(
+            id=target_id, name=proposal.name or target_id, area=proposal.area or "", status="active"
+        )
     props = props.model_copy(
-        update={"streets": rules_from_polygon(shape_l72, dataset.register), "valid_from": dt.date.today()}
+        update={
+            "streets": rules_from_polygon(shape_l72, dataset.register),
+            "valid_from": dt.date.today(),
+        }
     )
     position = next((i for i, z in enumerate(zones) if z.id == target_id), len(out))
     out.insert(position, Zone(props, shape))
@@ -314,8 +359,14 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         part = shapely.intersection(zone.geometry_l72, shape_l72)
         if part.area < 1.0:
             continue
-        count = sum(1 for a in range(len(reg)) if zone.id in dataset.table.zones_of(a) and target_id in after.table.zones_of(a))
-        overlaps.append(ZoneArea(zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=count))
+        count = sum(
+            1
+            for a in range(len(reg))
+            if zone.id in dataset.table.zones_of(a) and target_id in after.table.zones_of(a)
+        )
+        overlaps.append(
+            ZoneArea(zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=count)
+        )
 
     changes = moves(reg, dataset.table, after.table, dataset.zones, after_zones)
     gained: dict[str, int] = {}
@@ -338,7 +389,11 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
             continue
         for part in shapely.get_parts(zone.geometry_l72):
             if part.area < SLIVER_M2:
-                slivers.append(ZoneArea(zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=0))
+                slivers.append(
+                    ZoneArea(
+                        zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=0
+                    )
+                )
 
     touched_streets = {m.street for m in changes}
     split = []
@@ -347,14 +402,22 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         for s in (s for s in reg.streets if s.name == name):
             zone_sets |= {after.table.zones_of(a) for a in reg.on_street(s.id)}
         if len(zone_sets) > 1:
-            split.append(SplitStreet(street=name, zones=sorted({z or "-" for zs in zone_sets for z in (zs or ("",))})))
+            split.append(
+                SplitStreet(
+                    street=name, zones=sorted({z or "-" for zs in zone_sets for z in (zs or ("",))})
+                )
+            )
 
     counts_before, counts_after = dataset.table.counts(), after.table.counts()
     cap = dataset.meta.member_cap
     sizes = [
         GroupSize(
-            zone_id=z, name=after_zones.get(z).name, before=counts_before.get(z, 0), after=counts_after.get(z, 0),
-            cap=cap, over_cap=counts_after.get(z, 0) > cap,
+            zone_id=z,
+            name=after_zones.get(z).name,
+            before=counts_before.get(z, 0),
+            after=counts_after.get(z, 0),
+            cap=cap,
+            over_cap=counts_after.get(z, 0) > cap,
         )
         for z in sorted(changed_ids)
     ]
@@ -372,7 +435,11 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
     n = max(len(reg), 1)
     coverage_before = float(np.count_nonzero(dataset.table.primary >= 0)) / n
     coverage_after = float(np.count_nonzero(after.table.primary >= 0)) / n
-    outside = shapely.difference(shape_l72, dataset.boundary_l72).area if dataset.boundary_l72 is not None else 0.0
+    outside = (
+        shapely.difference(shape_l72, dataset.boundary_l72).area
+        if dataset.boundary_l72 is not None
+        else 0.0
+    )
     parts = len(shapely.get_parts(target_after.geometry_l72))
 
     summary = [m.text for m in changes]
@@ -382,15 +449,32 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         summary.append(f"de zone bestaat uit {parts} losse delen")
     if left:
         summary.append(f"{left} adressen vallen in geen enkele zone meer")
-    summary += [f"{s.name} telt {s.after} adressen, meer dan de {cap} leden van een WhatsApp-groep" for s in sizes if s.over_cap]
+    summary += [
+        f"{s.name} telt {s.after} adressen, meer dan de {cap} leden van een WhatsApp-groep"
+        for s in sizes
+        if s.over_cap
+    ]
     summary += [f"infobord {b} staat niet meer in zijn zone" for b in outside_boards]
 
     result = Report(
-        zone_id=target_id, new_group=proposal.zone_id is None, valid=True,
-        area_m2=round(shape_l72.area, 1), outside_municipality_m2=round(outside, 1),
-        overlaps=overlaps, moves=changes, gained=gained, lost=lost, left_without_group=left,
-        gaps_m2=round(gaps, 1), slivers=slivers, split_streets=split, parts=parts, group_sizes=sizes,
-        infoborden_outside=outside_boards, coverage_before=round(coverage_before, 4),
-        coverage_after=round(coverage_after, 4), summary=summary,
+        zone_id=target_id,
+        new_group=proposal.zone_id is None,
+        valid=True,
+        area_m2=round(shape_l72.area, 1),
+        outside_municipality_m2=round(outside, 1),
+        overlaps=overlaps,
+        moves=changes,
+        gained=gained,
+        lost=lost,
+        left_without_group=left,
+        gaps_m2=round(gaps, 1),
+        slivers=slivers,
+        split_streets=split,
+        parts=parts,
+        group_sizes=sizes,
+        infoborden_outside=outside_boards,
+        coverage_before=round(coverage_before, 4),
+        coverage_after=round(coverage_after, 4),
+        summary=summary,
     )
     return result, after_zones

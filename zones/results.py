@@ -14,7 +14,12 @@ from pydantic import BaseModel, Field
 Status = Literal["found", "no_zone", "ambiguous", "not_found"]
 Precision = Literal["address", "interpolated", "street", "coordinates"]
 Action = Literal[
-    "join_group", "start_group", "pick_candidate", "add_housenumber", "contact_municipality", "report_problem"
+    "join_group",
+    "start_group",
+    "pick_candidate",
+    "add_housenumber",
+    "contact_municipality",
+    "report_problem",
 ]
 
 

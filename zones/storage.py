@@ -201,7 +201,13 @@ def load_boundary(path: Path) -> shapely.geometry.base.BaseGeometry:
         geometry = raw.get("geometry") if isinstance(raw, dict) else None
         try:
             geoms.append(shapely.geometry.shape(geometry))
-        except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+        except (
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            shapely.errors.GEOSException,
+        ) as exc:
             raise ZoneFileError(f"{path}: feature {i}, geometry: {exc}") from None
     if not geoms:
         raise ZoneFileError(f"{path}: no boundary feature")

@@ -66,7 +66,12 @@ def check_geometry(zones: ZoneSet) -> list[Problem]:
         if not shapely.is_valid(zone.geometry):
             reason = shapely.is_valid_reason(zone.geometry)
             problems.append(
-                Problem("invalid_geometry", "error", f"zone {zone.id!r}: invalid geometry: {reason}", (zone.id,))
+                Problem(
+                    "invalid_geometry",
+                    "error",
+                    f"zone {zone.id!r}: invalid geometry: {reason}",
+                    (zone.id,),
+                )
             )
     return problems
 
@@ -74,6 +79,8 @@ def check_geometry(zones: ZoneSet) -> list[Problem]:
 def check_overlaps(zones: ZoneSet) -> list[Problem]:
     """Check that no two active zones overlap (beyond rounding)."""
     active = [z for z in zones.active() if shapely.is_valid(z.geometry_l72)]
+    if len(active) < 2:
+        return []  # also: STRtree.query([]) raises on an empty list (a dataset without zones)
     tree = shapely.STRtree([z.geometry_l72 for z in active])
     problems = []
     left, right = tree.query([z.geometry_l72 for z in active], predicate="intersects")
@@ -84,7 +91,12 @@ def check_overlaps(zones: ZoneSet) -> list[Problem]:
         area = shapely.area(shapely.intersection(a.geometry_l72, b.geometry_l72))
         if area > OVERLAP_TOLERANCE_M2:
             problems.append(
-                Problem("overlap", "error", f"zones {a.id!r} and {b.id!r} overlap by {area:,.0f} m²", (a.id, b.id))
+                Problem(
+                    "overlap",
+                    "error",
+                    f"zones {a.id!r} and {b.id!r} overlap by {area:,.0f} m²",
+                    (a.id, b.id),
+                )
             )
     return problems
 
@@ -128,12 +140,22 @@ def check_streets(
         for rule in zone.props.streets:
             if rule.name not in names:
                 problems.append(
-                    Problem("unknown_street", "warning", f"zone {zone.id!r}: street {rule.name!r} is not in the address register", (zone.id,))
+                    Problem(
+                        "unknown_street",
+                        "warning",
+                        f"zone {zone.id!r}: street {rule.name!r} is not in the address register",
+                        (zone.id,),
+                    )
                 )
     by_pair: Counter[tuple[str, ...]] = Counter(c.zone_ids for c in conflicts)
     for pair, count in by_pair.items():
         problems.append(
-            Problem("rule_conflict", "error", f"zones {' and '.join(repr(z) for z in pair)}: street rules both claim {count} addresses", pair)
+            Problem(
+                "rule_conflict",
+                "error",
+                f"zones {' and '.join(repr(z) for z in pair)}: street rules both claim {count} addresses",
+                pair,
+            )
         )
 
     # A listed street whose addresses the zone's polygon does not cover, while another zone's does.
@@ -178,4 +200,3 @@ def check_zone_set(zones: ZoneSet, boundary_l72: BaseGeometry | None = None) -> 
 def has_errors(problems: list[Problem]) -> bool:
     """Tell whether any problem is an error."""
     return any(p.severity == "error" for p in problems)
-

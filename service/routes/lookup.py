@@ -9,9 +9,9 @@ from fastapi import APIRouter, Body, Query
 from service.deps import LocatorDep
 from zones.errors import LookupInputError
 from zones.lookup import MAX_QUERY_LENGTH
+from zones.results import LookupResult, StreetSuggestion
 
 MAX_BATCH = 1000
-from zones.results import LookupResult, StreetSuggestion
 
 router = APIRouter(prefix="/api", tags=["lookup"])
 
@@ -21,7 +21,10 @@ def lookup(
     locator: LocatorDep,
     q: Annotated[
         str | None,
-        Query(max_length=MAX_QUERY_LENGTH, description="an address as typed: 'Heiligenbornstraat 12, 3570 Alken'"),
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description="an address as typed: 'Heiligenbornstraat 12, 3570 Alken'",
+        ),
     ] = None,
     lat: Annotated[float | None, Query(description="WGS84 latitude (with lon)")] = None,
     lon: Annotated[float | None, Query(description="WGS84 longitude (with lat)")] = None,
@@ -49,7 +52,9 @@ def lookup_batch(
 @router.get("/streets", response_model=list[StreetSuggestion])
 def streets(
     locator: LocatorDep,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="what was typed so far")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="what was typed so far")
+    ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[StreetSuggestion]:
     """Autocomplete street names (with postcode and place), fuzzy, for every keystroke."""

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from service.deps import DatasetDep
+from service.deps import DatasetDep, LocatorDep
 from service.models import Group
 from zones.storage import zone_to_feature, zones_to_geojson
 
@@ -22,15 +22,19 @@ class GeoJSONResponse(JSONResponse):
 
 
 @router.get("/zones", response_class=GeoJSONResponse, responses={200: {"content": {GEOJSON: {}}}})
-def list_zones(dataset: DatasetDep) -> Any:
-    """Return every zone as a GeoJSON FeatureCollection (WGS84)."""
-    return GeoJSONResponse(zones_to_geojson(dataset.zones))
+def list_zones(locator: LocatorDep) -> Any:
+    """Return every zone of a generation (default: the current one) as a GeoJSON FeatureCollection."""
+    return GeoJSONResponse(zones_to_geojson(locator.ds.zones))
 
 
-@router.get("/zones/{zone_id}", response_class=GeoJSONResponse, responses={200: {"content": {GEOJSON: {}}}, 404: {}})
-def get_zone(zone_id: str, dataset: DatasetDep) -> Any:
+@router.get(
+    "/zones/{zone_id}",
+    response_class=GeoJSONResponse,
+    responses={200: {"content": {GEOJSON: {}}}, 404: {}},
+)
+def get_zone(zone_id: str, locator: LocatorDep) -> Any:
     """Return one zone as a GeoJSON Feature; 404 if the id is unknown."""
-    return GeoJSONResponse(zone_to_feature(dataset.zones.get(zone_id)))
+    return GeoJSONResponse(zone_to_feature(locator.ds.zones.get(zone_id)))
 
 
 @router.get("/groups", response_model=list[Group])

@@ -127,7 +127,9 @@ def test_every_belgian_position_passes_and_its_swap_is_named(lon: float, lat: fl
         check_lonlat(lat, lon)
 
 
-@given(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True))
+@given(
+    st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True)
+)
 def test_check_lonlat_raises_only_coordinate_error(lon: float, lat: float) -> None:
     try:
         p = check_lonlat(lon, lat)

@@ -18,8 +18,8 @@ def leftovers(directory: Path) -> list[str]:
 
 def test_writes_new_file_and_creates_parent(tmp_path: Path) -> None:
     target = tmp_path / "out" / "zones.geojson"
-    atomic_write_text(target, "{\"zone\": \"Sint-Joris–Zuid\"}\n")
-    assert target.read_bytes() == "{\"zone\": \"Sint-Joris–Zuid\"}\n".encode()
+    atomic_write_text(target, '{"zone": "Sint-Joris–Zuid"}\n')
+    assert target.read_bytes() == '{"zone": "Sint-Joris–Zuid"}\n'.encode()
     assert leftovers(target.parent) == []
 
 

@@ -41,7 +41,12 @@ def test_parity() -> None:
 def test_order_along_the_street() -> None:
     numbers = [parse_register_number(t) for t in ["12A", "2", "12", "101", "12B", "13"]]
     assert [str(n) for n in sorted(n for n in numbers if n is not None)] == [
-        "2", "12", "12A", "12B", "13", "101",
+        "2",
+        "12",
+        "12A",
+        "12B",
+        "13",
+        "101",
     ]
 
 

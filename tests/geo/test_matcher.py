@@ -59,7 +59,9 @@ def test_oude_steenweg_does_not_resolve_to_steenweg(alken_matcher: StreetMatcher
 
 
 @pytest.mark.parametrize("typed", ["Waterkant", "Hasseltweg", "Markt", "", "...", "12"])
-def test_streets_alken_does_not_have_match_nothing(alken_matcher: StreetMatcher, typed: str) -> None:
+def test_streets_alken_does_not_have_match_nothing(
+    alken_matcher: StreetMatcher, typed: str
+) -> None:
     assert alken_matcher.match(typed).status == "none"
 
 

@@ -11,7 +11,13 @@ from geo.normalize import expand, fold, place_key, street_key
 # Each row: the register's spelling first (CRAB, data/addresses.csv), then typed variants.
 EQUAL = [
     pytest.param(
-        ["St. Jorisstraat", "Sint-Jorisstraat", "st jorisstr", "St Jorisstraat", "SINT JORISSTRAAT"],
+        [
+            "St. Jorisstraat",
+            "Sint-Jorisstraat",
+            "st jorisstr",
+            "St Jorisstraat",
+            "SINT JORISSTRAAT",
+        ],
         id="St. Jorisstraat",
     ),
     pytest.param(
@@ -22,13 +28,20 @@ EQUAL = [
         ["Prof. Asnongstraat", "Professor Asnongstraat", "prof asnongstr"],
         id="Prof. Asnongstraat",
     ),
-    pytest.param(["Doktoorstraat", "Doktoorstr.", "doktoorstr", "Doktoor straat"], id="Doktoorstr."),
+    pytest.param(
+        ["Doktoorstraat", "Doktoorstr.", "doktoorstr", "Doktoor straat"], id="Doktoorstr."
+    ),
     pytest.param(["Beukenlaan", "Beukenln", "beuken laan"], id="Beukenln"),
     pytest.param(
         ["Klein-Kolmenstraat", "Klein Kolmenstraat", "kleinkolmenstraat"], id="Klein-Kolmenstraat"
     ),
-    pytest.param(["Heiligenbornstraat", "Heiligenborn straat", "heiligenbornstr"], id="Heiligenborn"),
-    pytest.param(["Claes d'Erckenteelplein", "Claes d Erckenteelplein", "claes derckenteelpl"], id="apostrophe"),
+    pytest.param(
+        ["Heiligenbornstraat", "Heiligenborn straat", "heiligenbornstr"], id="Heiligenborn"
+    ),
+    pytest.param(
+        ["Claes d'Erckenteelplein", "Claes d Erckenteelplein", "claes derckenteelpl"],
+        id="apostrophe",
+    ),
     pytest.param(["Rode Kruisplein", "Rode-Kruisplein", "rode kruispl"], id="Rode Kruisplein"),
 ]
 

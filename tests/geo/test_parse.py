@@ -26,7 +26,9 @@ CASES = [
     pytest.param("Kerkstraat 12 b.3", A("Kerkstraat", "12", box="3"), id="12 b.3"),
     pytest.param("Kerkstraat 12A bus 3", A("Kerkstraat", "12a", box="3"), id="12A bus 3"),
     pytest.param("Kerkstraat 12-14", A("Kerkstraat", "12", range_end="14"), id="12-14"),
-    pytest.param("Kerkstraat 12\u201314", A("Kerkstraat", "12", range_end="14"), id="12-14 en dash"),
+    pytest.param(
+        "Kerkstraat 12\u201314", A("Kerkstraat", "12", range_end="14"), id="12-14 en dash"
+    ),
     pytest.param("Beukenlaan 12A", A("Beukenlaan", "12a"), id="12A"),
     pytest.param("Beukenlaan 12a", A("Beukenlaan", "12a"), id="12a"),
     pytest.param("Beukenlaan 30 A", A("Beukenlaan", "30a"), id="30 A"),
@@ -103,12 +105,16 @@ def test_parse_address_never_raises(text: str) -> None:
 
 
 @given(
-    st.sampled_from(["Heiligenbornstraat", "St. Jorisstraat", "O. L. Vrouwstraat", "Rode Kruisplein"]),
+    st.sampled_from(
+        ["Heiligenbornstraat", "St. Jorisstraat", "O. L. Vrouwstraat", "Rode Kruisplein"]
+    ),
     st.integers(min_value=1, max_value=9999),
     st.sampled_from(["", "a", "B"]),
     st.sampled_from(["", " bus 2", "/2", " bte 2", " b2"]),
 )
-def test_street_number_and_box_come_back_apart(street: str, number: int, suffix: str, box: str) -> None:
+def test_street_number_and_box_come_back_apart(
+    street: str, number: int, suffix: str, box: str
+) -> None:
     parsed = parse_address(f"{street} {number}{suffix}{box}, 3570 Alken")
     assert parsed.street == street
     assert parsed.housenumber == f"{number}{suffix.lower()}"

@@ -115,7 +115,13 @@ def test_unknown_number_or_street_finds_nothing(crab: AddressRegister) -> None:
 
 def test_on_street_and_streets_in(crab: AddressRegister) -> None:
     sid = street_id(crab, "Heiligenbornstraat")
-    assert sorted(crab.housenumbers[i] for i in crab.on_street(sid)) == ["10", "12", "12A", "14", "17A"]
+    assert sorted(crab.housenumbers[i] for i in crab.on_street(sid)) == [
+        "10",
+        "12",
+        "12A",
+        "14",
+        "17A",
+    ]
     assert sorted(crab.streets_in(["3570"])) == [s.id for s in crab.streets]
     assert crab.streets_in(["1730"]) == []
 
@@ -148,7 +154,9 @@ def test_unknown_layout_raises_naming_the_columns() -> None:
 
 
 def test_best_layout_without_coordinates_is_refused() -> None:
-    raw = pd.DataFrame({"streetname_nl": ["Kerkstraat"], "house_number": ["1"], "postcode": ["3570"]})
+    raw = pd.DataFrame(
+        {"streetname_nl": ["Kerkstraat"], "house_number": ["1"], "postcode": ["3570"]}
+    )
     with pytest.raises(RegisterError, match="EPSG:31370_x"):
         AddressRegister.from_frame(raw)
 

@@ -22,5 +22,5 @@ def client() -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def dataset(client: TestClient) -> Dataset:
-    ds: Dataset = client.app.state.dataset  # type: ignore[attr-defined]
+    ds: Dataset = client.app.state.wabp.current.dataset  # type: ignore[attr-defined]
     return ds

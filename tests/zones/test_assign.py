@@ -139,11 +139,35 @@ def test_every_polygon_address_within_reach_of_another_zone_is_marked(alken: Dat
         assert row.near == expected
 
 
-def test_unpositioned_addresses_get_a_zone_only_from_a_rule(alken: Dataset) -> None:
+def test_unpositioned_addresses_follow_a_rule_or_agreeing_neighbours(alken: Dataset) -> None:
+    # Without a position, only a street rule or the neighbours on the same side can decide; the
+    # neighbours are worked out here from the register, independently of zones.assign.
+    reg = alken.register
+    seen = set()
     for a, row in enumerate(alken.table):
-        if not alken.register.positioned[a]:
-            assert row.source in ("street", "none")
-            assert row.near == ()
+        if reg.positioned[a]:
+            continue
+        seen.add(row.source)
+        assert row.source in ("street", "neighbours", "none")
+        assert row.near == ()
+        if row.source != "neighbours":
+            continue
+        n = parse_register_number(reg.housenumbers[a])
+        assert n is not None
+        side = [
+            (m.number, b)
+            for b in reg.on_street(int(reg.street_of[a]))
+            if reg.positioned[b]
+            and (m := parse_register_number(reg.housenumbers[b])) is not None
+            and m.parity == n.parity
+            and m.number != n.number
+            and alken.table[b].source != "none"
+        ]
+        below = max((t for t in side if t[0] < n.number), default=None)
+        above = min((t for t in side if t[0] > n.number), default=None)
+        around = {alken.table[t[1]].zone_ids for t in (below, above) if t is not None}
+        assert around == {row.zone_ids}, reg.address(a).label()
+    assert {"street", "neighbours"} <= seen
 
 
 # -- small synthetic cases ---------------------------------------------------------------------
@@ -188,16 +212,41 @@ def test_rule_beats_polygon_and_partial_leaves_it_to_the_polygon() -> None:
     reg = register(
         ("Steenweg", "2", point_in_b.x, point_in_b.y),  # even, but standing in oost's polygon
         ("Steenweg", "3", point_in_a.x, point_in_a.y),  # odd, standing in west's polygon
-        ("Steenweg", "5", None, None),  # odd, no position
     )
-    zones = two_squares([{"name": "Steenweg", "numbers": "even"}], streets=[{"name": "Steenweg", "numbers": "partial"}])
+    zones = two_squares(
+        [{"name": "Steenweg", "numbers": "even"}],
+        streets=[{"name": "Steenweg", "numbers": "partial"}],
+    )
     table, conflicts = assign(zones, reg)
-    assert list(table) == [
-        AddressZones(("west",), "street"),
-        AddressZones(("west",), "polygon"),
-        AddressZones((), "none"),
-    ]
+    assert list(table) == [AddressZones(("west",), "street"), AddressZones(("west",), "polygon")]
     assert conflicts == []
+
+
+@pytest.mark.parametrize(
+    ("positions", "expected"),
+    [
+        pytest.param(
+            [point_in_a, point_in_a], AddressZones(("west",), "neighbours"), id="3 and 7 agree"
+        ),
+        pytest.param([point_in_a, point_in_b], AddressZones((), "none"), id="3 and 7 disagree"),
+        pytest.param(
+            [point_in_a, None], AddressZones(("west",), "neighbours"), id="only 3 has a position"
+        ),
+    ],
+)
+def test_unpositioned_address_takes_the_zone_its_neighbours_agree_on(
+    positions: list[shapely.Point | None], expected: AddressZones
+) -> None:
+    # Steenweg 5 has no position; 3 and 7 are its neighbours on the odd side, 4 stands opposite.
+    p3, p7 = positions
+    reg = register(
+        ("Steenweg", "3", p3.x, p3.y),
+        ("Steenweg", "4", point_in_b.x, point_in_b.y),
+        ("Steenweg", "5", None, None),
+        ("Steenweg", "7", p7.x if p7 else None, p7.y if p7 else None),
+    )
+    table, _ = assign(two_squares(), reg)
+    assert table[2] == expected
 
 
 def test_rules_without_postcode_reach_only_streets_near_the_zone() -> None:
@@ -219,10 +268,14 @@ def test_proposed_zones_take_no_addresses() -> None:
     assert list(table) == [AddressZones((), "none")]
 
 
-@pytest.mark.parametrize("numbers", ["odd", {"from": 1, "to": 1}, {"from": 1, "to": 9, "parity": "odd"}])
+@pytest.mark.parametrize(
+    "numbers", ["odd", {"from": 1, "to": 1}, {"from": 1, "to": 9, "parity": "odd"}]
+)
 def test_conflicting_rules_are_reported(numbers: object) -> None:
     # West claims the whole Steenweg, oost claims number 1 too; number 2 stays west's alone.
-    reg = register(("Steenweg", "1", point_in_b.x, point_in_b.y), ("Steenweg", "2", point_in_a.x, point_in_a.y))
+    reg = register(
+        ("Steenweg", "1", point_in_b.x, point_in_b.y), ("Steenweg", "2", point_in_a.x, point_in_a.y)
+    )
     zones = two_squares([{"name": "Steenweg"}], streets=[{"name": "Steenweg", "numbers": numbers}])
     table, conflicts = assign(zones, reg)
     assert [(c.address_id, c.zone_ids) for c in conflicts] == [(0, ("west", "oost"))]

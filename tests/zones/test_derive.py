@@ -15,7 +15,14 @@ from geo.register import AddressRegister
 from tests.common import DATA, register
 from zones.assign import assign
 from zones.dataset import Dataset
-from zones.derive import DeriveSpec, derive_from_files, derive_zones, illustrative_infoborden, infer_rule, load_spec
+from zones.derive import (
+    DeriveSpec,
+    derive_from_files,
+    derive_zones,
+    illustrative_infoborden,
+    infer_rule,
+    load_spec,
+)
 from zones.errors import ZoneFileError
 from zones.schema import NumberRange, ZoneSet, to_l72
 from zones.storage import InfobordFeature
@@ -29,8 +36,15 @@ from zones.validate import check_zone_set
         pytest.param([2, 4, 8], [1, 3, 5], "even", id="even side"),
         pytest.param([1, 3], [2, 4, 6], "odd", id="odd side"),
         pytest.param([1, 2, 3, 28], [30, 31, 40], {"from": 1, "to": 28}, id="range"),
-        pytest.param([2, 4, 6], [1, 3, 5, 8], {"from": 2, "to": 6, "parity": "even"}, id="range, even side"),
-        pytest.param([97, 99, 121], [98, 100, 95, 123], {"from": 97, "to": 121, "parity": "odd"}, id="range, odd side"),
+        pytest.param(
+            [2, 4, 6], [1, 3, 5, 8], {"from": 2, "to": 6, "parity": "even"}, id="range, even side"
+        ),
+        pytest.param(
+            [97, 99, 121],
+            [98, 100, 95, 123],
+            {"from": 97, "to": 121, "parity": "odd"},
+            id="range, odd side",
+        ),
         pytest.param([2, 6], [4], "partial", id="interleaved: partial"),
         pytest.param([1, 2, 5], [3, 4], "partial", id="mixed: partial"),
     ],
@@ -79,7 +93,11 @@ def derived(toy: AddressRegister) -> ZoneSet:
 def owner(reg: AddressRegister, a: int) -> str:
     street = reg.streets[int(reg.street_of[a])].name
     number = int(reg.housenumbers[a])
-    return "west" if street == "Weststraat" or (street == "Middenstraat" and number % 2 == 0) else "rest"
+    return (
+        "west"
+        if street == "Weststraat" or (street == "Middenstraat" and number % 2 == 0)
+        else "rest"
+    )
 
 
 def test_derived_zones_do_not_overlap(derived: ZoneSet) -> None:
@@ -104,12 +122,20 @@ def test_derived_zones_validate_and_stay_inside(derived: ZoneSet) -> None:
 
 def test_filled_group_gets_inferred_street_rules(derived: ZoneSet) -> None:
     rest = derived.get("rest")
-    assert [r.describe() for r in rest.props.streets] == ["Middenstraat (oneven nrs.)", "Ooststraat"]
+    assert [r.describe() for r in rest.props.streets] == [
+        "Middenstraat (oneven nrs.)",
+        "Ooststraat",
+    ]
     # The spec's own streets stay as given.
-    assert [r.describe() for r in derived.get("west").props.streets] == ["Weststraat", "Middenstraat (even nrs.)"]
+    assert [r.describe() for r in derived.get("west").props.streets] == [
+        "Weststraat",
+        "Middenstraat (even nrs.)",
+    ]
 
 
-def test_assigning_the_derived_zones_gives_back_the_groups(derived: ZoneSet, toy: AddressRegister) -> None:
+def test_assigning_the_derived_zones_gives_back_the_groups(
+    derived: ZoneSet, toy: AddressRegister
+) -> None:
     table, conflicts = assign(derived, toy)
     assert conflicts == []
     for a in range(len(toy)):
@@ -123,12 +149,16 @@ def test_fill_area_must_exist(toy: AddressRegister) -> None:
 
 
 def test_group_without_positioned_addresses_is_refused(toy: AddressRegister) -> None:
-    s = spec(west={"streets": [{"name": "Weststraat"}]}, leeg={"streets": [{"name": "Nergensstraat"}]})
+    s = spec(
+        west={"streets": [{"name": "Weststraat"}]}, leeg={"streets": [{"name": "Nergensstraat"}]}
+    )
     with pytest.raises(ZoneFileError, match="group 'leeg'"):
         derive_zones(s, toy, BOUNDARY)
 
 
-def test_illustrative_infoborden_stand_in_their_zone(derived: ZoneSet, toy: AddressRegister) -> None:
+def test_illustrative_infoborden_stand_in_their_zone(
+    derived: ZoneSet, toy: AddressRegister
+) -> None:
     data = illustrative_infoborden(derived, toy)
     borden = [InfobordFeature.model_validate(f) for f in data["features"]]
     assert [b.properties.zone_id for b in borden] == ["west", "rest"]
@@ -139,11 +169,16 @@ def test_illustrative_infoborden_stand_in_their_zone(derived: ZoneSet, toy: Addr
         assert derived.get(bord.properties.zone_id).geometry_l72.distance(p) < 0.02
 
 
-def test_illustrative_infobord_is_where_the_first_street_begins(derived: ZoneSet, toy: AddressRegister) -> None:
+def test_illustrative_infobord_is_where_the_first_street_begins(
+    derived: ZoneSet, toy: AddressRegister
+) -> None:
     west = illustrative_infoborden(derived, toy)["features"][0]
     # Weststraat 1 is the lowest number of west's first listed street.
     (a,) = toy.find(next(s.id for s in toy.streets if s.name == "Weststraat"), "1")
-    assert west["geometry"]["coordinates"] == [round(float(toy.lon[a]), 7), round(float(toy.lat[a]), 7)]
+    assert west["geometry"]["coordinates"] == [
+        round(float(toy.lon[a]), 7),
+        round(float(toy.lat[a]), 7),
+    ]
 
 
 # -- the shipped dataset ------------------------------------------------------------------------
@@ -174,7 +209,9 @@ def test_shipped_zones_are_what_the_spec_derives(alken: Dataset) -> None:
 
 
 def test_shipped_infoborden_stand_in_their_zone(alken: Dataset) -> None:
-    assert sorted(b.properties.zone_id for b in alken.infoborden) == sorted(z.id for z in alken.zones)
+    assert sorted(b.properties.zone_id for b in alken.infoborden) == sorted(
+        z.id for z in alken.zones
+    )
     for bord in alken.infoborden:
         lon, lat = bord.geometry.coordinates[0], bord.geometry.coordinates[1]
         zones = alken.index.covering(LambertXY(*to_l72(shapely.Point(lon, lat)).coords[0]))

@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from geo.housenumber import HouseNumber
+from tests.common import zone_a, zone_b_sharing_edge
 from zones.errors import UnknownZoneError
 from zones.schema import NumberRange, StreetRule, Zone, ZoneProperties, ZoneSet
-from tests.common import zone_a, zone_b_sharing_edge
 
 
 def rule(numbers: Any) -> StreetRule:
@@ -24,7 +24,9 @@ COVERS = [
     pytest.param("all", [N(1), N(2), N(30, "a"), None], [], id="all (even without a number)"),
     pytest.param("even", [N(2), N(30, "a"), N(0)], [N(1), N(31, "b"), None], id="even"),
     pytest.param("odd", [N(1), N(31, "b")], [N(2), None], id="odd"),
-    pytest.param({"from": 10, "to": 20}, [N(10), N(15), N(20), N(20, "a")], [N(9), N(21), None], id="range"),
+    pytest.param(
+        {"from": 10, "to": 20}, [N(10), N(15), N(20), N(20, "a")], [N(9), N(21), None], id="range"
+    ),
     pytest.param(
         {"from": 10, "to": 20, "parity": "even"},
         [N(10), N(12, "a"), N(20)],
@@ -32,14 +34,19 @@ COVERS = [
         id="range, even side",
     ),
     pytest.param(
-        {"from": 97, "to": 122, "parity": "odd"}, [N(97), N(121)], [N(98), N(123), N(95)], id="range, odd side"
+        {"from": 97, "to": 122, "parity": "odd"},
+        [N(97), N(121)],
+        [N(98), N(123), N(95)],
+        id="range, odd side",
     ),
     pytest.param("partial", [], [N(1), N(2), None], id="partial: the polygon decides"),
 ]
 
 
 @pytest.mark.parametrize(("numbers", "inside", "outside"), COVERS)
-def test_covers(numbers: Any, inside: list[HouseNumber | None], outside: list[HouseNumber | None]) -> None:
+def test_covers(
+    numbers: Any, inside: list[HouseNumber | None], outside: list[HouseNumber | None]
+) -> None:
     r = rule(numbers)
     assert [n for n in inside if not r.covers(n)] == []
     assert [n for n in outside if r.covers(n)] == []
@@ -58,8 +65,12 @@ def test_only_partial_does_not_decide() -> None:
         pytest.param("odd", "Steenweg (oneven nrs.)", id="odd"),
         pytest.param("partial", "Steenweg (deels)", id="partial"),
         pytest.param({"from": 1, "to": 28}, "Steenweg (nrs. 1-28)", id="range"),
-        pytest.param({"from": 2, "to": 40, "parity": "even"}, "Steenweg (nrs. 2-40 even)", id="range even"),
-        pytest.param({"from": 1, "to": 39, "parity": "odd"}, "Steenweg (nrs. 1-39 oneven)", id="range odd"),
+        pytest.param(
+            {"from": 2, "to": 40, "parity": "even"}, "Steenweg (nrs. 2-40 even)", id="range even"
+        ),
+        pytest.param(
+            {"from": 1, "to": 39, "parity": "odd"}, "Steenweg (nrs. 1-39 oneven)", id="range odd"
+        ),
     ],
 )
 def test_describe_in_dutch(numbers: Any, text: str) -> None:
@@ -75,7 +86,9 @@ def test_default_rule_is_all() -> None:
     [
         pytest.param({"name": "Steenweg", "numbers": {"from": 20, "to": 10}}, id="to before from"),
         pytest.param({"name": "Steenweg", "numbers": {"from": -1, "to": 10}}, id="negative"),
-        pytest.param({"name": "Steenweg", "numbers": {"from": 1, "to": 9, "side": "x"}}, id="unknown key"),
+        pytest.param(
+            {"name": "Steenweg", "numbers": {"from": 1, "to": 9, "side": "x"}}, id="unknown key"
+        ),
         pytest.param({"name": "Steenweg", "numbers": "some"}, id="unknown keyword"),
         pytest.param({"name": "", "numbers": "all"}, id="empty name"),
         pytest.param({"name": "Steenweg", "postcode": "357"}, id="bad postcode"),

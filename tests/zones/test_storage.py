@@ -97,11 +97,23 @@ def one(geometry: Any = None, **props: Any) -> str:
 
 
 INVALID = [
-    pytest.param(one(square_with([False, 50.87])), ["feature 0 (id 'west')", "geometry"], id="false as coordinate"),
-    pytest.param(one(square_with(["5.28", 50.87])), ["feature 0 (id 'west')", "geometry"], id="string coordinate"),
-    pytest.param(one(square_with([5.28, None])), ["feature 0 (id 'west')", "geometry"], id="null coordinate"),
     pytest.param(
-        one(square_with([5.28, 50.87])).replace("50.87]", "NaN]", 1), ["NaN is not a number"], id="NaN"
+        one(square_with([False, 50.87])),
+        ["feature 0 (id 'west')", "geometry"],
+        id="false as coordinate",
+    ),
+    pytest.param(
+        one(square_with(["5.28", 50.87])),
+        ["feature 0 (id 'west')", "geometry"],
+        id="string coordinate",
+    ),
+    pytest.param(
+        one(square_with([5.28, None])), ["feature 0 (id 'west')", "geometry"], id="null coordinate"
+    ),
+    pytest.param(
+        one(square_with([5.28, 50.87])).replace("50.87]", "NaN]", 1),
+        ["NaN is not a number"],
+        id="NaN",
     ),
     pytest.param(
         one(square_with([5.28, 50.87])).replace("50.87]", "1e400]", 1),
@@ -119,7 +131,9 @@ INVALID = [
         id="unclosed ring",
     ),
     pytest.param(
-        one({"type": "Point", "coordinates": [5.28, 50.87]}), ["feature 0 (id 'west')", "geometry"], id="Point"
+        one({"type": "Point", "coordinates": [5.28, 50.87]}),
+        ["feature 0 (id 'west')", "geometry"],
+        id="Point",
     ),
     pytest.param(
         one({"type": "GeometryCollection", "geometries": []}),
@@ -132,22 +146,32 @@ INVALID = [
         id="4D position",
     ),
     pytest.param(one(id="Sint Joris"), ["feature 0", "properties.id"], id="id not a slug"),
-    pytest.param(one(status="gepland"), ["feature 0 (id 'west')", "properties.status"], id="unknown status"),
+    pytest.param(
+        one(status="gepland"), ["feature 0 (id 'west')", "properties.status"], id="unknown status"
+    ),
     pytest.param(
         one(streets=[{"name": "Steenweg", "numbers": "some"}]),
         ["feature 0 (id 'west')", "properties.streets.0"],
         id="unknown number rule",
     ),
-    pytest.param(one(valid_from="morgen"), ["feature 0 (id 'west')", "properties.valid_from"], id="bad date"),
+    pytest.param(
+        one(valid_from="morgen"), ["feature 0 (id 'west')", "properties.valid_from"], id="bad date"
+    ),
     pytest.param(
         json.dumps(collection(feature("west", zone_a), feature("west", zone_b_sharing_edge))),
         ["feature 1 (id 'west')", "properties.id", "duplicate"],
         id="duplicate id",
     ),
     pytest.param(
-        json.dumps({"type": "Feature", "geometry": None, "properties": {}}), ["FeatureCollection"], id="bare Feature"
+        json.dumps({"type": "Feature", "geometry": None, "properties": {}}),
+        ["FeatureCollection"],
+        id="bare Feature",
     ),
-    pytest.param(json.dumps({"type": "FeatureCollection", "features": {}}), ["'features'"], id="features not a list"),
+    pytest.param(
+        json.dumps({"type": "FeatureCollection", "features": {}}),
+        ["'features'"],
+        id="features not a list",
+    ),
     pytest.param(json.dumps([1, 2]), ["FeatureCollection"], id="a JSON list"),
 ]
 
@@ -178,7 +202,9 @@ def test_not_utf8(tmp_path: Path) -> None:
 
 def test_3d_coordinates_are_dropped_to_2d() -> None:
     ring = [[x, y, 42.0] for x, y in SQUARE]
-    zones = zones_from_geojson(collection(feature("west", {"type": "Polygon", "coordinates": [ring]})))
+    zones = zones_from_geojson(
+        collection(feature("west", {"type": "Polygon", "coordinates": [ring]}))
+    )
     geometry = zones.get("west").geometry
     assert not geometry.has_z
     assert shapely.get_coordinates(geometry).tolist() == SQUARE
@@ -197,7 +223,11 @@ def sample_zones() -> ZoneSet:
             area="Centrum",
             streets=[
                 StreetRule(name="Steenweg", numbers="even"),
-                StreetRule(name="Hulzenstraat", postcode="3570", numbers=NumberRange.model_validate({"from": 1, "to": 28})),
+                StreetRule(
+                    name="Hulzenstraat",
+                    postcode="3570",
+                    numbers=NumberRange.model_validate({"from": 1, "to": 28}),
+                ),
             ],
             valid_from=dt.date(2024, 1, 1),
             how_to_join="Stuur een bericht naar de coördinator.",
@@ -205,7 +235,9 @@ def sample_zones() -> ZoneSet:
         ZoneProperties(id="met-gat", name="WABP Met Gat", status="proposed"),
         ZoneProperties(id="twee-delen", name="WABP Twee Delen", status="retired"),
     ]
-    return ZoneSet([Zone(p, g) for p, g in zip(props, [zone_a, zone_with_hole, zone_multi], strict=True)])
+    return ZoneSet(
+        [Zone(p, g) for p, g in zip(props, [zone_a, zone_with_hole, zone_multi], strict=True)]
+    )
 
 
 def test_save_load_round_trip(tmp_path: Path) -> None:
@@ -278,7 +310,11 @@ def test_empty_boundary_is_refused(tmp_path: Path) -> None:
 def test_bad_boundary_geometry_names_the_feature(tmp_path: Path) -> None:
     path = tmp_path / "boundary.geojson"
     path.write_text(
-        json.dumps(collection(feature("alken", zone_a), {"type": "Feature", "properties": {}, "geometry": None})),
+        json.dumps(
+            collection(
+                feature("alken", zone_a), {"type": "Feature", "properties": {}, "geometry": None}
+            )
+        ),
         encoding="utf-8",
     )
     with pytest.raises(ZoneFileError, match="feature 1, geometry"):

@@ -34,11 +34,25 @@ from zones.validate import (
 @pytest.mark.parametrize(
     ("name", "code", "zones", "words"),
     [
-        pytest.param("zones_bowtie.geojson", "invalid_geometry", ("strik",), "Self-intersection", id="bow-tie"),
-        pytest.param("zones_overlap.geojson", "overlap", ("west", "midden"), "overlap by", id="overlap"),
-        pytest.param("zones_swapped.geojson", "swapped_coordinates", ("west",), "swapped", id="swapped"),
         pytest.param(
-            "zones_lambert72.geojson", "projected_coordinates", ("west",), "projected metres", id="Lambert 72"
+            "zones_bowtie.geojson",
+            "invalid_geometry",
+            ("strik",),
+            "Self-intersection",
+            id="bow-tie",
+        ),
+        pytest.param(
+            "zones_overlap.geojson", "overlap", ("west", "midden"), "overlap by", id="overlap"
+        ),
+        pytest.param(
+            "zones_swapped.geojson", "swapped_coordinates", ("west",), "swapped", id="swapped"
+        ),
+        pytest.param(
+            "zones_lambert72.geojson",
+            "projected_coordinates",
+            ("west",),
+            "projected metres",
+            id="Lambert 72",
         ),
         pytest.param(
             "zones_outside_alken.geojson",
@@ -79,7 +93,9 @@ def test_overlap_area_is_reported_in_square_metres() -> None:
     shifted = shapely.affinity.translate(zone_a, xoff=0.005)
     zones = zones_from_geojson(collection(feature("west", zone_a), feature("midden", shifted)))
     (problem,) = check_overlaps(zones)
-    overlap_m2 = shapely.intersection(zones.get("west").geometry_l72, zones.get("midden").geometry_l72).area
+    overlap_m2 = shapely.intersection(
+        zones.get("west").geometry_l72, zones.get("midden").geometry_l72
+    ).area
     assert f"{overlap_m2:,.0f} m²" in problem.message
 
 
@@ -110,7 +126,12 @@ def test_only_active_zones_may_not_overlap() -> None:
 
 def test_geometry_errors_stop_the_other_checks(alken: Dataset) -> None:
     # A bow-tie overlapping a good zone: only the bow-tie is reported, not a meaningless overlap.
-    bowtie = {"type": "Polygon", "coordinates": [[[5.28, 50.87], [5.29, 50.88], [5.29, 50.87], [5.28, 50.88], [5.28, 50.87]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[5.28, 50.87], [5.29, 50.88], [5.29, 50.87], [5.28, 50.88], [5.28, 50.87]]
+        ],
+    }
     zones = zones_from_geojson(collection(feature("strik", bowtie), feature("west", zone_a)))
     assert [p.code for p in check_zone_set(zones, alken.boundary_l72)] == ["invalid_geometry"]
 
@@ -124,7 +145,9 @@ def test_geometry_errors_stop_the_other_checks(alken: Dataset) -> None:
 )
 def test_share_outside_decides_the_severity(west_edge: float, severity: str) -> None:
     boundary_l72 = to_l72(shapely.box(5.28, 50.87, 5.30, 50.88))
-    zones = zones_from_geojson(collection(feature("west", shapely.box(west_edge, 50.87, 5.29, 50.88))))
+    zones = zones_from_geojson(
+        collection(feature("west", shapely.box(west_edge, 50.87, 5.29, 50.88)))
+    )
     assert [(p.code, p.severity) for p in check_boundary(zones, boundary_l72)] == [
         ("outside_municipality", severity)
     ]
@@ -156,7 +179,11 @@ def street_problems(zones_json: dict[str, object]) -> list[Problem]:
 def test_street_checks_on_the_valid_fixture() -> None:
     problems = street_problems(
         collection(
-            feature("west", zone_a, streets=[{"name": "Doktoorstraat"}, {"name": "Steenweg", "numbers": "even"}]),
+            feature(
+                "west",
+                zone_a,
+                streets=[{"name": "Doktoorstraat"}, {"name": "Steenweg", "numbers": "even"}],
+            ),
             feature("oost", zone_b_sharing_edge, streets=[{"name": "Steenweg", "numbers": "odd"}]),
         )
     )

@@ -1,0 +1,66 @@
+"""What the running service holds: the current dataset and, on demand, older generations.
+
+Built once at start-up; an approved proposal swaps in the new generation with `reload()`. Requests
+read the current dataset once at their start, so a swap never mixes two generations in one answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from maps.public import render_public_map
+from zones.dataset import Dataset
+from zones.generations import GenerationStore
+from zones.lookup import Locator
+
+KEEP_OLD_GENERATIONS = 4
+
+
+@dataclass(frozen=True)
+class Current:
+    """The current generation: dataset, locator and the rendered public map."""
+
+    generation: int
+    dataset: Dataset
+    locator: Locator
+    map_html: str
+
+
+class ServiceState:
+    """The datasets of every generation the service has been asked about."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.store = GenerationStore(dataset.paths.root)
+        self._lock = threading.Lock()
+        self._old: OrderedDict[int, Locator] = OrderedDict()
+        self.current = self._make_current(dataset)
+
+    def _make_current(self, dataset: Dataset) -> Current:
+        html = render_public_map(dataset, asset_base="/static", lookup_url="/api/lookup")
+        return Current(self.store.current().number, dataset, Locator(dataset), html)
+
+    def reload(self) -> Current:
+        """Load the newest generation from disk and make it current."""
+        with self._lock:
+            dataset = Dataset.load(self.current.dataset.paths.root)
+            self.current = self._make_current(dataset)
+            self._old.clear()
+            return self.current
+
+    def locator(self, generation: int | None) -> Locator:
+        """Return the locator of a generation (the current one for None)."""
+        current = self.current
+        if generation is None or generation == current.generation:
+            return current.locator
+        with self._lock:
+            if generation in self._old:
+                self._old.move_to_end(generation)
+                return self._old[generation]
+            zones = self.store.load(generation)  # UnknownGenerationError for an unknown number
+            locator = Locator(current.dataset.with_zones(zones))
+            self._old[generation] = locator
+            while len(self._old) > KEEP_OLD_GENERATIONS:
+                self._old.popitem(last=False)
+            return locator

@@ -1,0 +1,191 @@
+"""Boundary proposals: parsing and bad input, the impact report, applying one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shapely
+
+from tests.conftest import DATA
+from zones.dataset import Dataset
+from zones.errors import UnknownZoneError
+from zones.proposals import InvalidShapeError, ProposalError, parse_proposal, report
+
+
+@pytest.fixture(scope="module")
+def alken() -> Dataset:
+    return Dataset.load(DATA)
+
+
+def feature(geometry: Any, **props: Any) -> dict[str, Any]:
+    # Through JSON, as a request body arrives (shapely's mapping() holds tuples).
+    return json.loads(json.dumps({"type": "Feature", "properties": props, "geometry": geometry}))
+
+
+def border_grab(ds: Dataset) -> shapely.Geometry:
+    """Sint-Joris plus the strip of Terkoest within ~200 m of it."""
+    sj, tk = ds.zones.get("sint-joris"), ds.zones.get("terkoest")
+    strip = shapely.intersection(sj.geometry.buffer(0.003), tk.geometry)
+    return shapely.set_precision(shapely.union(sj.geometry, strip), 1e-7)
+
+
+def test_report_lists_exactly_the_addresses_that_move(alken: Dataset) -> None:
+    grab = border_grab(alken)
+    proposal = parse_proposal(feature(shapely.geometry.mapping(grab), zone_id="sint-joris"), alken)
+    result, after = report(proposal, alken)
+    after_ds = alken.with_zones(after)
+    expected = {
+        a
+        for a in range(len(alken.register))
+        if alken.table.zones_of(a) != after_ds.table.zones_of(a)
+    }
+    listed = sum(m.count for m in result.moves)
+    assert listed == len(expected) > 0
+    assert all(m.from_zone == "terkoest" and m.to_zone == "sint-joris" for m in result.moves)
+    assert result.gained == {"sint-joris": listed}
+    assert result.lost == {"terkoest": listed}
+    assert [o.zone_id for o in result.overlaps] == ["terkoest"]
+    assert result.overlaps[0].addresses == listed
+    assert any(m.text.startswith("verplaatst Lindestraat") for m in result.moves)
+
+
+def test_applied_zones_do_not_overlap(alken: Dataset) -> None:
+    proposal = parse_proposal(
+        feature(shapely.geometry.mapping(border_grab(alken)), zone_id="sint-joris"), alken
+    )
+    _, after = report(proposal, alken)
+    from zones.validate import check_overlaps
+
+    assert check_overlaps(after) == []
+
+
+def test_new_group_from_units(alken: Dataset) -> None:
+    units = {"streets": [{"name": "Grootstraat", "numbers": "odd"}]}
+    proposal = parse_proposal(
+        {
+            "type": "Feature",
+            "properties": {"name": "WABP Grootstraat"},
+            "geometry": None,
+            "units": units,
+        },
+        alken,
+    )
+    result, after = report(proposal, alken)
+    assert result.new_group and result.zone_id == "grootstraat"
+    assert sum(m.count for m in result.moves) == sum(
+        1
+        for a in range(len(alken.register))
+        if alken.register.streets[int(alken.register.street_of[a])].name == "Grootstraat"
+        and alken.register.numbers[a] % 2 == 1
+        and not alken.table.zones_of(a)
+        and (alken.register.positioned[a] or alken.with_zones(after).table.zones_of(a))
+    )
+    assert "grootstraat" in after
+
+
+SQUARE = [[5.27, 50.87], [5.28, 50.87], [5.28, 50.875], [5.27, 50.875], [5.27, 50.87]]
+
+
+@pytest.mark.parametrize(
+    ("geometry", "props", "message"),
+    [
+        pytest.param(
+            {"type": "GeometryCollection", "geometries": []},
+            {"zone_id": "kolmen"},
+            "Polygon or MultiPolygon",
+            id="GeometryCollection",
+        ),
+        pytest.param(
+            {"type": "Point", "coordinates": [5.27, 50.87]},
+            {"zone_id": "kolmen"},
+            "Polygon or MultiPolygon",
+            id="Point",
+        ),
+        pytest.param(
+            {"type": "Polygon", "coordinates": [[[*p, 10.0] for p in SQUARE]]},
+            {"zone_id": "kolmen"},
+            "no height",
+            id="3D",
+        ),
+        pytest.param(
+            {"type": "Polygon", "coordinates": [[[lat, lon] for lon, lat in SQUARE]]},
+            {"zone_id": "kolmen"},
+            "swapped",
+            id="swapped",
+        ),
+        pytest.param(
+            {
+                "type": "Polygon",
+                "coordinates": [[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86], [2.35, 48.85]]],
+            },
+            {"zone_id": "kolmen"},
+            "outside Belgium",
+            id="Paris",
+        ),
+        pytest.param(
+            {
+                "type": "Polygon",
+                "coordinates": [[[5.27, 50.87], [5.28, False], [5.28, 50.875], [5.27, 50.87]]],
+            },
+            {"zone_id": "kolmen"},
+            "valid number",
+            id="false as coordinate",
+        ),
+        pytest.param(
+            {"type": "Polygon", "coordinates": [SQUARE]},
+            {},
+            "zone_id",
+            id="neither zone_id nor name",
+        ),
+        pytest.param(
+            {"type": "Polygon", "coordinates": [SQUARE]},
+            {"zone_id": "kolmen", "name": "x"},
+            "not both",
+            id="both",
+        ),
+        pytest.param(
+            {"type": "Polygon", "coordinates": [SQUARE]},
+            {"zone_id": "kolmen", "colour": "red"},
+            "Extra inputs",
+            id="unknown property",
+        ),
+    ],
+)
+def test_bad_proposals_are_refused_with_a_reason(
+    alken: Dataset, geometry: Any, props: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ProposalError, match=message):
+        parse_proposal(feature(geometry, **props), alken)
+
+
+def test_self_intersecting_offers_a_repair(alken: Dataset) -> None:
+    bowtie = [[5.27, 50.87], [5.28, 50.875], [5.28, 50.87], [5.27, 50.875], [5.27, 50.87]]
+    with pytest.raises(InvalidShapeError) as info:
+        parse_proposal(
+            feature({"type": "Polygon", "coordinates": [bowtie]}, zone_id="kolmen"), alken
+        )
+    assert "Self-intersection" in info.value.reason
+    repaired = shapely.geometry.shape(info.value.repaired)
+    assert repaired.is_valid and repaired.geom_type == "MultiPolygon"
+
+
+def test_unknown_zone(alken: Dataset) -> None:
+    with pytest.raises(UnknownZoneError):
+        parse_proposal(feature({"type": "Polygon", "coordinates": [SQUARE]}, zone_id="nope"), alken)
+
+
+def test_cli_propose_prints_the_report(tmp_path: Path, alken: Dataset) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    path = tmp_path / "p.geojson"
+    path.write_text(
+        json.dumps(feature(shapely.geometry.mapping(border_grab(alken)), zone_id="sint-joris"))
+    )
+    result = CliRunner().invoke(app, ["propose", str(path), "--data", str(DATA)])
+    assert result.exit_code == 0, result.output
+    assert "verplaatst" in result.stdout and "WABP Terkoest" in result.stdout
