@@ -19,7 +19,7 @@ from pyproj import Transformer
 
 from geo.errors import CoordinateError
 
-pyproj.network.set_network_enabled(False)
+pyproj.network.set_network_enabled(False)  # type: ignore[attr-defined]
 
 WGS84 = "EPSG:4326"
 LAMBERT72 = "EPSG:31370"

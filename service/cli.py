@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from zones.dataset import Dataset
 
 app = typer.Typer(
+    # Locals in a traceback could hold a resident's address: never print them.
+    pretty_exceptions_show_locals=False,
     help="wabp: WhatsApp-buurtpreventie zones, address lookup and the public map.",
     no_args_is_help=True,
 )
@@ -337,7 +339,9 @@ def lookup_file(
 
 @app.command()
 def propose(
-    file: Annotated[Path, typer.Argument(help="a proposal: GeoJSON Feature with properties.zone_id or .name")],
+    file: Annotated[
+        Path, typer.Argument(help="a proposal: GeoJSON Feature with properties.zone_id or .name")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     data: DataOption = None,
 ) -> None:
@@ -360,14 +364,18 @@ def propose(
         typer.echo(result.model_dump_json(indent=2))
         return
     kind = "nieuwe groep" if result.new_group else "wijziging"
-    typer.echo(f"Voorstel ({kind}) voor zone {result.zone_id}: {result.area_m2 / 1e6:.3f} km², {result.parts} deel/delen")
+    typer.echo(
+        f"Voorstel ({kind}) voor zone {result.zone_id}: {result.area_m2 / 1e6:.3f} km², {result.parts} deel/delen"
+    )
     for line in result.summary or ["geen adressen veranderen van groep"]:
         typer.echo(f"  - {line}")
     for o in result.overlaps:
         typer.echo(f"  overlapt {o.name}: {o.area_m2:,.0f} m², {o.addresses} adressen")
     for s in result.split_streets:
         typer.echo(f"  gesplitste straat: {s.street} ({', '.join(s.zones)})")
-    typer.echo(f"  dekking: {result.coverage_before:.1%} -> {result.coverage_after:.1%} van de adressen")
+    typer.echo(
+        f"  dekking: {result.coverage_before:.1%} -> {result.coverage_after:.1%} van de adressen"
+    )
 
 
 @app.command()

@@ -20,7 +20,13 @@ from zones.errors import (
     ZoneValidationError,
 )
 from zones.generations import StaleGenerationError, UnknownGenerationError
-from zones.proposals import InvalidShapeError, ProposalError
+from zones.proposals import (
+    InvalidShapeError,
+    ProposalError,
+    ProposalStateError,
+    StaleProposalError,
+    UnknownProposalError,
+)
 
 log = logging.getLogger("wabp")
 
@@ -29,6 +35,9 @@ STATUS: list[tuple[type[Exception], int, str]] = [
     (UnknownZoneError, 404, "unknown_zone"),
     (UnknownGenerationError, 404, "unknown_generation"),
     (StaleGenerationError, 409, "stale_generation"),
+    (UnknownProposalError, 404, "unknown_proposal"),
+    (ProposalStateError, 409, "proposal_decided"),
+    (StaleProposalError, 409, "stale_proposal"),
     (InvalidShapeError, 422, "invalid_shape"),
     (ProposalError, 422, "invalid_proposal"),
     (PointError, 422, "invalid_coordinates"),
@@ -51,6 +60,8 @@ def _detail(exc: Exception) -> object:
     if isinstance(exc, InvalidShapeError):
         # Offer the repaired shape: the coordinator confirms it rather than wabp fixing silently.
         return {"reason": exc.reason, "message": str(exc), "repaired": exc.repaired}
+    if isinstance(exc, StaleProposalError):
+        return {"message": str(exc), "report": exc.fresh.model_dump(mode="json")}
     return str(exc)
 
 

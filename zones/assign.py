@@ -184,13 +184,13 @@ def assign(
     if len(index) and len(todo):
         pts, polys = index.covering_many(register.x[todo], register.y[todo])
         order = np.lexsort((to_set[polys], pts))
-        pts, zs = todo[pts[order]], to_set[polys[order]]
+        pts, hit = todo[pts[order]], to_set[polys[order]]
         first = np.unique(pts, return_index=True)[1]
-        primary[pts[first]] = zs[first]
+        primary[pts[first]] = hit[first]
         source[pts[first]] = SOURCES.index("polygon")
         if len(pts) > len(first):  # points on a shared border: every zone they touch
             for a in np.unique(pts[np.r_[False, pts[1:] == pts[:-1]]]).tolist():
-                extra[a] = tuple(sorted(zs[pts == a].tolist()))
+                extra[a] = tuple(sorted(hit[pts == a].tolist()))
         # Only points near a border can be near another zone: test those against the zones within reach.
         near_pts, near_polys = index.within_many(register.x[todo], register.y[todo], near_distance)
         others = todo[near_pts]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry.base import BaseGeometry
 
@@ -170,6 +171,7 @@ class Dataset:
         if strict and has_errors(problems):
             raise ZoneValidationError([p for p in problems if p.severity == "error"])
         names = [(s.postcode, s.municipality) for s in register.streets if s.municipality]
+        names += _area_places(zones, register, table)
         return cls(
             paths=paths,
             meta=meta,
@@ -187,3 +189,19 @@ class Dataset:
             suggester=StreetSuggester([s.name for s in register.streets]),
             boundary_l72=boundary_l72,
         )
+
+
+def _area_places(zones: ZoneSet, register: AddressRegister, table: AssignmentTable) -> list[tuple[str, str]]:
+    """Return (postcode, area name) pairs so that hamlets and wijken ("Sint-Joris") count as places.
+
+    bpost's list lacks many hamlets, and some share a name with a place elsewhere in Flanders;
+    a zone's area names the part of this dataset's postcodes where its addresses are.
+    """
+    pairs = []
+    for z, zone in enumerate(table.zone_ids):
+        area = zones.get(zone).props.area
+        if not area:
+            continue
+        streets = np.unique(register.street_of[table.primary == z])
+        pairs += [(postcode, area) for postcode in sorted({register.streets[s].postcode for s in streets.tolist()})]
+    return pairs

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shapely.geometry.base import BaseGeometry
@@ -97,12 +98,11 @@ def infer_rule(inside: list[int], outside: list[int]) -> NumberRule:
 
 def _voronoi_cells(
     register: AddressRegister, boundary_l72: BaseGeometry
-) -> tuple[np.ndarray, list[BaseGeometry]]:
+) -> tuple[npt.NDArray[np.float64], list[BaseGeometry]]:
     """Return the unique positioned points (as address-id groups' first member) and their cells."""
     idx = np.flatnonzero(register.positioned)
-    xy = np.round(np.c_[register.x[idx], register.y[idx]], 2)
-    _, first = np.unique(xy, axis=0, return_index=True)
-    first = np.sort(first)
+    xy: npt.NDArray[np.float64] = np.c_[register.x[idx], register.y[idx]].round(2)
+    first: npt.NDArray[np.intp] = np.sort(np.unique(xy, axis=0, return_index=True)[1])
     points = shapely.multipoints(xy[first])
     cells = shapely.voronoi_polygons(points, extend_to=boundary_l72, ordered=True)
     return xy[first], [shapely.intersection(c, boundary_l72) for c in shapely.get_parts(cells)]

@@ -25,6 +25,7 @@ from zones.results import (
     Location,
     LookupResult,
     Notice,
+    Precision,
     StreetSuggestion,
     ZoneRef,
 )
@@ -41,7 +42,7 @@ class _Found:
     address: CanonicalAddress
     zone_ids: tuple[str, ...]
     location: Location | None
-    precision: str
+    precision: Precision
     notices: list[Notice]
 
 
@@ -213,6 +214,8 @@ class Locator:
         notices: list[Notice] = []
         if row.near:
             notices.append(self._notice("near_zone_boundary", zones=self._refs(row.near)))
+        location: Location | None
+        precision: Precision
         if reg.positioned[a]:
             location, precision = Location(lat=float(reg.lat[a]), lon=float(reg.lon[a])), "address"
         else:
@@ -287,7 +290,7 @@ class Locator:
         higher = int(ids[higher_mask][np.argmin(nums[higher_mask])]) if higher_mask.any() else None
         return lower, higher
 
-    def _estimate_position(self, sid: int, housenumber: str) -> tuple[Location | None, str]:
+    def _estimate_position(self, sid: int, housenumber: str) -> tuple[Location | None, Precision]:
         """Interpolate a position between positioned neighbours on the same side, else the street's centre."""
         reg = self.ds.register
         typed = parse_register_number(housenumber)
@@ -378,20 +381,19 @@ class Locator:
     def _result(self, f: _Found, notices: list[Notice]) -> LookupResult:
         refs = self._refs(f.zone_ids)
         label = self._label(f.address)
-        common = {
-            "address": f.address,
-            "location": f.location,
-            "precision": f.precision,
-            "warnings": [*notices, *f.notices],
-            "zones": refs,
-        }
-        if not refs:
-            return LookupResult(
-                status="no_zone", message=messages.no_zone(label), actions=["start_group"], **common
-            )
-        return LookupResult(
-            status="found", message=messages.found(label, refs), actions=["join_group"], **common
+        result = LookupResult(
+            status="found",
+            address=f.address,
+            location=f.location,
+            precision=f.precision,
+            warnings=[*notices, *f.notices],
+            zones=refs,
+            message=messages.found(label, refs) if refs else messages.no_zone(label),
+            actions=["join_group"] if refs else ["start_group"],
         )
+        if not refs:
+            result.status = "no_zone"
+        return result
 
     def _ambiguous(
         self, parsed: ParsedAddress, street_ids: list[int], notices: list[Notice]

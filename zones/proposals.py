@@ -49,6 +49,24 @@ class InvalidShapeError(ProposalError):
         )
 
 
+class UnknownProposalError(ProposalError):
+    """A proposal id that does not exist, or that the caller may not see."""
+
+
+class ProposalStateError(ProposalError):
+    """A proposal that was already approved or rejected."""
+
+
+class StaleProposalError(ProposalError):
+    """A proposal whose impact changed because another change was approved since; carries the fresh report."""
+
+    def __init__(self, fresh: Report) -> None:
+        self.fresh = fresh
+        super().__init__(
+            "the zones changed since this proposal was made; review the fresh report and approve again"
+        )
+
+
 class AddressUnit(BaseModel):
     """An address picked on the map."""
 
@@ -285,7 +303,8 @@ def rules_from_polygon(polygon_l72: BaseGeometry, register: AddressRegister) -> 
     )
     rules = []
     for sid in streets:
-        ins, outs = [], []
+        ins: list[int] = []
+        outs: list[int] = []
         for a in register.on_street(sid):
             n = int(register.numbers[a])
             if n < 0 or not register.positioned[a]:

@@ -313,14 +313,11 @@ def test_200_characters_is_still_a_query(locator: Locator) -> None:
     assert locator.lookup("x" * MAX_QUERY_LENGTH).status == "not_found"
 
 
-@pytest.mark.xfail(
-    reason="Alken's Sint-Joris is not in bpost's list; the name resolves to Sint-Joris 8620/8730 "
-    "and the resident is told their postcode is not served",
-    strict=True,
-)
 def test_hamlet_sint_joris_is_alken(locator: Locator) -> None:
+    # Not in bpost's list (whose Sint-Joris is 8620/8730): the zone areas make it a place of 3570.
     result = locator.lookup("Heiligenbornstraat 12, Sint-Joris")
-    assert result.status in ("found", "ambiguous")
+    assert result.status == "found"
+    assert [z.id for z in result.zones] == ["heiligenborn"]
 
 
 # -- points ------------------------------------------------------------------------------------
@@ -338,6 +335,15 @@ def test_point_inside_a_zone(alken: Dataset, locator: Locator) -> None:
     assert zone_ids(result) == ["heiligenborn"]
     assert result.precision == "coordinates"
     assert result.location == Location(lat=float(reg.lat[a]), lon=float(reg.lon[a]))
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_representative_point_of_each_zone_finds_it(
+    alken: Dataset, locator: Locator, group: str
+) -> None:
+    p = alken.zones.get(group).geometry.representative_point()
+    result = locator.lookup_point(p.x, p.y)
+    assert group in zone_ids(result)
 
 
 def test_point_on_a_shared_vertex_is_in_both_zones(alken: Dataset, locator: Locator) -> None:
