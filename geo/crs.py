@@ -111,6 +111,8 @@ def check_lonlat(lon: float, lat: float) -> LonLat:
         raise CoordinateError(
             f"({lon}, {lat}) looks like latitude/longitude swapped: give longitude first"
         )
+    if abs(lat) > 90 and abs(lon) <= 180 and abs(lat) <= 180:
+        raise CoordinateError(f"({lon}, {lat}): latitude must lie between -90 and 90")
     if abs(lon) > 360 or abs(lat) > 90:
         raise CoordinateError(
             f"({lon}, {lat}) looks like projected metres: give WGS84 longitude/latitude"

@@ -53,7 +53,8 @@ def _split_place(text: str) -> tuple[str | None, str | None]:
     if m := _POSTCODE.search(text):
         postcode = m.group(1)
         text = (text[: m.start()] + " " + text[m.end() :]).strip(" ,")
-    place = re.sub(r"\s+", " ", text.replace(",", " ")).strip() or None
+    # Stray punctuation ("12b.") is not a place name.
+    place = re.sub(r"\s+", " ", re.sub(r"[,.;:/]+", " ", text)).strip() or None
     return postcode, place
 
 
