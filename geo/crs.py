@@ -91,9 +91,7 @@ def lambert72_to_lonlat_arrays(x: FloatArray, y: FloatArray) -> tuple[FloatArray
 
 def in_belgium(p: LonLat) -> bool:
     """Tell whether a WGS84 position lies in Belgium's bounding box."""
-    return (
-        BELGIUM_LON[0] <= p.lon <= BELGIUM_LON[1] and BELGIUM_LAT[0] <= p.lat <= BELGIUM_LAT[1]
-    )
+    return BELGIUM_LON[0] <= p.lon <= BELGIUM_LON[1] and BELGIUM_LAT[0] <= p.lat <= BELGIUM_LAT[1]
 
 
 def check_lonlat(lon: float, lat: float) -> LonLat:

@@ -10,7 +10,9 @@ from typing import Literal
 
 Parity = Literal["even", "odd"]
 
-_REGISTER = re.compile(r"^\s*(?P<num>\d+)\s*(?P<suffix>[a-z]{0,4})\s*(?:_\s*(?P<sub>\w*))?\s*$", re.I)
+_REGISTER = re.compile(
+    r"^\s*(?P<num>\d+)\s*(?P<suffix>[a-z]{0,4})\s*(?:_\s*(?P<sub>\w*))?\s*$", re.I
+)
 
 
 @dataclass(frozen=True, order=True)

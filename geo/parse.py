@@ -69,7 +69,9 @@ def parse_address(text: str) -> ParsedAddress:
         # after some letters (or the first part at all) is the street.
         if street_part and _PLACE_ONLY.match(part):
             place_parts.append(part)
-        elif not street_part and _POSTCODE.fullmatch(part.split(" ")[0]) and _PLACE_ONLY.match(part):
+        elif (
+            not street_part and _POSTCODE.fullmatch(part.split(" ")[0]) and _PLACE_ONLY.match(part)
+        ):
             place_parts.append(part)
         elif not street_part:
             street_part = part

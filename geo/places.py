@@ -22,7 +22,10 @@ BPOST_POSTCODES = Path(__file__).parent / "data" / "bpost_postcodes_nl.csv"
 def read_bpost(path: Path = BPOST_POSTCODES) -> list[tuple[str, str]]:
     """Return (postcode, place name) pairs from bpost's list (``;``-separated, UTF-8 with BOM)."""
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return [(row["Postcode"].strip(), row["Plaatsnaam"].strip()) for row in csv.DictReader(f, delimiter=";")]
+        return [
+            (row["Postcode"].strip(), row["Plaatsnaam"].strip())
+            for row in csv.DictReader(f, delimiter=";")
+        ]
 
 
 class PlaceIndex:
@@ -45,7 +48,9 @@ class PlaceIndex:
             return None
         if key in self._postcodes:
             return set(self._postcodes[key])
-        best = process.extractOne(key, self._keys, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.93)
+        best = process.extractOne(
+            key, self._keys, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.93
+        )
         return set(self._postcodes[best[0]]) if best else None
 
     def name(self, postcode: str) -> str | None:

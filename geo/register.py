@@ -32,8 +32,12 @@ from geo.housenumber import HouseNumber, number_key, parse_register_number
 CRAB_COLUMNS = ("postcode", "street", "housenumber", "lat", "lon")
 # The older CRAB CSV exports (crab-tools, 2013) name the same columns differently.
 CRAB_2013_ALIASES = {
-    "PKANCODE": "postcode", "COMMUNE_NL": "municipality", "STREET_NL": "street",
-    "HUISNR": "housenumber", "LAT": "lat", "LON": "lon",
+    "PKANCODE": "postcode",
+    "COMMUNE_NL": "municipality",
+    "STREET_NL": "street",
+    "HUISNR": "housenumber",
+    "LAT": "lat",
+    "LON": "lon",
 }
 BEST_COLUMNS = ("streetname_nl", "house_number", "postcode")
 
@@ -88,7 +92,9 @@ def read_register_csv(path: Path) -> pd.DataFrame:
             continue
         except (OSError, EOFError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise RegisterError(f"{path}: cannot read the address CSV ({exc})") from exc
-    raise RegisterError(f"{path}: neither UTF-8 nor Latin-1")  # pragma: no cover - latin-1 reads anything
+    raise RegisterError(
+        f"{path}: neither UTF-8 nor Latin-1"
+    )  # pragma: no cover - latin-1 reads anything
 
 
 def _number(frame: pd.DataFrame, column: str) -> FloatArray:
@@ -186,8 +192,12 @@ class AddressRegister:
         key_rank = np.array([rank_of[k] for k in unique_keys], dtype=np.int64)
         order = np.lexsort((key_rank[hn_codes], self.street_of))
         self._order = order.astype(np.int64)
-        self._sorted_keys: list[str] = [sorted_unique[r] for r in key_rank[hn_codes[order]].tolist()]
-        self._street_start = np.searchsorted(self.street_of[order], np.arange(len(self.streets) + 1))
+        self._sorted_keys: list[str] = [
+            sorted_unique[r] for r in key_rank[hn_codes[order]].tolist()
+        ]
+        self._street_start = np.searchsorted(
+            self.street_of[order], np.arange(len(self.streets) + 1)
+        )
 
     def _slice(self, street_id: int) -> tuple[int, int]:
         return int(self._street_start[street_id]), int(self._street_start[street_id + 1])

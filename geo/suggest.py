@@ -28,7 +28,9 @@ class StreetSuggester:
     """Autocomplete index over street names (one entry per street, i.e. per name and postcode)."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        entries: list[tuple[str, int, int]] = []  # (key from a word start, word position, street id)
+        entries: list[
+            tuple[str, int, int]
+        ] = []  # (key from a word start, word position, street id)
         self._full: list[str] = []
         for sid, name in enumerate(names):
             words = expand(fold(name)).split()
@@ -52,16 +54,24 @@ class StreetSuggester:
         lo = bisect.bisect_left(self._entry_keys, key)
         hi = bisect.bisect_right(self._entry_keys, key + "\uffff")
         # Whole-name prefixes rank above word prefixes; shorter names first (closest completion).
-        hits = sorted(self._entries[lo:hi], key=lambda e: (e[1] > 0, len(self._full[e[2]]), self._full[e[2]]))
+        hits = sorted(
+            self._entries[lo:hi], key=lambda e: (e[1] > 0, len(self._full[e[2]]), self._full[e[2]])
+        )
         for _, word, sid in hits:
             if len(scored) >= limit * 4:
                 break
             scored.setdefault(sid, 1.0 if word == 0 else 0.95)
         if len(scored) < limit and len(key) >= 4:
             for full, score, _ in process.extract(
-                key, self._unique_full, scorer=JaroWinkler.normalized_similarity, limit=limit, score_cutoff=0.85
+                key,
+                self._unique_full,
+                scorer=JaroWinkler.normalized_similarity,
+                limit=limit,
+                score_cutoff=0.85,
             ):
                 for sid in self._ids_by_full[full]:
                     scored.setdefault(sid, float(score) * 0.9)
-        ranked = sorted(scored.items(), key=lambda kv: (-kv[1], len(self._full[kv[0]]), self._full[kv[0]]))
+        ranked = sorted(
+            scored.items(), key=lambda kv: (-kv[1], len(self._full[kv[0]]), self._full[kv[0]])
+        )
         return [Suggestion(sid, score) for sid, score in ranked[:limit]]

@@ -7,7 +7,12 @@ that against the map background. Colour is never the only cue: zones are also la
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 # The map background without tiles (also in static/wabp/public-map.css).
 MAP_BACKGROUND = "#f4f3ee"
@@ -45,6 +50,28 @@ def zone_colours(count: int) -> list[ZoneColour]:
         fill = PALETTE[i] if i < len(PALETTE) else _golden_hue(i)
         out.append(ZoneColour(fill=fill, outline=readable_outline(fill)))
     return out
+
+
+def palette_indices(geometries: Sequence[BaseGeometry]) -> list[int]:
+    """Return a palette index per zone: in order for a few zones, else neighbours never share one.
+
+    With more zones than colours, a greedy colouring of the touching-zones graph (most neighbours
+    first) keeps adjacent zones apart; planar maps rarely need more than five colours this way.
+    """
+    n = len(geometries)
+    if n <= len(PALETTE):
+        return list(range(n))
+    tree = shapely.STRtree(np.array(geometries, dtype=object))
+    left, right = tree.query(np.array(geometries, dtype=object), predicate="intersects")
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a != b:
+            neighbours[a].add(b)
+    colour = [-1] * n
+    for z in sorted(range(n), key=lambda i: -len(neighbours[i])):
+        used = {colour[m] for m in neighbours[z]}
+        colour[z] = next((c for c in range(len(PALETTE)) if c not in used), z % len(PALETTE))
+    return colour
 
 
 def readable_outline(fill: str, background: str = MAP_BACKGROUND) -> str:

@@ -26,32 +26,9 @@ def safe_href(url: str | None, default: str = DEFAULT_JOIN_URL) -> str:
     return url if scheme in ("", "http", "https") else default
 
 
-def join_html(zone: Zone, join_url: str) -> str:
-    """Return how to join a zone's group: the zone's own text, or the default pointing to the form."""
-    if zone.props.how_to_join:
-        return escape(zone.props.how_to_join).replace("\n", "<br>")
-    return (
-        "Woont of werkt u in deze zone? Meld u aan via "
-        f'<a href="{escape(join_url)}">het aanmeldformulier</a>. '
-        "De coördinator voegt u daarna toe aan de WhatsApp-groep."
-    )
-
-
 def zone_tooltip(zone: Zone) -> str:
     """Return the tooltip of a zone: its group name."""
     return escape(zone.name)
-
-
-def zone_popup(zone: Zone, join_url: str) -> str:
-    """Return the popup of a zone: name, area, streets and how to join."""
-    parts = [f'<div class="wabp-popup"><p class="wabp-popup__title">{escape(zone.name)}</p>']
-    if zone.props.area:
-        parts.append(f"<p>Regio: {escape(zone.props.area)}</p>")
-    if zone.props.streets:
-        items = "".join(f"<li>{escape(rule.describe())}</li>" for rule in zone.props.streets)
-        parts.append(f"<p>Straten:</p><ul>{items}</ul>")
-    parts.append(f"<p>{join_html(zone, join_url)}</p></div>")
-    return "".join(parts)
 
 
 def zone_label(zone: Zone, colour: ZoneColour) -> str:

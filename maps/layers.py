@@ -1,4 +1,7 @@
-"""The layers of the public map: municipality boundary, one layer per zone, the infoborden."""
+"""The folium layers of the zone maps: the municipality boundary and the infoborden.
+
+The zones themselves are one data-driven layer (maps/zonedata.py and static/wabp/zones.js).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,8 @@ import folium
 from shapely.geometry.base import BaseGeometry
 
 from maps import fragments
-from maps.colours import ZoneColour
 from maps.elements import BindContent
-from maps.geometry import display_geojson, label_point, latlon
+from maps.geometry import display_geojson, latlon
 from zones.schema import Zone
 from zones.storage import InfobordFeature
 
@@ -26,32 +28,6 @@ def add_boundary(m: folium.Map, boundary: BaseGeometry) -> None:
         name=fragments.layer_name("Gemeentegrens"),
         interactive=False,
     ).add_to(m)
-
-
-def add_zone(m: folium.Map, zone: Zone, colour: ZoneColour, join_url: str) -> None:
-    """Add one zone as its own toggleable layer: outline, fill, name label, tooltip and popup."""
-    style = {
-        "color": colour.outline,
-        "weight": 2.5,
-        "fillColor": colour.fill,
-        "fillOpacity": 0.35,
-    }
-    group = folium.FeatureGroup(name=fragments.layer_name(zone.name, colour))
-    shape = folium.GeoJson(_feature(zone.geometry, style), control=False)
-    BindContent(
-        tooltip=fragments.zone_tooltip(zone), popup=fragments.zone_popup(zone, join_url)
-    ).add_to(shape)
-    shape.add_to(group)
-    folium.Marker(
-        label_point(zone.geometry),
-        icon=folium.DivIcon(html=fragments.zone_label(zone, colour), class_name="wabp-zone-label"),
-        # A label, not a control: keep it out of the tab order and let clicks reach the zone.
-        interactive=False,
-        keyboard=False,
-        # Above the infobord signs: a name that has to cover a sign should stay readable.
-        z_index_offset=1000,
-    ).add_to(group)
-    group.add_to(m)
 
 
 def add_infoborden(

@@ -1,8 +1,8 @@
-"""The accessible page around the map: header, search form, legend, group list and the rules.
+"""The accessible pages around the maps: the template environment, the site links and the map figure.
 
 folium's own page has no ``lang``, no title, no headings or landmarks and locks zoom (ECOSYSTEM.md
-§3.2). ``PageFigure`` keeps folium's rendering of the map (its head links, its div, its script) and
-places those pieces in our Jinja2 template, which escapes every text it is given.
+§3.2). ``MapFigure`` keeps folium's rendering of a map (its head links, its div, its script) and
+places those pieces in one of our Jinja2 templates, which escape every text they are given.
 """
 
 from __future__ import annotations
@@ -15,45 +15,65 @@ import jinja2
 from branca.element import Figure
 from markupsafe import Markup
 
+from maps.assets import asset_url
 from maps.colours import ZoneColour
+
+# (file, menu text) of the pages every published site has, in menu order.
+SITE_PAGES = (
+    ("index.html", "Kaart"),
+    ("groepen.html", "Groepen en straten"),
+    ("regels.html", "Afspraken"),
+    ("dekking.html", "Dekking"),
+)
 
 
 @dataclass(frozen=True)
 class GroupRow:
     """One WABP group as the legend and the group list show it (plain text, escaped by Jinja)."""
 
+    id: str
     name: str
     area: str
     streets: list[str]
     colour: ZoneColour
     how_to_join: str | None = None
+    href: str | None = None
 
 
 @dataclass(frozen=True)
-class PageContent:
-    """What the page says around the map."""
+class Site:
+    """Links between the pages of a published site, relative to the page being rendered."""
 
-    municipality: str
-    groups: list[GroupRow]
-    join_url: str
-    lookup_url: str | None
-    map_name: str
-    example_address: str = "Kerkstraat 12"
-    infobord_count: int = 0
-    has_boundary: bool = False
+    root: str = ""
+    current: str = "index.html"
+    lookup_url: str | None = None
+    search_index: str = "zoekindex.js"
 
-    @property
-    def title(self) -> str:
-        """Return the page title, also its h1."""
-        return f"Zones buurtpreventie {self.municipality}"
+    def href(self, path: str) -> str:
+        """Return the relative link to a file of the site."""
+        return self.root + path
+
+    def zone_href(self, zone_id: str) -> str:
+        """Return the relative link to a zone's page."""
+        return self.href(f"zones/{zone_id}.html")
+
+    def at(self, current: str) -> Site:
+        """Return the links as seen from another page of the site."""
+        root = "../" * current.count("/")
+        return Site(root, current, self.lookup_url, self.search_index)
+
+    def menu(self) -> list[tuple[str, str, bool]]:
+        """Return (link, text, is-current-page) for the site menu."""
+        return [(self.href(path), text, path == self.current) for path, text in SITE_PAGES]
 
 
-class PageFigure(Figure):  # type: ignore[misc]
-    """A branca Figure that renders into the public page template instead of a bare page."""
+class MapFigure(Figure):  # type: ignore[misc]
+    """A branca Figure that renders into one of our page templates instead of a bare page."""
 
-    def __init__(self, content: PageContent) -> None:
+    def __init__(self, template: str, **context: Any) -> None:
         super().__init__()
-        self.content = content
+        self.template = template
+        self.context = context
         # The template declares <meta charset>; a second declaration is invalid HTML.
         self.header._children.pop("meta_http", None)
 
@@ -61,32 +81,41 @@ class PageFigure(Figure):  # type: ignore[misc]
         """Render the map elements, then the whole page."""
         for child in self._children.values():
             child.render(**kwargs)
-        return render_page(
-            self.content,
-            head=self.header.render(**kwargs),
-            map_html=self.html.render(**kwargs),
-            map_script=self.script.render(**kwargs),
+        return render_template(
+            self.template,
+            # folium's output is markup we generated (texts in it went through maps.fragments).
+            head=Markup(self.header.render(**kwargs)),
+            map_html=Markup(self.html.render(**kwargs)),
+            map_script=Markup(self.script.render(**kwargs)),
+            **self.context,
         )
 
 
-def render_page(content: PageContent, *, head: str, map_html: str, map_script: str) -> str:
-    """Render the page template around folium's head links, map div and map script."""
-    template = _environment().get_template("public.html.j2")
-    return template.render(
-        page=content,
-        # folium's output is markup we generated (texts in it are escaped by maps.html).
-        head=Markup(head),
-        map_html=Markup(map_html),
-        map_script=Markup(map_script),
-    )
+def render_template(name: str, **context: Any) -> str:
+    """Render one of the page templates; every text in `context` is escaped."""
+    return _environment().get_template(name).render(**context)
 
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("maps", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["asset_url"] = asset_url
+    env.filters["nl_int"] = nl_int
+    env.filters["nl_percent"] = nl_percent
+    return env
+
+
+def nl_int(value: int) -> str:
+    """Format a count the Belgian-Dutch way (``1.234``)."""
+    return f"{value:,}".replace(",", ".")
+
+
+def nl_percent(value: float, decimals: int = 1) -> str:
+    """Format a share (0..1) as a Belgian-Dutch percentage (``93,4 %``)."""
+    return f"{value * 100:.{decimals}f}".replace(".", ",") + " %"

@@ -2,21 +2,74 @@
 
 The map is an extra; the search form and the group list are the accessible alternative that the EU
 web-accessibility directive asks of a municipal map (ECOSYSTEM.md §3.2), so they carry everything.
+The zones are one data-driven layer (``static/wabp/zones.js``), so a page with thousands of zones
+stays a few megabytes; folium draws the frame: base tiles, boundary, infoborden and controls.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import shapely
+from markupsafe import Markup
 from shapely.geometry.base import BaseGeometry
 
 from maps import fragments
-from maps.colours import zone_colours
+from maps.colours import PALETTE, palette_indices, zone_colours
+from maps.display import DisplayZones, display_zones
 from maps.elements import DutchLayerControl, PublicMap
 from maps.geometry import BELGIUM_LATLON, latlon_bounds
-from maps.layers import add_boundary, add_infoborden, add_zone
-from maps.page import GroupRow, PageContent, PageFigure
+from maps.layers import add_boundary, add_infoborden
+from maps.page import GroupRow, MapFigure, Site
 from maps.tiles import TileLayerSpec, tile_layer
+from maps.zonedata import script_json, zone_layer_data
 from zones.dataset import Dataset
+from zones.schema import Zone
+from zones.storage import InfobordFeature
+
+# Above these counts the legend names no zones and the map page links to the group list instead.
+LEGEND_MAX = 30
+INLINE_GROUPS_MAX = 60
+
+
+@dataclass(frozen=True)
+class PreparedZones:
+    """What every map of a dataset shares: the active zones, their outlines on screen and colours."""
+
+    zones: list[Zone]
+    display: DisplayZones
+    colours: dict[str, int]
+
+    def group_rows(self, site: Site | None = None) -> list[GroupRow]:
+        """Return the group list rows, in the dataset's order."""
+        palette = zone_colours(len(PALETTE))
+        return [
+            GroupRow(
+                id=z.id,
+                name=z.name,
+                area=z.props.area,
+                streets=[rule.describe() for rule in z.props.streets],
+                colour=palette[self.colours[z.id]],
+                how_to_join=z.props.how_to_join,
+                href=site.zone_href(z.id) if site else None,
+            )
+            for z in self.zones
+        ]
+
+
+def prepare_zones(dataset: Dataset, tolerance_m: float = 0.0) -> PreparedZones:
+    """Simplify (checked against the register) and colour the active zones of a dataset."""
+    zones = dataset.zones.active()
+    display = display_zones(zones, dataset.register, tolerance_m)
+    indices = palette_indices([z.geometry_l72 for z in zones])
+    return PreparedZones(zones, display, {z.id: c for z, c in zip(zones, indices, strict=True)})
+
+
+def active_infoborden(dataset: Dataset, zones: Sequence[Zone]) -> list[InfobordFeature]:
+    """Return the boards of active zones (a retired zone's board points to a group one cannot join)."""
+    ids = {z.id for z in zones}
+    return [b for b in dataset.infoborden if b.properties.zone_id in ids]
 
 
 def render_public_map(
@@ -25,12 +78,68 @@ def render_public_map(
     asset_base: str = "/static",
     lookup_url: str | None = "/api/lookup",
     tiles: TileLayerSpec | None = None,
+    prepared: PreparedZones | None = None,
+    site: Site | None = None,
 ) -> str:
-    """Return the full HTML page of the public zone map."""
-    zones = dataset.zones.active()
-    colours = zone_colours(len(zones))
-    join_url = fragments.safe_href(dataset.meta.join_url)
+    """Return the full HTML page of the public zone map.
 
+    Without `site` (the service), the search asks `lookup_url`; with `site` (a published site), it
+    reads the site's own street index and `lookup_url` is only offered as a second opinion.
+    """
+    prepared = prepared or prepare_zones(dataset)
+    zones = prepared.zones
+    join_url = fragments.safe_href(dataset.meta.join_url)
+    boards = active_infoborden(dataset, zones)
+    m, zone_data = zone_map(
+        dataset,
+        prepared,
+        zones,
+        boards,
+        asset_base=asset_base,
+        tiles=tiles,
+        site=site,
+        extent=_extent(dataset.boundary, [z.geometry for z in zones]),
+    )
+    groups = prepared.group_rows(site)
+    inline = site is None or len(groups) <= INLINE_GROUPS_MAX
+    figure = MapFigure(
+        "public.html.j2",
+        title=f"Zones buurtpreventie {dataset.meta.name}",
+        heading=f"Zones buurtpreventie {dataset.meta.name}",
+        municipality=dataset.meta.name,
+        asset_base=asset_base,
+        site=site,
+        search=lookup_url is not None or site is not None,
+        lookup_url=lookup_url,
+        example_address=_example_address(dataset),
+        map_name=m.get_name(),
+        zone_data=zone_data,
+        groups=groups,
+        inline_groups=inline,
+        join_column=False,
+        list_href="#groepen" if inline or site is None else site.href("groepen.html"),
+        join_url=join_url,
+        legend_max=LEGEND_MAX,
+        infobord_count=len(boards),
+        has_boundary=dataset.boundary is not None,
+    )
+    figure.add_child(m)
+    return figure.render()
+
+
+def zone_map(
+    dataset: Dataset,
+    prepared: PreparedZones,
+    shown: Sequence[Zone],
+    boards: Sequence[InfobordFeature],
+    *,
+    asset_base: str,
+    tiles: TileLayerSpec | None,
+    site: Site | None,
+    extent: BaseGeometry | None,
+    focus: str | None = None,
+) -> tuple[PublicMap, Markup]:
+    """Build the folium frame of a zone map and the data of its zone layer."""
     m = PublicMap(
         asset_base=asset_base,
         location=list(BELGIUM_LATLON),
@@ -44,43 +153,20 @@ def render_public_map(
         tile_layer(tiles).add_to(m)
     if dataset.boundary is not None:
         add_boundary(m, dataset.boundary)
-    # Largest first: small zones are drawn on top (clickable) and big zones' names get placed first.
-    by_area = sorted(zip(zones, colours, strict=True), key=lambda zc: -zc[0].geometry_l72.area)
-    for zone, colour in by_area:
-        add_zone(m, zone, colour, join_url)
-    by_id = {z.id: z for z in zones}
-    # A board of a retired or proposed zone would point residents to a group they cannot join.
-    boards = [b for b in dataset.infoborden if b.properties.zone_id in by_id]
-    add_infoborden(m, boards, by_id)
+    add_infoborden(m, boards, {z.id: z for z in prepared.zones})
     DutchLayerControl(collapsed=True).add_to(m)
-
-    extent = _extent(dataset.boundary, [z.geometry for z in zones])
-    if extent is not None:
+    if extent is not None and not extent.is_empty:
         m.fit_bounds(latlon_bounds(extent), padding=(12, 12))
-
-    rows = [
-        GroupRow(
-            name=z.name,
-            area=z.props.area,
-            streets=[rule.describe() for rule in z.props.streets],
-            colour=colour,
-            how_to_join=z.props.how_to_join,
-        )
-        for z, colour in zip(zones, colours, strict=True)
-    ]
-    content = PageContent(
-        municipality=dataset.meta.name,
-        groups=rows,
-        join_url=join_url,
-        lookup_url=lookup_url,
-        example_address=_example_address(dataset),
+    data = zone_layer_data(
+        shown,
+        prepared.display,
+        prepared.colours,
         map_name=m.get_name(),
-        infobord_count=len(boards),
-        has_boundary=dataset.boundary is not None,
+        join_url=fragments.safe_href(dataset.meta.join_url),
+        zone_href=(lambda z: site.zone_href(z.id)) if site is not None else (lambda z: None),
+        focus=focus,
     )
-    figure = PageFigure(content)
-    figure.add_child(m)
-    return figure.render()
+    return m, Markup(script_json(data))
 
 
 def _example_address(dataset: Dataset) -> str:
@@ -97,5 +183,5 @@ def _extent(boundary: BaseGeometry | None, shapes: list[BaseGeometry]) -> BaseGe
     if boundary is not None and not boundary.is_empty:
         return boundary
     if shapes:
-        return shapely.union_all(shapes)
+        return shapely.box(*shapely.total_bounds(shapes))
     return None

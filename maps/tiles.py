@@ -7,7 +7,9 @@ request reveals the visitor's IP to the tile host, and tests run without network
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from html import escape
 
 import folium
 
@@ -45,11 +47,37 @@ NGI_CARTOWEB = TileLayerSpec(
 )
 
 
+NAMED = {"grb": GRB_BASISKAART, "cartoweb": NGI_CARTOWEB}
+_XYZ_URL = re.compile(r"^https?://[^\s\"'<>]+$")
+
+
+def tiles_from_setting(value: str, attribution: str | None = None) -> TileLayerSpec | None:
+    """Return the base layer for ``none``, ``grb``, ``cartoweb`` or an XYZ URL template.
+
+    A URL needs its `attribution` (the provider's terms ask for it); for a named layer it replaces
+    the default one. Raises ValueError with what to fix.
+    """
+    key = value.strip().lower()
+    if key == "none":
+        return None
+    if key in NAMED:
+        spec = NAMED[key]
+        return replace(spec, attribution=attribution) if attribution else spec
+    if not _XYZ_URL.match(value) or not all(p in value for p in ("{z}", "{x}", "{y}")):
+        raise ValueError(
+            f"tiles {value!r}: use none, grb, cartoweb or an http(s) URL with {{z}}, {{x}} and {{y}}"
+        )
+    if not attribution:
+        raise ValueError("a tile URL needs --attribution (the provider's required credit)")
+    return TileLayerSpec(url=value, attribution=attribution, name="Achtergrondkaart")
+
+
 def tile_layer(spec: TileLayerSpec) -> folium.TileLayer:
     """Build the folium base layer for a spec."""
     return folium.TileLayer(
         tiles=spec.url,
-        attr=spec.attribution,
+        # Leaflet puts the attribution into the page as HTML.
+        attr=escape(spec.attribution),
         name=spec.name,
         max_zoom=spec.max_zoom,
         min_zoom=spec.min_zoom,

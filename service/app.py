@@ -9,9 +9,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from maps.assets import STATIC_DIR
+from service.auth import LoginLimiter, load_signing_key
+from service.db import database_url, make_engine, make_sessionmaker, upgrade
 from service.errors import install_error_handlers
 from service.privacy import BodySizeLimit, install_log_filter
-from service.routes import generations, lookup, pages, zones
+from service.routes import auth as auth_routes
+from service.routes import coverage, generations, lookup, pages, zones
 from service.settings import Settings
 from service.state import ServiceState
 from zones.dataset import Dataset
@@ -23,7 +26,14 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.wabp = ServiceState(Dataset.load(settings.data_dir))
+        # Migrate before serving: a request never meets an older schema than the code expects.
+        engine = make_engine(database_url(settings))
+        upgrade(engine)
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.signing_key = load_signing_key(settings)
+        app.state.login_limiter = LoginLimiter()
         yield
+        engine.dispose()
 
     install_log_filter()
     app = FastAPI(
@@ -38,6 +48,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(zones.router)
     app.include_router(generations.router)
     app.include_router(pages.router)
+    app.include_router(coverage.router)
+    app.include_router(auth_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -19,6 +19,8 @@ from geo.errors import GeoError
 from zones.errors import ZoneError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from service.settings import Settings
     from zones.dataset import Dataset
 
@@ -124,6 +126,117 @@ def map_(
         shutil.copytree(STATIC_DIR, out.parent / "static", dirs_exist_ok=True)
         atomic_write_text(out, html)
     typer.echo(f"wrote {out} ({len(html.encode()) / 1024:.0f} KB)")
+
+
+@app.command()
+def publish(
+    out_dir: Annotated[Path, typer.Argument(help="folder to write the static site into")],
+    data: DataOption = None,
+    tiles: Annotated[
+        str, typer.Option(help="base map: none, grb, cartoweb or an XYZ URL with {z}/{x}/{y}")
+    ] = "none",
+    attribution: Annotated[
+        str | None, typer.Option(help="credit of the tile provider (required with a URL)")
+    ] = None,
+    lookup_url: Annotated[
+        str | None,
+        typer.Option(help="the service's /api/lookup, offered next to the site's own search"),
+    ] = None,
+    tolerance: Annotated[
+        float,
+        typer.Option(min=0, help="simplification in metres (checked: no address changes zone)"),
+    ] = 10.0,
+) -> None:
+    """Publish the zones as a static site: map, search, group list, zone pages, rules, coverage."""
+    from maps.site import PublishOptions, publish_site
+    from maps.tiles import tiles_from_setting
+
+    try:
+        spec = tiles_from_setting(tiles, attribution)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    with _domain_errors():
+        dataset = _dataset(data)
+        try:
+            report = publish_site(
+                dataset, out_dir, PublishOptions(spec, lookup_url, tolerance_m=tolerance)
+            )
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+    zone_pages = [v for k, v in report.files.items() if k.startswith("zones/")]
+    for name in ("index.html", "zoekindex.js", "groepen.html", "dekking.html", "zones.geojson"):
+        typer.echo(f"  {name:<20} {report.files[name] / 1024:>9,.0f} KB")
+    if zone_pages:
+        typer.echo(
+            f"  {len(zone_pages)} zone pages        {max(zone_pages) / 1024:>9,.0f} KB at most"
+        )
+    display = report.prepared.display
+    typer.echo(
+        f"outlines: {display.vertices:,} of {display.exact_vertices:,} vertices, "
+        f"{len(display.refined())} zone(s) kept finer, {display.checked_addresses:,} addresses checked"
+    )
+    typer.echo(
+        f"wrote {out_dir} ({report.total_bytes() / 1024:,.0f} KB) in {sum(report.seconds.values()):.1f} s"
+    )
+
+
+@app.command("print")
+def print_(
+    zone: Annotated[
+        list[str], typer.Option("--zone", help="zone id; repeat for several (one page each)")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write")],
+    size: Annotated[str, typer.Option(help="paper: A4 (flyer) or A3 (infobord)")] = "A4",
+    register_url: Annotated[
+        str | None,
+        typer.Option(help="registration page in the QR code (default: dataset.json join_url)"),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="WABP_BASE_URL",
+            help="public address of the service; the QR code then points to <base>/aanmelden",
+        ),
+    ] = None,
+    chromium: Annotated[
+        Path | None, typer.Option(help="Chromium to print with (default: /usr/bin/chromium)")
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Print posters for the infoborden (A3) or flyers (A4): one page per zone, with a QR code."""
+    from geo.files import atomic_write_bytes, atomic_write_text
+    from maps.pdf import ChromiumMissingError, html_to_pdf
+    from maps.poster import render_posters
+    from maps.register_url import registration_url
+
+    paper = size.upper()
+    if paper not in ("A4", "A3"):
+        typer.echo(f"error: --size {size!r}: use A4 or A3", err=True)
+        raise typer.Exit(2)
+    with _domain_errors():
+        dataset = _dataset(data)
+        try:
+            url = registration_url(register_url, dataset.meta.join_url, base_url)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        html = render_posters(
+            dataset, zone, register_url=url, paper="A3" if paper == "A3" else "A4"
+        )
+        try:
+            pdf = html_to_pdf(html, chromium=chromium)
+        except ChromiumMissingError as exc:
+            # Still useful without Chromium: any browser prints the same page.
+            page = out.with_suffix(".html")
+            atomic_write_text(page, html)
+            typer.echo(
+                f"error: {exc}; wrote {page} instead: open it in a browser and print it", err=True
+            )
+            raise typer.Exit(1) from None
+        atomic_write_bytes(out, pdf)
+    typer.echo(f"wrote {out}: {len(zone)} page(s), {paper}, QR code to {url}")
 
 
 @app.command()
@@ -286,9 +399,17 @@ def lookup_file(
     from zones.lookup import Locator
 
     with _domain_errors():
-        with open(infile, encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-        fields = list(rows[0]) if rows else []
+        raw = infile.read_bytes()
+        # Spreadsheets save CSV as UTF-8 or Windows-1252, and with ';' in a Belgian locale.
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        delimiter = max([",", ";", "\t"], key=text.partition("\n")[0].count)
+        # restval: a short row gets empty cells (cells beyond the header are dropped on writing).
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, restval="")
+        rows = list(reader)
+        fields = list(reader.fieldnames or [])
         if column is not None and column not in fields:
             typer.echo(
                 f"error: {infile} has no column {column!r} (columns: {', '.join(fields)})", err=True
@@ -306,7 +427,9 @@ def lookup_file(
         return next(iter(row.values()), "")
 
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*fields, *LOOKUP_FILE_COLUMNS])
+    writer = csv.DictWriter(
+        buffer, fieldnames=[*fields, *LOOKUP_FILE_COLUMNS], extrasaction="ignore"
+    )
     writer.writeheader()
     counts: dict[str, int] = {}
     with Progress(transient=True) as progress:
@@ -387,3 +510,134 @@ def generations(data: DataOption = None) -> None:
         store = GenerationStore(_settings(data).data_dir)
         for g in store.list():
             typer.echo(f"{g.number:>4}  {g.created_at:%Y-%m-%d %H:%M}  {g.source:<24} {g.note}")
+
+
+# --- staff accounts and the database -----------------------------------------------------------
+
+users_app = typer.Typer(
+    help="Staff accounts: coordinators, police and municipality.", no_args_is_help=True
+)
+db_app = typer.Typer(help="The database (SQLite file or $WABP_DATABASE_URL).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
+
+
+@contextmanager
+def _session(data: Path | None) -> Iterator[Session]:
+    """Yield a session on the migrated database, committed at the end; errors exit 1 in one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.db import database_url, make_engine, make_sessionmaker, upgrade
+    from service.users import UserError
+
+    engine = make_engine(database_url(_settings(data)))
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+            session.commit()
+    except (UserError, SQLAlchemyError, OSError) as exc:
+        # SQLAlchemy appends the statement on later lines; the first says what went wrong.
+        typer.echo(f"error: {str(exc).splitlines()[0]}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+def _zone_ids(data: Path | None) -> set[str]:
+    from zones.generations import GenerationStore
+    from zones.storage import load_zones
+
+    path = GenerationStore(_settings(data).data_dir).current_path()
+    return {zone.id for zone in load_zones(path)} if path.is_file() else set()
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="e-mail address, used to sign in")],
+    role: Annotated[str, typer.Option(help="coordinator, police or municipality")],
+    zone: Annotated[
+        str | None, typer.Option(help="zone id (required for a coordinator: their group)")
+    ] = None,
+    municipality: Annotated[str | None, typer.Option(help="NIS code or name")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="read the password from standard input"),
+    ] = False,
+    data: DataOption = None,
+) -> None:
+    """Add a staff account (the password is prompted for, or read with --password-stdin)."""
+    from service.users import create_user
+
+    if password_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with _domain_errors():
+        zone_ids = _zone_ids(data) if zone else set()
+    with _session(data) as session:
+        user = create_user(
+            session,
+            email,
+            password,
+            role,
+            zone_id=zone,
+            municipality=municipality,
+            known_zones=zone_ids,
+        )
+    typer.echo(
+        f"added {user.email} ({user.role}{f', zone {user.zone_id}' if user.zone_id else ''})"
+    )
+
+
+@users_app.command("list")
+def users_list(data: DataOption = None) -> None:
+    """List the staff accounts."""
+    from service.users import list_users
+
+    with _session(data) as session:
+        for u in list_users(session):
+            state = "" if u.active else "  (disabled)"
+            typer.echo(
+                f"{u.email:<40} {u.role:<13} {u.zone_id or '-':<16} {u.municipality or '-':<12}"
+                f" {u.created_at:%Y-%m-%d}{state}"
+            )
+
+
+@users_app.command("remove")
+def users_remove(
+    email: Annotated[str, typer.Argument(help="e-mail address of the account")],
+    data: DataOption = None,
+) -> None:
+    """Remove a staff account (only disabled when proposals still name it)."""
+    from service.users import remove_user
+
+    with _session(data) as session:
+        outcome = remove_user(session, email)
+    typer.echo(f"{outcome} {email.strip().lower()}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(data: DataOption = None) -> None:
+    """Migrate the database to the newest schema (the service also does this at start)."""
+    from sqlalchemy.engine import make_url
+
+    from service.db import current_revision, database_url
+
+    with _session(data) as session:
+        revision = current_revision(session.get_bind().engine)
+    url = make_url(database_url(_settings(data))).render_as_string(hide_password=True)
+    typer.echo(f"{url} is at revision {revision}")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Argument(help="what the migration changes, e.g. 'add groups'")],
+    data: DataOption = None,
+) -> None:
+    """For developers: write the next migration from the difference between tables and database."""
+    from service.db import new_revision
+
+    with _session(data) as session:
+        path = new_revision(session.get_bind().engine, message)
+    typer.echo(f"wrote {path}: review it, then run ruff format")

@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import CoordinateError, GeoError
+from service.auth import AuthError, ForbiddenError, InvalidCredentialsError, TooManyAttemptsError
+from service.users import DuplicateUserError, UnknownUserError, UserError
 from zones.errors import (
     DatasetError,
     LookupInputError,
@@ -48,6 +50,13 @@ STATUS: list[tuple[type[Exception], int, str]] = [
     (DatasetError, 500, "dataset_error"),
     (ZoneError, 400, "zone_error"),
     (GeoError, 400, "geo_error"),
+    (InvalidCredentialsError, 401, "invalid_credentials"),
+    (AuthError, 401, "not_authenticated"),
+    (ForbiddenError, 403, "forbidden"),
+    (TooManyAttemptsError, 429, "too_many_attempts"),
+    (DuplicateUserError, 409, "duplicate_user"),
+    (UnknownUserError, 404, "unknown_user"),
+    (UserError, 422, "invalid_user"),
 ]
 
 
@@ -68,7 +77,9 @@ def _detail(exc: Exception) -> object:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     for cls, status, code in STATUS:
         if isinstance(exc, cls):
-            return JSONResponse(error_body(code, _detail(exc)), status_code=status)
+            # AuthError carries WWW-Authenticate, TooManyAttemptsError Retry-After.
+            headers = getattr(exc, "headers", None)
+            return JSONResponse(error_body(code, _detail(exc)), status_code=status, headers=headers)
     raise exc  # pragma: no cover - registered only for the classes above
 
 

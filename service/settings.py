@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zones.dataset import DEFAULT_DATA_DIR
@@ -23,3 +23,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=2_000_000, ge=1024, description="largest request body accepted"
     )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://wabp:...@host/wabp "
+        "(default: sqlite:///<data_dir>/wabp.sqlite)",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="token signing key (default: generated once into <data_dir>/.wabp-secret)",
+    )
+    token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="access token lifetime")

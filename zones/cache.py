@@ -2,7 +2,7 @@
 
 Keyed by the size and modification time of the register and zone files and by the source of the
 modules that build the cached objects, so a changed file or changed code rebuilds it. It lives in ``<dataset>/.cache/`` and is written
-atomically; a missing, stale or unreadable cache is simply rebuilt.
+atomically with a SHA-256 of its content; a missing, stale, damaged or unreadable cache is simply rebuilt.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Any
 
 from geo.files import atomic_write_bytes
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # The modules whose code shapes what is cached: a change to any of them invalidates the cache.
 _PRODUCERS = ("geo/register.py", "geo/housenumber.py", "zones/assign.py", "zones/cache.py")
 _ROOT = Path(__file__).resolve().parent.parent
+_DIGEST_SIZE = hashlib.sha256().digest_size  # each cache file starts with the SHA-256 of the rest
 
 
 def _code_digest() -> bytes:
@@ -46,9 +47,16 @@ def load_cached(directory: Path, key: str) -> Any | None:
     """Return the cached object for `key`, or None."""
     path = directory / f"dataset-{key}.pickle"
     try:
-        with open(path, "rb") as f:
-            return pickle.load(f)  # our own file, written by `store_cached` below
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        data = path.read_bytes()
+    except OSError:
+        return None
+    # A damaged file can unpickle into wrong data or raise nearly anything: check it first.
+    payload = memoryview(data)[_DIGEST_SIZE:]  # a view: no copy of a large cache
+    if hashlib.sha256(payload).digest() != data[:_DIGEST_SIZE]:
+        return None
+    try:
+        return pickle.loads(payload)  # our own file, written by `store_cached` below
+    except Exception:
         return None
 
 
@@ -58,6 +66,9 @@ def store_cached(directory: Path, key: str, value: Any) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         for old in directory.glob("dataset-*.pickle"):
             old.unlink(missing_ok=True)
-        atomic_write_bytes(directory / f"dataset-{key}.pickle", pickle.dumps(value, protocol=5))
+        payload = pickle.dumps(value, protocol=5)
+        atomic_write_bytes(
+            directory / f"dataset-{key}.pickle", hashlib.sha256(payload).digest() + payload
+        )
     except OSError:
         pass

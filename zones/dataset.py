@@ -191,7 +191,9 @@ class Dataset:
         )
 
 
-def _area_places(zones: ZoneSet, register: AddressRegister, table: AssignmentTable) -> list[tuple[str, str]]:
+def _area_places(
+    zones: ZoneSet, register: AddressRegister, table: AssignmentTable
+) -> list[tuple[str, str]]:
     """Return (postcode, area name) pairs so that hamlets and wijken ("Sint-Joris") count as places.
 
     bpost's list lacks many hamlets, and some share a name with a place elsewhere in Flanders;
@@ -203,5 +205,8 @@ def _area_places(zones: ZoneSet, register: AddressRegister, table: AssignmentTab
         if not area:
             continue
         streets = np.unique(register.street_of[table.primary == z])
-        pairs += [(postcode, area) for postcode in sorted({register.streets[s].postcode for s in streets.tolist()})]
+        pairs += [
+            (postcode, area)
+            for postcode in sorted({register.streets[s].postcode for s in streets.tolist()})
+        ]
     return pairs

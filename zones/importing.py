@@ -21,9 +21,10 @@ from geo.housenumber import number_key
 from geo.register import AddressRegister, normalise_frame, read_register_csv
 from zones.assign import assign
 from zones.dataset import Dataset, DatasetMeta, DatasetPaths
-from zones.errors import DatasetError
-from zones.schema import ZoneSet
+from zones.errors import DatasetError, ZoneValidationError
+from zones.schema import ZoneSet, to_l72
 from zones.storage import load_boundary, load_zones, save_zones
+from zones.validate import check_zone_set, has_errors
 
 STORED_COLUMNS = ["postcode", "municipality", "street", "housenumber", "box", "lat", "lon"]
 MOVED_M = 1.0
@@ -67,24 +68,29 @@ def create_dataset(
         )
     frame = read_register_frame(addresses)
     zone_set = load_zones(zones)
-    if boundary is not None:
-        load_boundary(boundary)  # refuse a broken boundary before writing anything
+    # Refuse a broken boundary and zones with errors before writing anything: an invalid
+    # geometry cannot even be saved (set_precision raises on it).
+    shape = load_boundary(boundary) if boundary is not None else None
+    problems = check_zone_set(zone_set, to_l72(shape) if shape is not None else None)
+    if has_errors(problems):
+        raise ZoneValidationError([p for p in problems if p.severity == "error"])
     root.mkdir(parents=True, exist_ok=True)
     notes = []
     if boundary is not None:
-        shutil.copyfile(boundary, paths.boundary)
         boundary_note = str(boundary)
     else:
         boundary_note = "none"
         notes.append("no --boundary given: the checks 'inside the municipality' are skipped")
     municipalities = sorted({m for m in frame["municipality"] if m})
     meta = DatasetMeta(name=name or ", ".join(municipalities) or root.name)
-    write_register(frame, paths.addresses)
-    save_zones(zone_set, paths.zones)
-    atomic_write_text(
-        paths.meta, json.dumps(meta.model_dump(), ensure_ascii=False, indent=1) + "\n"
-    )
     try:
+        if boundary is not None:
+            shutil.copyfile(boundary, paths.boundary)
+        write_register(frame, paths.addresses)
+        save_zones(zone_set, paths.zones)
+        atomic_write_text(
+            paths.meta, json.dumps(meta.model_dump(), ensure_ascii=False, indent=1) + "\n"
+        )
         Dataset.load(root)  # the new dataset must load; if not, say why and leave nothing half made
     except Exception:
         for p in (paths.addresses, paths.zones, paths.meta, paths.boundary):

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from service.auth import ensure_zone_access, require_role
 from service.db import SessionDep
@@ -84,7 +85,7 @@ def _audit(session: Any, user: User, action: str, proposal_id: str, detail: str 
     )
 
 
-def _visible(session: Any, user: User, proposal_id: str) -> Proposal:
+def _visible(session: Session, user: User, proposal_id: str) -> Proposal:
     """Return a proposal the user may see; someone else's is as unknown as a missing one (404)."""
     row = session.get(Proposal, proposal_id)
     if row is None or (user.role == "coordinator" and row.created_by != user.id):

@@ -9,8 +9,11 @@ from collections.abc import Callable
 from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from shapely.geometry import MultiPolygon, Polygon
 
 from maps import NGI_CARTOWEB, STATIC_DIR, render_public_map
 from maps.layers import INFOBORD_CLASS
@@ -104,8 +107,11 @@ def test_viewport_allows_zoom(facts: PageFacts) -> None:
 
 def test_scripts_and_stylesheets_are_local(facts: PageFacts) -> None:
     sources = [a["src"] for a in facts.attrs("script") if "src" in a]
-    sheets = [a["href"] for a in facts.attrs("link")]
+    sheets = [a["href"] for a in facts.attrs("link") if a.get("rel") == "stylesheet"]
     assert sources and sheets
+    # The only other link is the empty favicon that spares a request for /favicon.ico.
+    others = [a["href"] for a in facts.attrs("link") if a.get("rel") != "stylesheet"]
+    assert others in ([], ["data:,"])
     for url in sources + sheets:
         assert not re.match(r"(https?:)?//", url), url
         # Every referenced asset is shipped under maps/static (served at /static).
@@ -123,7 +129,8 @@ def test_no_folium_cdn_leftovers(page: str) -> None:
 def test_relative_asset_base_for_a_static_export(alken: Dataset) -> None:
     facts = PageFacts(render_public_map(alken, asset_base="assets"))
     assert {a["src"] for a in facts.attrs("script") if "src" in a} == {
-        "assets/vendor/leaflet/leaflet.js"
+        "assets/vendor/leaflet/leaflet.js",
+        "assets/wabp/zones.js",
     }
 
 
@@ -151,10 +158,34 @@ def test_every_active_zone_is_named(alken: Dataset, page: str) -> None:
         assert zone.name in text
 
 
-def test_one_layer_per_zone_plus_boundary_and_infoborden(alken: Dataset, page: str) -> None:
-    assert page.count("L.geoJson(") == len(alken.zones.active()) + (alken.boundary is not None)
+def zone_data(page: str) -> dict[str, Any]:
+    """Return the data of the zone layer embedded in a page."""
+    found = re.search(
+        r'<script type="application/json" id="wabp-zone-data">(.*?)</script>', page, re.S
+    )
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def test_one_zone_layer_entry_per_active_zone(alken: Dataset, page: str) -> None:
+    data = zone_data(page)
+    assert sorted(z["id"] for z in data["zones"]) == sorted(z.id for z in alken.zones.active())
+    # folium draws the boundary; the zones are one data-driven layer, with one layer control.
+    assert page.count("L.geoJson(") == (alken.boundary is not None)
     assert page.count("L.control.layers(") == 1
-    assert page.count('"className": "wabp-zone-label"') == len(alken.zones.active())
+    assert data["map"] in page
+
+
+def test_zone_outlines_decode_to_the_zones(alken: Dataset, page: str) -> None:
+    for entry in zone_data(page)["zones"]:
+        scale = 10 ** entry["d"]
+        polygons = []
+        for polygon in entry["g"]:
+            rings = [np.cumsum(np.reshape(steps, (-1, 2)), axis=0) / scale for steps in polygon]
+            polygons.append(Polygon(rings[0], rings[1:]))
+        zone = alken.zones.get(entry["id"])
+        assert MultiPolygon(polygons).area == pytest.approx(zone.geometry.area, rel=1e-3)
 
 
 def test_infobord_markers_match_the_dataset(alken: Dataset, page: str) -> None:
@@ -259,8 +290,9 @@ def test_zone_name_is_escaped_everywhere(alken: Dataset) -> None:
     page = render_public_map(renamed(alken, f"WABP {EVIL}"))
     assert EVIL not in page
     assert escape(f"WABP {EVIL}") in page  # legend and group list
-    # Tooltip, popup, label and layer name: HTML-escaped, then JSON-escaped into the map script.
-    assert page.count("\\u0026lt;script\\u0026gt;") >= 4
+    # The zone layer's data keeps the plain name (zones.js uses textContent), JSON-escaped for HTML.
+    assert f"WABP {EVIL}" in [z["name"] for z in zone_data(page)["zones"]]
+    assert "\\u003cscript\\u003e" in page
     assert page.count("<script") == len(PageFacts(page).attrs("script"))
 
 

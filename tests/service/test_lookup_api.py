@@ -10,8 +10,15 @@ from zones.dataset import Dataset
 from zones.results import LookupResult
 
 ZONE_IDS = [
-    "moggeweide", "klameer-hamee", "heiligenborn", "terkoest-zuid", "langveld",
-    "kolmen", "waterkant", "terkoest", "sint-joris",
+    "moggeweide",
+    "klameer-hamee",
+    "heiligenborn",
+    "terkoest-zuid",
+    "langveld",
+    "kolmen",
+    "waterkant",
+    "terkoest",
+    "sint-joris",
 ]
 
 
@@ -40,11 +47,14 @@ def test_heiligenbornstraat_12(client: TestClient, dataset: Dataset) -> None:
 def test_one_real_address_per_group(client: TestClient, dataset: Dataset, zone_id: str) -> None:
     reg = dataset.register
     a = next(
-        i for i, row in enumerate(dataset.table)
+        i
+        for i, row in enumerate(dataset.table)
         if row.zone_ids == (zone_id,) and reg.positioned[i] and not row.near
     )
     street = reg.streets[int(reg.street_of[a])]
-    result = lookup(client, q=f"{street.name} {reg.housenumbers[a]}, {street.postcode} {street.municipality}")
+    result = lookup(
+        client, q=f"{street.name} {reg.housenumbers[a]}, {street.postcode} {street.municipality}"
+    )
     assert result.status == "found"
     assert [z.id for z in result.zones] == [zone_id]
     assert result.location is not None
@@ -52,7 +62,9 @@ def test_one_real_address_per_group(client: TestClient, dataset: Dataset, zone_i
     assert ((got.x - reg.x[a]) ** 2 + (got.y - reg.y[a]) ** 2) ** 0.5 < 1.0
 
 
-def test_point_lookup_finds_the_zone_of_a_register_point(client: TestClient, dataset: Dataset) -> None:
+def test_point_lookup_finds_the_zone_of_a_register_point(
+    client: TestClient, dataset: Dataset
+) -> None:
     reg = dataset.register
     a = next(i for i, row in enumerate(dataset.table) if row.source == "polygon" and not row.near)
     result = lookup(client, lat=str(reg.lat[a]), lon=str(reg.lon[a]))
@@ -85,10 +97,14 @@ def test_unknown_street_is_not_found_in_dutch(client: TestClient) -> None:
         pytest.param({"lat": "48.85", "lon": "2.35"}, "invalid_coordinates", id="Paris"),
         pytest.param({"lat": "5.28", "lon": "50.87"}, "invalid_coordinates", id="swapped"),
         pytest.param({"lat": "nan", "lon": "5.3"}, "invalid_coordinates", id="NaN"),
-        pytest.param({"lat": "175000", "lon": "215000"}, "invalid_coordinates", id="Lambert metres"),
+        pytest.param(
+            {"lat": "175000", "lon": "215000"}, "invalid_coordinates", id="Lambert metres"
+        ),
     ],
 )
-def test_bad_input_is_a_4xx_with_a_reason(client: TestClient, params: dict[str, str], code: str) -> None:
+def test_bad_input_is_a_4xx_with_a_reason(
+    client: TestClient, params: dict[str, str], code: str
+) -> None:
     response = client.get("/api/lookup", params=params)
     assert response.status_code == 422
     body = response.json()

@@ -16,8 +16,13 @@ from tests.conftest import DATA, REPO
 
 def _record(path: str) -> logging.LogRecord:
     return logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:5000", "GET", path, "1.1", 200), None,
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200),
+        None,
     )
 
 
@@ -47,7 +52,9 @@ def test_real_server_access_log_holds_no_address(tmp_path: Path) -> None:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [str(wabp), "serve", "--port", str(port), "--data", str(DATA)],
-            stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -60,7 +67,9 @@ def test_real_server_access_log_holds_no_address(tmp_path: Path) -> None:
                     assert time.monotonic() < deadline, log.read_text()
                     assert proc.poll() is None, log.read_text()
                     time.sleep(0.2)
-            urllib.request.urlopen(f"{base}/api/lookup?q=Heiligenbornstraat%2012%2C%203570%20Alken").read()
+            urllib.request.urlopen(
+                f"{base}/api/lookup?q=Heiligenbornstraat%2012%2C%203570%20Alken"
+            ).read()
         finally:
             proc.terminate()
             proc.wait(timeout=10)

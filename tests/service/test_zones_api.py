@@ -17,7 +17,9 @@ def test_zones_are_geojson(client: TestClient, dataset: Dataset) -> None:
     zones = zones_from_geojson(response.json())
     assert [z.id for z in zones] == [z.id for z in dataset.zones]
     for served, loaded in zip(zones, dataset.zones, strict=True):
-        assert shapely.equals_exact(shapely.normalize(served.geometry), shapely.normalize(loaded.geometry), 1e-7)
+        assert shapely.equals_exact(
+            shapely.normalize(served.geometry), shapely.normalize(loaded.geometry), 1e-7
+        )
 
 
 def test_one_zone(client: TestClient) -> None:
@@ -65,7 +67,9 @@ def test_map_page_and_assets(client: TestClient) -> None:
 def test_openapi_docs(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/lookup", "/api/zones", "/api/zones/{zone_id}", "/api/groups", "/healthz"} <= set(paths)
+    assert {"/api/lookup", "/api/zones", "/api/zones/{zone_id}", "/api/groups", "/healthz"} <= set(
+        paths
+    )
 
 
 def test_oversized_body_is_413(client: TestClient) -> None:

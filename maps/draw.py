@@ -1,0 +1,110 @@
+"""The ``/voorstel`` page: a signed-in coordinator draws, reshapes or picks the streets of a zone.
+
+The page is static HTML; everything personal happens in the browser against the API (sign-in, the
+user's zone, the proposal), so one rendering serves every user. Its script is a separate file
+(``static/wabp/voorstel.js``) configured through ``data-`` attributes: no inline script or event
+handler, so a strict Content-Security-Policy (``script-src 'self'``) can be sent with it. The editor
+is Leaflet-Geoman, vendored like Leaflet (ECOSYSTEM.md §1.12: folium's ``plugins.GeoMan`` loads
+``@latest`` from unpkg). The drawn shape is only a proposal: the API validates it (§1.2).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+import shapely
+
+from maps.assets import asset_url
+from maps.geometry import BELGIUM_LATLON, LatLonBounds, display_geojson, latlon_bounds
+from maps.tiles import TileLayerSpec
+from zones.dataset import Dataset
+
+GEOMAN_VERSION = "2.20.2"
+PROPOSAL_MAP_URL = "/proposals/{id}/map"
+# A same-origin path: the page sends its bearer token there, so never another host.
+_API_BASE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+@dataclass(frozen=True)
+class DrawPage:
+    """What the template needs: texts, asset URLs and the script's configuration (JSON strings)."""
+
+    title: str
+    municipality: str
+    stylesheets: list[str]
+    scripts: list[str]
+    api_base: str
+    proposal_map_url: str
+    bounds: str
+    boundary: str
+    tiles: str
+
+
+def render_draw_page(
+    dataset: Dataset,
+    *,
+    asset_base: str = "/static",
+    api_base: str = "/api",
+    tiles: TileLayerSpec | None = None,
+) -> str:
+    """Return the HTML of the page where a coordinator proposes the boundary of a zone."""
+    if not _API_BASE.fullmatch(api_base) or api_base.startswith("//"):
+        raise ValueError(f"api_base {api_base!r} must be a same-origin path such as '/api'")
+    page = DrawPage(
+        title="Zonevoorstel indienen",
+        municipality=dataset.meta.name,
+        stylesheets=[
+            asset_url(asset_base, "vendor/leaflet/leaflet.css"),
+            asset_url(asset_base, "vendor/geoman/leaflet-geoman.css"),
+            asset_url(asset_base, "wabp/public-map.css"),
+            asset_url(asset_base, "wabp/voorstel.css"),
+        ],
+        scripts=[
+            asset_url(asset_base, "vendor/leaflet/leaflet.js"),
+            asset_url(asset_base, "vendor/geoman/leaflet-geoman.min.js"),
+            asset_url(asset_base, "wabp/voorstel.js"),
+        ],
+        api_base=api_base.rstrip("/"),
+        proposal_map_url=PROPOSAL_MAP_URL,
+        bounds=json.dumps(_bounds(dataset)),
+        boundary=json.dumps(
+            display_geojson(dataset.boundary) if dataset.boundary is not None else None
+        ),
+        tiles=json.dumps(
+            None
+            if tiles is None
+            else {
+                "url": tiles.url,
+                "attribution": tiles.attribution,
+                "minZoom": tiles.min_zoom,
+                "maxZoom": tiles.max_zoom,
+            }
+        ),
+    )
+    return _environment().get_template("voorstel.html.j2").render(page=page)
+
+
+def _bounds(dataset: Dataset) -> LatLonBounds:
+    # The municipality frames the map until the user's zone is known; without it, the zones do.
+    if dataset.boundary is not None and not dataset.boundary.is_empty:
+        return latlon_bounds(dataset.boundary)
+    zones = [z.geometry for z in dataset.zones.active()]
+    if zones:
+        return latlon_bounds(shapely.union_all(zones))
+    lat, lon = BELGIUM_LATLON
+    return [[lat - 1.0, lon - 1.5], [lat + 1.0, lon + 1.5]]
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("maps", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )

@@ -1,0 +1,197 @@
+"""Publishing the zone map as a static site: pages, the street index, downloads and the assets.
+
+The site works opened from disk (``file://``) and from any web server: every link is relative and no
+script or stylesheet comes from another host (ECOSYSTEM.md §1.12). Each file is written atomically;
+pages of zones that are no longer active are removed. Layout::
+
+    index.html          the map, the address search, the group list (or a link to it), the rules
+    groepen.html        the group list: group, area, streets with house numbers, how to join
+    zones/<id>.html     one page per zone: its map, streets, infobord and how to join
+    regels.html         101 first, SAAR and the rules of the groups
+    dekking.html        coverage for the municipality (counts only)
+    zones.geojson       the active zones as stored (WGS84), for download
+    infoborden.geojson  the infoborden of the active zones, for download
+    zoekindex.js        the street index of the address search (maps/searchindex.py)
+    assets/             Leaflet and the wabp stylesheet and scripts
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geo.files import atomic_write_bytes, atomic_write_text
+from maps import fragments
+from maps.assets import STATIC_DIR
+from maps.display import DEFAULT_TOLERANCE_M
+from maps.page import Site
+from maps.public import PreparedZones, active_infoborden, prepare_zones, render_public_map
+from maps.searchindex import build_search_index
+from maps.sitepages import render_coverage_page, render_groups_page, render_rules_page
+from maps.tiles import TileLayerSpec
+from maps.zonedata import script_json
+from maps.zonepage import neighbours, render_zone_page
+from zones.coverage import coverage, zone_streets
+from zones.dataset import Dataset
+from zones.schema import ZoneSet
+from zones.storage import zones_to_geojson
+
+ASSET_DIR = "assets"
+# What the published pages load from maps/static; the proposal editor's files stay out.
+ASSETS = ("vendor/leaflet", "wabp/public-map.css", "wabp/zones.js", "wabp/search.js")
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """How to publish: base tiles, the service's lookup (optional) and the display tolerance."""
+
+    tiles: TileLayerSpec | None = None
+    lookup_url: str | None = None
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+
+
+@dataclass
+class PublishReport:
+    """What was written (relative path -> bytes), how long each step took, and the outlines."""
+
+    out_dir: Path
+    prepared: PreparedZones
+    search_detail: bool
+    files: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def total_bytes(self) -> int:
+        """Return the size of every file written, assets included."""
+        return sum(self.files.values())
+
+
+def publish_site(dataset: Dataset, out_dir: Path, options: PublishOptions) -> PublishReport:
+    """Write the static site of a dataset's active zones into `out_dir`."""
+    if (
+        options.lookup_url is not None
+        and fragments.safe_href(options.lookup_url, "") != options.lookup_url
+    ):
+        raise ValueError(f"lookup URL {options.lookup_url!r} must be an http(s) or relative link")
+    out_dir = Path(out_dir)
+    clock = _Clock()
+    prepared = prepare_zones(dataset, options.tolerance_m)
+    clock.lap("outlines")
+    site = Site(lookup_url=options.lookup_url)
+    index = build_search_index(dataset, prepared.zones, lambda z: site.zone_href(z.id))
+    report = PublishReport(out_dir, prepared, bool(index["detail"]))
+    writer = _Writer(out_dir, report)
+    writer.text(site.search_index, f"window.WABP_INDEX={script_json(index)};\n")
+    clock.lap("search index")
+
+    writer.text(
+        "index.html",
+        render_public_map(
+            dataset,
+            asset_base=ASSET_DIR,
+            lookup_url=options.lookup_url,
+            tiles=options.tiles,
+            prepared=prepared,
+            site=site,
+        ),
+    )
+    clock.lap("map page")
+    writer.text(
+        "groepen.html",
+        render_groups_page(dataset, prepared, site=site.at("groepen.html"), asset_base=ASSET_DIR),
+    )
+    writer.text(
+        "regels.html", render_rules_page(dataset, site=site.at("regels.html"), asset_base=ASSET_DIR)
+    )
+    writer.text(
+        "dekking.html",
+        render_coverage_page(
+            coverage(dataset),
+            municipality=dataset.meta.name,
+            asset_base=ASSET_DIR,
+            site=site.at("dekking.html"),
+        ),
+    )
+    clock.lap("text pages")
+
+    near = neighbours(prepared.zones)
+    streets = zone_streets(dataset)
+    counts = dataset.table.counts()
+    for zone in prepared.zones:
+        path = f"zones/{zone.id}.html"
+        at = site.at(path)
+        writer.text(
+            path,
+            render_zone_page(
+                dataset,
+                prepared,
+                zone,
+                near=near[zone.id],
+                streets=streets[zone.id],
+                addresses=counts[zone.id],
+                site=at,
+                asset_base=at.href(ASSET_DIR),
+                tiles=options.tiles,
+            ),
+        )
+    writer.remove_stale("zones", "*.html")
+    clock.lap("zone pages")
+
+    writer.json("zones.geojson", zones_to_geojson(ZoneSet(prepared.zones)))
+    boards = active_infoborden(dataset, prepared.zones)
+    writer.json(
+        "infoborden.geojson",
+        {"type": "FeatureCollection", "features": [b.model_dump(mode="json") for b in boards]},
+    )
+    for name in ASSETS:
+        source = STATIC_DIR / name
+        for item in sorted(source.rglob("*")) if source.is_dir() else [source]:
+            if item.is_file():
+                writer.bytes(
+                    f"{ASSET_DIR}/{item.relative_to(STATIC_DIR).as_posix()}", item.read_bytes()
+                )
+    clock.lap("downloads and assets")
+    report.seconds = clock.laps
+    return report
+
+
+class _Writer:
+    """Writes files of the site atomically and records their sizes."""
+
+    def __init__(self, root: Path, report: PublishReport) -> None:
+        self.root = root
+        self.report = report
+
+    def bytes(self, path: str, data: bytes) -> None:
+        atomic_write_bytes(self.root / path, data)
+        self.report.files[path] = len(data)
+
+    def text(self, path: str, text: str) -> None:
+        data = text.encode("utf-8")
+        atomic_write_text(self.root / path, text)
+        self.report.files[path] = len(data)
+
+    def json(self, path: str, data: Any) -> None:
+        self.text(
+            path,
+            json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n",
+        )
+
+    def remove_stale(self, folder: str, pattern: str) -> None:
+        """Remove files of an earlier publish that this one did not write."""
+        for item in (self.root / folder).glob(pattern):
+            if item.relative_to(self.root).as_posix() not in self.report.files:
+                item.unlink()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now

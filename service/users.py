@@ -1,0 +1,127 @@
+"""Staff accounts: add, list and remove; every change writes an audit event.
+
+Errors::
+
+    UserError               an account change that cannot be made (bad e-mail, short password, ...)
+     ├── DuplicateUserError   the e-mail address already has an account
+     └── UnknownUserError     no account has this e-mail address
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from typing import Literal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.auth import hash_password
+from service.tables import ROLES, AuditEvent, Proposal, User
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # Argon2 takes any length; this only bounds the work one request can ask for
+
+
+class UserError(Exception):
+    """An account change that cannot be made; the message says what to fix."""
+
+
+class DuplicateUserError(UserError):
+    """The e-mail address already has an account."""
+
+
+class UnknownUserError(UserError):
+    """No account has this e-mail address."""
+
+
+def normalize_email(email: str) -> str:
+    """Return the e-mail address trimmed and lower-cased; raise UserError if it is not one."""
+    email = email.strip().lower()
+    local, at, domain = email.partition("@")
+    if not (local and at and "." in domain) or any(c.isspace() for c in email) or len(email) > 254:
+        raise UserError(f"not an e-mail address: {email!r}")
+    return email
+
+
+def check_password(password: str) -> None:
+    """Raise UserError when a password is too short or too long."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise UserError(f"the password may have at most {MAX_PASSWORD} characters")
+
+
+def create_user(
+    session: Session,
+    email: str,
+    password: str,
+    role: str,
+    *,
+    zone_id: str | None = None,
+    municipality: str | None = None,
+    known_zones: Container[str] | None = None,
+    actor_id: str | None = None,
+) -> User:
+    """Add a staff account; a coordinator needs a zone, and a given zone must be in ``known_zones``."""
+    email = normalize_email(email)
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if role == "coordinator" and not zone_id:
+        raise UserError("a coordinator needs a zone (--zone ZONE_ID)")
+    if zone_id and known_zones is not None and zone_id not in known_zones:
+        raise UserError(f"unknown zone id: {zone_id!r}")
+    check_password(password)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DuplicateUserError(f"an account for {email} already exists")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        zone_id=zone_id or None,
+        municipality=municipality or None,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:  # added by someone else since the check above
+        raise DuplicateUserError(f"an account for {email} already exists") from None
+    detail = f"role={role}" + (f" zone={zone_id}" if zone_id else "")
+    _audit(session, actor_id, "user.create", user.id, detail)
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Return every staff account, by role and e-mail address."""
+    return list(session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def remove_user(
+    session: Session, email: str, *, actor_id: str | None = None
+) -> Literal["deleted", "deactivated"]:
+    """Delete an account, or only deactivate it when proposals still name it."""
+    email = email.strip().lower()
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise UnknownUserError(f"no account for {email}")
+    referenced = session.scalar(
+        select(func.count())
+        .select_from(Proposal)
+        .where(or_(Proposal.created_by == user.id, Proposal.decided_by == user.id))
+    )
+    if referenced:
+        # Decisions must stay attributable, so the row stays and can no longer sign in.
+        user.active = False
+        _audit(session, actor_id, "user.deactivate", user.id, f"{referenced} proposal(s)")
+        return "deactivated"
+    session.delete(user)
+    _audit(session, actor_id, "user.delete", user.id, f"role={user.role}")
+    return "deleted"
+
+
+def _audit(session: Session, actor_id: str | None, action: str, user_id: str, detail: str) -> None:
+    session.add(
+        AuditEvent(
+            actor_id=actor_id, action=action, object_type="user", object_id=user_id, detail=detail
+        )
+    )
