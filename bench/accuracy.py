@@ -311,10 +311,24 @@ def k_place_name_only(d: Draft, t: Truth, ctx: Context, rng: random.Random) -> D
 
 
 def k_box(d: Draft, t: Truth, ctx: Context, rng: random.Random) -> Draft | None:
-    if "_" in d.number or d.box:
+    """A box number; for a CRAB bisnummer (``80_2``) the forms residents write it in.
+
+    A box ``k`` on ``80`` is only drawn when the street has no ``80_k``: "80/2" there means the
+    bisnummer, a different house, and no reader could tell which one the resident meant.
+    """
+    if d.box:
         return None
+    if "_" in d.number:
+        base, _, sub = d.number.partition("_")
+        if not base or not sub:
+            return None
+        form = rng.choice([" bus {}", "/{}", "/ {}"])
+        return replace(d, number=base, box=form.format(sub))
+    parts = number_parts(d.number)
+    taken = {rest for n, rest, _ in ctx.numbers.get(t.street_id, []) if parts and n == parts[0]}
+    boxes = [k for k in range(1, 13) if parts is None or f"{parts[1]}_{k}" not in taken]
     form = rng.choice([" bus {}", "/{}", " b{}"])
-    return replace(d, box=form.format(rng.randint(1, 12)))
+    return replace(d, box=form.format(rng.choice(boxes))) if boxes else None
 
 
 def k_glued(d: Draft, t: Truth, ctx: Context, rng: random.Random) -> Draft | None:

@@ -44,4 +44,4 @@ def parse_register_number(text: str) -> HouseNumber | None:
 
 def number_key(text: str) -> str:
     """Return the comparison key of a house number: lower case, no spaces (``30 A`` -> ``30a``)."""
-    return re.sub(r"\s+", "", text).lower()
+    return "".join(text.split()).lower()

@@ -11,11 +11,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# A house number with an optional letter suffix, range end and box. The suffix may not be the start
-# of a box word ("bus", "bte", the "b." of "12 b.3") nor of a longer word ("12 Alken").
+# A house number with an optional letter prefix (CRAB has ``A9``, ``B55``), letter suffix, range end
+# and box. The suffix may not be the start of a box word ("bus", "bte", the "b." of "12 b.3") nor of
+# a longer word ("12 Alken"); digits glued to a word ("20ste-Liniestraat") are no house number.
 _NUMBER = re.compile(
     r"""
-    (?<![\w])(?P<num>\d{1,5})
+    (?<![\w])(?P<lead>[a-z](?=\d))?(?P<num>\d{1,5})
+    (?!(?!bus|bte|box|bis|ter)[^\W\d_]{3})
     (?:\s*(?!(?:bus|bte|box)\b|b\.\s*\d)(?P<suffix>bis|ter|[a-z]{1,2})(?![\w]))?
     (?:\s*[-–]\s*(?P<num2>\d{1,5})[a-z]?(?![\w]))?
     (?:\s*(?:bus|bte|box|b\.?|/|_)\s*(?P<box>[a-z]?\d{1,4}[a-z]?|[a-z])(?![\w]))?
@@ -60,6 +62,16 @@ def _split_place(text: str) -> tuple[str | None, str | None]:
 
 def parse_address(text: str) -> ParsedAddress:
     """Split a typed address into its parts."""
+    return parse_alternatives(text)[0]
+
+
+def parse_alternatives(text: str) -> list[ParsedAddress]:
+    """Return every plausible split of a typed address, the most likely first.
+
+    Street names may hold numbers (``Z. 4 Broekooi``, ``3e Regt.Lansiersstraat``, ``Kanaaldok B1``):
+    which number is the house number only the register can tell, so the caller picks the split
+    whose street exists. The first split is the one to use when none does.
+    """
     text = _GLUED.sub(" ", _clean(text))
     parts = [p.strip() for p in text.split(",") if p.strip()]
     street_part = ""
@@ -78,26 +90,30 @@ def parse_address(text: str) -> ParsedAddress:
         else:
             place_parts.append(part)
 
-    street, number, rest = street_part, None, ""
+    out: list[ParsedAddress] = []
     for m in _NUMBER.finditer(street_part):
         before = street_part[: m.start()].strip(" ,")
         if re.search(r"[^\W\d_]", before):
-            street, number, rest = before, m, street_part[m.end() :]
-            break
-        if m.start() == 0:
+            out.append(_split(before, m, street_part[m.end() :], place_parts))
+        elif m.start() == 0:
             # Number first ("12 Heiligenbornstraat"): the street is the text that follows.
             after = street_part[m.end() :].strip(" ,")
             words = re.match(r"[^\d,]+", after)
             if words and re.search(r"[^\W\d_]{3}", words.group(0)):
-                street, number, rest = words.group(0).strip(), m, after[words.end() :]
-                break
+                out.append(_split(words.group(0), m, after[words.end() :], place_parts))
+    if not out:
+        postcode, place = _split_place(" ".join(place_parts))
+        out.append(ParsedAddress(street=street_part.strip(), postcode=postcode, place=place))
+    return out
+
+
+def _split(street: str, number: re.Match[str], rest: str, place_parts: list[str]) -> ParsedAddress:
     postcode, place = _split_place(" ".join([rest, *place_parts]))
-    if number is None:
-        return ParsedAddress(street=street.strip(), postcode=postcode, place=place)
+    lead = (number["lead"] or "").lower()
     suffix = (number["suffix"] or "").lower()
     return ParsedAddress(
         street=street.strip(" ,"),
-        housenumber=number["num"] + suffix,
+        housenumber=lead + number["num"] + suffix,
         box=number["box"],
         postcode=postcode,
         place=place,

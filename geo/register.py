@@ -9,9 +9,8 @@ Duplicate keys (one house number on two terrain objects) are kept: both are real
 
 from __future__ import annotations
 
-import bisect
 import gzip
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,13 +187,15 @@ class AddressRegister:
         self.numbers = np.array([p.number if p else -1 for p in parsed], dtype=np.int64)[hn_codes]
         # Equal keys ("30A", "30a") must rank equal for the binary search.
         sorted_unique = sorted(set(unique_keys))
-        rank_of = {k: i for i, k in enumerate(sorted_unique)}
-        key_rank = np.array([rank_of[k] for k in unique_keys], dtype=np.int64)
-        order = np.lexsort((key_rank[hn_codes], self.street_of))
+        self._rank_of = {k: i for i, k in enumerate(sorted_unique)}
+        key_rank = np.array([self._rank_of[k] for k in unique_keys], dtype=np.int64)[hn_codes]
+        order = np.lexsort((key_rank, self.street_of))
         self._order = order.astype(np.int64)
-        self._sorted_keys: list[str] = [
-            sorted_unique[r] for r in key_rank[hn_codes[order]].tolist()
-        ]
+        # One sorted integer per address, street * R + number rank: a house number on a street is
+        # a binary search, and on many streets at once one vectorised search (no per-address
+        # Python strings, which also keeps the cached register small to load).
+        self._ranks = max(len(sorted_unique), 1)
+        self._sorted_pairs = self.street_of[order].astype(np.int64) * self._ranks + key_rank[order]
         self._street_start = np.searchsorted(
             self.street_of[order], np.arange(len(self.streets) + 1)
         )
@@ -237,14 +238,19 @@ class AddressRegister:
         """Return the ids of the addresses with this house number on this street (duplicates kept)."""
         if not 0 <= street_id < len(self.streets):
             return []
-        key = number_key(housenumber)
-        lo, hi = self._slice(street_id)
-        i = bisect.bisect_left(self._sorted_keys, key, lo, hi)
-        out = []
-        while i < hi and self._sorted_keys[i] == key:
-            out.append(int(self._order[i]))
-            i += 1
-        return sorted(out)
+        return self.find_many([street_id], housenumber)[0]
+
+    def find_many(self, street_ids: Sequence[int], housenumber: str) -> list[list[int]]:
+        """Return, for each street, the ids of the addresses with this house number."""
+        rank = self._rank_of.get(number_key(housenumber))
+        if rank is None:  # no address anywhere has this number
+            return [[] for _ in street_ids]
+        wanted = np.asarray(street_ids, dtype=np.int64) * self._ranks + rank
+        lo = np.searchsorted(self._sorted_pairs, wanted, side="left").tolist()
+        hi = np.searchsorted(self._sorted_pairs, wanted, side="right").tolist()
+        return [
+            sorted(self._order[a:b].tolist()) if b > a else [] for a, b in zip(lo, hi, strict=True)
+        ]
 
     def on_street(self, street_id: int) -> list[int]:
         """Return the ids of every address on a street."""

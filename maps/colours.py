@@ -9,6 +9,7 @@ from __future__ import annotations
 import colorsys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import shapely
@@ -41,6 +42,12 @@ class ZoneColour:
 
     fill: str
     outline: str
+
+
+@cache
+def palette_colours() -> tuple[ZoneColour, ...]:
+    """Return the colours of the palette (built once: every map page of a site asks for them)."""
+    return tuple(zone_colours(len(PALETTE)))
 
 
 def zone_colours(count: int) -> list[ZoneColour]:

@@ -15,7 +15,7 @@ coverage are simplified one by one (Douglas-Peucker, topology preserved).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.register import AddressRegister
+from maps.geometry import label_point
 from zones.schema import Zone, to_wgs84
 
 # 10^-5 degree is about 1 m in Belgium, 10^-7 the precision zone files are stored with.
@@ -50,6 +51,14 @@ class DisplayZones:
     vertices: int
     exact_vertices: int
     unresolved: int = 0
+    # Where each zone's name goes, computed once: every zone page draws its neighbours too.
+    _labels: dict[str, list[float]] = field(default_factory=dict, compare=False, repr=False)
+
+    def label(self, zone_id: str) -> list[float]:
+        """Return the [lat, lon] of a zone's name label (well inside its largest part)."""
+        if zone_id not in self._labels:
+            self._labels[zone_id] = label_point(self.geometries[zone_id])
+        return self._labels[zone_id]
 
     def refined(self) -> list[str]:
         """Return the ids of the zones that needed a finer level than the first."""

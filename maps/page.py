@@ -48,6 +48,8 @@ class Site:
     current: str = "index.html"
     lookup_url: str | None = None
     search_index: str = "zoekindex.js"
+    # The registration page as an absolute address; None: the dataset's own (relative) link.
+    join_url: str | None = None
 
     def href(self, path: str) -> str:
         """Return the relative link to a file of the site."""
@@ -60,7 +62,7 @@ class Site:
     def at(self, current: str) -> Site:
         """Return the links as seen from another page of the site."""
         root = "../" * current.count("/")
-        return Site(root, current, self.lookup_url, self.search_index)
+        return Site(root, current, self.lookup_url, self.search_index, self.join_url)
 
     def menu(self) -> list[tuple[str, str, bool]]:
         """Return (link, text, is-current-page) for the site menu."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import shapely
 from markupsafe import Markup
 from shapely.geometry.base import BaseGeometry
 
 from maps import fragments
-from maps.colours import PALETTE, palette_indices, zone_colours
+from maps.colours import palette_colours, palette_indices
 from maps.display import DisplayZones, display_zones
 from maps.elements import DutchLayerControl, PublicMap
 from maps.geometry import BELGIUM_LATLON, latlon_bounds
@@ -41,9 +42,14 @@ class PreparedZones:
     display: DisplayZones
     colours: dict[str, int]
 
+    @cached_property
+    def by_id(self) -> dict[str, Zone]:
+        """Return the zones by id (built once: each zone page needs it)."""
+        return {z.id: z for z in self.zones}
+
     def group_rows(self, site: Site | None = None) -> list[GroupRow]:
         """Return the group list rows, in the dataset's order."""
-        palette = zone_colours(len(PALETTE))
+        palette = palette_colours()
         return [
             GroupRow(
                 id=z.id,
@@ -64,6 +70,13 @@ def prepare_zones(dataset: Dataset, tolerance_m: float = 0.0) -> PreparedZones:
     display = display_zones(zones, dataset.register, tolerance_m)
     indices = palette_indices([z.geometry_l72 for z in zones])
     return PreparedZones(zones, display, {z.id: c for z, c in zip(zones, indices, strict=True)})
+
+
+def join_href(dataset: Dataset, site: Site | None) -> str:
+    """Return the link to the registration page: the site's absolute one, else the dataset's."""
+    if site is not None and site.join_url:
+        return site.join_url
+    return fragments.safe_href(dataset.meta.join_url)
 
 
 def active_infoborden(dataset: Dataset, zones: Sequence[Zone]) -> list[InfobordFeature]:
@@ -88,7 +101,7 @@ def render_public_map(
     """
     prepared = prepared or prepare_zones(dataset)
     zones = prepared.zones
-    join_url = fragments.safe_href(dataset.meta.join_url)
+    join_url = join_href(dataset, site)
     boards = active_infoborden(dataset, zones)
     m, zone_data = zone_map(
         dataset,
@@ -153,7 +166,7 @@ def zone_map(
         tile_layer(tiles).add_to(m)
     if dataset.boundary is not None:
         add_boundary(m, dataset.boundary)
-    add_infoborden(m, boards, {z.id: z for z in prepared.zones})
+    add_infoborden(m, boards, prepared.by_id)
     DutchLayerControl(collapsed=True).add_to(m)
     if extent is not None and not extent.is_empty:
         m.fit_bounds(latlon_bounds(extent), padding=(12, 12))
@@ -162,7 +175,7 @@ def zone_map(
         prepared.display,
         prepared.colours,
         map_name=m.get_name(),
-        join_url=fragments.safe_href(dataset.meta.join_url),
+        join_url=join_href(dataset, site),
         zone_href=(lambda z: site.zone_href(z.id)) if site is not None else (lambda z: None),
         focus=focus,
     )

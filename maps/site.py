@@ -1,8 +1,10 @@
 """Publishing the zone map as a static site: pages, the street index, downloads and the assets.
 
 The site works opened from disk (``file://``) and from any web server: every link is relative and no
-script or stylesheet comes from another host (ECOSYSTEM.md §1.12). Each file is written atomically;
-pages of zones that are no longer active are removed. Layout::
+script or stylesheet comes from another host (ECOSYSTEM.md §1.12). The whole site is first written
+into a staging folder beside `out_dir`; only when every page is made are its files moved into
+`out_dir`, each with an atomic rename, and pages of zones that are no longer active removed. So a
+publish that fails (bad data, a full disk) leaves an existing site as it was. Layout::
 
     index.html          the map, the address search, the group list (or a link to it), the rules
     groepen.html        the group list: group, area, streets with house numbers, how to join
@@ -17,13 +19,16 @@ pages of zones that are no longer active are removed. Layout::
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geo.files import atomic_write_bytes, atomic_write_text
 from maps import fragments
 from maps.assets import STATIC_DIR
 from maps.display import DEFAULT_TOLERANCE_M
@@ -37,7 +42,7 @@ from maps.zonepage import neighbours, render_zone_page
 from zones.coverage import coverage, zone_streets
 from zones.dataset import Dataset
 from zones.schema import ZoneSet
-from zones.storage import zones_to_geojson
+from zones.storage import InfobordFeature, zones_to_geojson
 
 ASSET_DIR = "assets"
 # What the published pages load from maps/static; the proposal editor's files stay out.
@@ -46,11 +51,16 @@ ASSETS = ("vendor/leaflet", "wabp/public-map.css", "wabp/zones.js", "wabp/search
 
 @dataclass(frozen=True)
 class PublishOptions:
-    """How to publish: base tiles, the service's lookup (optional) and the display tolerance."""
+    """How to publish: base tiles, the service's lookup and registration page, display tolerance.
+
+    `join_url` is the registration page as an absolute address; without it the pages keep the
+    dataset's link (``/aanmelden``), which works only on the service's own host.
+    """
 
     tiles: TileLayerSpec | None = None
     lookup_url: str | None = None
     tolerance_m: float = DEFAULT_TOLERANCE_M
+    join_url: str | None = None
 
 
 @dataclass
@@ -75,14 +85,35 @@ def publish_site(dataset: Dataset, out_dir: Path, options: PublishOptions) -> Pu
         and fragments.safe_href(options.lookup_url, "") != options.lookup_url
     ):
         raise ValueError(f"lookup URL {options.lookup_url!r} must be an http(s) or relative link")
+    if options.join_url is not None and (
+        fragments.safe_href(options.join_url, "") != options.join_url
+        or not options.join_url.startswith(("http://", "https://"))
+    ):
+        raise ValueError(f"registration URL {options.join_url!r} must be an http(s) address")
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"{out_dir} is a file: give a folder to publish into")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Beside out_dir, so that moving a file in is a rename on the same filesystem.
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.publish-", dir=out_dir.parent))
+    try:
+        report = _write_site(dataset, staging, options)
+        _move_into(staging, out_dir, report)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.out_dir = out_dir
+    return report
+
+
+def _write_site(dataset: Dataset, root: Path, options: PublishOptions) -> PublishReport:
+    """Write every file of the site into `root` (the staging folder)."""
     clock = _Clock()
     prepared = prepare_zones(dataset, options.tolerance_m)
     clock.lap("outlines")
-    site = Site(lookup_url=options.lookup_url)
+    site = Site(lookup_url=options.lookup_url, join_url=options.join_url)
     index = build_search_index(dataset, prepared.zones, lambda z: site.zone_href(z.id))
-    report = PublishReport(out_dir, prepared, bool(index["detail"]))
-    writer = _Writer(out_dir, report)
+    report = PublishReport(root, prepared, bool(index["detail"]))
+    writer = _Writer(root, report)
     writer.text(site.search_index, f"window.WABP_INDEX={script_json(index)};\n")
     clock.lap("search index")
 
@@ -118,6 +149,9 @@ def publish_site(dataset: Dataset, out_dir: Path, options: PublishOptions) -> Pu
 
     near = neighbours(prepared.zones)
     streets = zone_streets(dataset)
+    boards_of: dict[str, list[InfobordFeature]] = {z.id: [] for z in prepared.zones}
+    for board in active_infoborden(dataset, prepared.zones):
+        boards_of[board.properties.zone_id].append(board)
     counts = dataset.table.counts()
     for zone in prepared.zones:
         path = f"zones/{zone.id}.html"
@@ -134,9 +168,9 @@ def publish_site(dataset: Dataset, out_dir: Path, options: PublishOptions) -> Pu
                 site=at,
                 asset_base=at.href(ASSET_DIR),
                 tiles=options.tiles,
+                boards=boards_of[zone.id],
             ),
         )
-    writer.remove_stale("zones", "*.html")
     clock.lap("zone pages")
 
     writer.json("zones.geojson", zones_to_geojson(ZoneSet(prepared.zones)))
@@ -157,33 +191,56 @@ def publish_site(dataset: Dataset, out_dir: Path, options: PublishOptions) -> Pu
     return report
 
 
+def _move_into(staging: Path, out_dir: Path, report: PublishReport) -> None:
+    """Move the staged files into `out_dir` (atomic renames), then drop stale zone pages."""
+    clock = _Clock()
+    folders = set()
+    for path in report.files:
+        target = out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / path, target)
+        folders.add(target.parent)
+    for item in (out_dir / "zones").glob("*.html"):
+        # Pages of zones that are retired or gone: a resident must not find a group that is not.
+        if item.relative_to(out_dir).as_posix() not in report.files:
+            item.unlink()
+    # Make the renames durable; not every filesystem allows fsync on a directory.
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    clock.lap("move into place")
+    report.seconds.update(clock.laps)
+
+
 class _Writer:
-    """Writes files of the site atomically and records their sizes."""
+    """Writes the files of the site into the staging folder and records their sizes."""
 
     def __init__(self, root: Path, report: PublishReport) -> None:
         self.root = root
         self.report = report
 
     def bytes(self, path: str, data: bytes) -> None:
-        atomic_write_bytes(self.root / path, data)
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # The staging folder is private, so a plain write is enough; fsync before the rename in.
+        with open(target, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         self.report.files[path] = len(data)
 
     def text(self, path: str, text: str) -> None:
-        data = text.encode("utf-8")
-        atomic_write_text(self.root / path, text)
-        self.report.files[path] = len(data)
+        self.bytes(path, text.encode("utf-8"))
 
     def json(self, path: str, data: Any) -> None:
         self.text(
             path,
             json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n",
         )
-
-    def remove_stale(self, folder: str, pattern: str) -> None:
-        """Remove files of an earlier publish that this one did not write."""
-        for item in (self.root / folder).glob(pattern):
-            if item.relative_to(self.root).as_posix() not in self.report.files:
-                item.unlink()
 
 
 class _Clock:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from maps import fragments
 from maps.page import Site, render_template
-from maps.public import PreparedZones
+from maps.public import PreparedZones, join_href
 from zones.coverage import Coverage
 from zones.dataset import Dataset
 
@@ -23,7 +22,7 @@ def render_groups_page(
         site=site,
         groups=prepared.group_rows(site),
         join_column=True,
-        join_url=fragments.safe_href(dataset.meta.join_url),
+        join_url=join_href(dataset, site),
     )
 
 
@@ -37,7 +36,7 @@ def render_rules_page(dataset: Dataset, *, site: Site, asset_base: str) -> str:
         municipality=name,
         asset_base=asset_base,
         site=site,
-        join_url=fragments.safe_href(dataset.meta.join_url),
+        join_url=join_href(dataset, site),
     )
 
 

@@ -16,9 +16,8 @@ import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from maps.colours import PALETTE, zone_colours
+from maps.colours import palette_colours
 from maps.display import DisplayZones
-from maps.geometry import label_point
 from zones.schema import Zone
 
 # Leaflet's fast canvas renderer above this many zones; SVG paths (one DOM node each) below it.
@@ -67,7 +66,7 @@ def zone_layer_data(
         "joinUrl": join_url,
         "focus": focus,
         "canvas": len(ordered) > CANVAS_ABOVE,
-        "palette": [[c.fill, c.outline] for c in zone_colours(len(PALETTE))],
+        "palette": [[c.fill, c.outline] for c in palette_colours()],
         "zones": [_zone(z, display, colours[z.id], zone_href(z)) for z in ordered],
     }
 
@@ -75,7 +74,7 @@ def zone_layer_data(
 def _zone(zone: Zone, display: DisplayZones, colour: int, href: str | None) -> dict[str, Any]:
     geometry = display.geometries[zone.id]
     level = display.levels[zone.id]
-    lat, lon = label_point(geometry)
+    lat, lon = display.label(zone.id)
     data: dict[str, Any] = {
         "id": zone.id,
         "name": zone.name,

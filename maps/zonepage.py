@@ -8,13 +8,14 @@ import numpy as np
 import shapely
 
 from maps import fragments
-from maps.colours import PALETTE, zone_colours
+from maps.colours import palette_colours
 from maps.page import MapFigure, Site
-from maps.public import PreparedZones, active_infoborden, zone_map
+from maps.public import PreparedZones, active_infoborden, join_href, zone_map
 from maps.tiles import TileLayerSpec
 from zones.coverage import StreetNumbers
 from zones.dataset import Dataset
 from zones.schema import Zone
+from zones.storage import InfobordFeature
 
 # Zones this close (m) to a zone are drawn on its page, so residents see where the next group starts.
 NEIGHBOUR_DISTANCE_M = 150.0
@@ -47,11 +48,13 @@ def render_zone_page(
     site: Site,
     asset_base: str,
     tiles: TileLayerSpec | None = None,
+    boards: Sequence[InfobordFeature] | None = None,
 ) -> str:
-    """Return the HTML page of one zone."""
-    boards = [
-        b for b in active_infoborden(dataset, prepared.zones) if b.properties.zone_id == zone.id
-    ]
+    """Return the HTML page of one zone (`boards`: its infoborden, when already known)."""
+    if boards is None:
+        boards = [
+            b for b in active_infoborden(dataset, prepared.zones) if b.properties.zone_id == zone.id
+        ]
     m, zone_data = zone_map(
         dataset,
         prepared,
@@ -71,13 +74,13 @@ def render_zone_page(
         asset_base=asset_base,
         site=site,
         zone=zone,
-        colour=zone_colours(len(PALETTE))[prepared.colours[zone.id]],
+        colour=palette_colours()[prepared.colours[zone.id]],
         neighbours=bool(near),
         has_boundary=dataset.boundary is not None,
         boards=[fragments.infobord_title(b, zone) for b in boards],
         streets=streets,
         addresses=addresses,
-        join_url=fragments.safe_href(dataset.meta.join_url),
+        join_url=join_href(dataset, site),
         map_name=m.get_name(),
         zone_data=zone_data,
     )

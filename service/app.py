@@ -14,7 +14,17 @@ from service.db import database_url, make_engine, make_sessionmaker, upgrade
 from service.errors import install_error_handlers
 from service.privacy import BodySizeLimit, install_log_filter
 from service.routes import auth as auth_routes
-from service.routes import coverage, generations, lookup, pages, zones
+from service.routes import (
+    coverage,
+    generations,
+    lookup,
+    pages,
+    proposal_pages,
+    proposals,
+    signup,
+    zones,
+)
+from service.routes import registrations as registration_routes
 from service.settings import Settings
 from service.state import ServiceState
 from zones.dataset import Dataset
@@ -50,6 +60,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(coverage.router)
     app.include_router(auth_routes.router)
+    app.include_router(registration_routes.router)
+    app.include_router(signup.router)
+    app.include_router(proposals.router)
+    app.include_router(proposal_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -133,14 +133,29 @@ def publish(
     out_dir: Annotated[Path, typer.Argument(help="folder to write the static site into")],
     data: DataOption = None,
     tiles: Annotated[
-        str, typer.Option(help="base map: none, grb, cartoweb or an XYZ URL with {z}/{x}/{y}")
-    ] = "none",
+        str | None,
+        typer.Option(
+            help="base map: none, grb, cartoweb or an XYZ URL with {z}/{x}/{y} "
+            "(default: $WABP_TILES, else none)"
+        ),
+    ] = None,
     attribution: Annotated[
         str | None, typer.Option(help="credit of the tile provider (required with a URL)")
     ] = None,
     lookup_url: Annotated[
         str | None,
-        typer.Option(help="the service's /api/lookup, offered next to the site's own search"),
+        typer.Option(
+            help="the service's /api/lookup, offered next to the site's own search "
+            "(default: <base-url>/api/lookup)"
+        ),
+    ] = None,
+    register_url: Annotated[
+        str | None,
+        typer.Option(help="registration page the site links to (default: $WABP_REGISTER_URL)"),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="public address of the service (default: $WABP_BASE_URL)"),
     ] = None,
     tolerance: Annotated[
         float,
@@ -148,19 +163,35 @@ def publish(
     ] = 10.0,
 ) -> None:
     """Publish the zones as a static site: map, search, group list, zone pages, rules, coverage."""
+    from maps.register_url import registration_url
     from maps.site import PublishOptions, publish_site
     from maps.tiles import tiles_from_setting
 
+    settings = _settings(data)
+    base = base_url or settings.base_url
+    explicit = register_url or settings.register_url
     try:
-        spec = tiles_from_setting(tiles, attribution)
+        spec = tiles_from_setting(
+            tiles or settings.tiles, attribution or settings.tiles_attribution
+        )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     with _domain_errors():
         dataset = _dataset(data)
+        join_url: str | None = None
+        try:
+            join_url = registration_url(explicit, dataset.meta.join_url, base)
+        except ValueError as exc:
+            if explicit or base:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from None
+        lookup = lookup_url or (f"{base.rstrip('/')}/api/lookup" if base else None)
         try:
             report = publish_site(
-                dataset, out_dir, PublishOptions(spec, lookup_url, tolerance_m=tolerance)
+                dataset,
+                out_dir,
+                PublishOptions(spec, lookup, tolerance_m=tolerance, join_url=join_url),
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -177,6 +208,12 @@ def publish(
         f"outlines: {display.vertices:,} of {display.exact_vertices:,} vertices, "
         f"{len(display.refined())} zone(s) kept finer, {display.checked_addresses:,} addresses checked"
     )
+    if join_url is None:
+        typer.echo(
+            "warning: the join links point to /aanmelden on the site's own host; give "
+            "--register-url or --base-url so that they work wherever the site is hosted",
+            err=True,
+        )
     typer.echo(
         f"wrote {out_dir} ({report.total_bytes() / 1024:,.0f} KB) in {sum(report.seconds.values()):.1f} s"
     )
@@ -191,13 +228,16 @@ def print_(
     size: Annotated[str, typer.Option(help="paper: A4 (flyer) or A3 (infobord)")] = "A4",
     register_url: Annotated[
         str | None,
-        typer.Option(help="registration page in the QR code (default: dataset.json join_url)"),
+        typer.Option(
+            help="registration page in the QR code (default: $WABP_REGISTER_URL, else "
+            "dataset.json join_url)"
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
-            envvar="WABP_BASE_URL",
-            help="public address of the service; the QR code then points to <base>/aanmelden",
+            help="public address of the service; the QR code then points to <base>/aanmelden "
+            "(default: $WABP_BASE_URL)",
         ),
     ] = None,
     chromium: Annotated[
@@ -215,10 +255,15 @@ def print_(
     if paper not in ("A4", "A3"):
         typer.echo(f"error: --size {size!r}: use A4 or A3", err=True)
         raise typer.Exit(2)
+    settings = _settings(data)
     with _domain_errors():
         dataset = _dataset(data)
         try:
-            url = registration_url(register_url, dataset.meta.join_url, base_url)
+            url = registration_url(
+                register_url or settings.register_url,
+                dataset.meta.join_url,
+                base_url or settings.base_url,
+            )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -552,6 +597,21 @@ def _zone_ids(data: Path | None) -> set[str]:
     return {zone.id for zone in load_zones(path)} if path.is_file() else set()
 
 
+def _municipality(data: Path | None, value: str) -> str:
+    """Return a municipality as registrations store it: a NIS code becomes the boundary's name."""
+    from zones.dataset import DatasetPaths
+
+    value = value.strip()
+    boundary = DatasetPaths(_settings(data).data_dir).boundary
+    if boundary.is_file():
+        for feature in json.loads(boundary.read_text(encoding="utf-8")).get("features", []):
+            props = feature.get("properties") or {}
+            name, nis = props.get("name"), props.get("nis")
+            if isinstance(name, str) and value.casefold() in (name.casefold(), str(nis)):
+                return name
+    return value
+
+
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="e-mail address, used to sign in")],
@@ -559,7 +619,13 @@ def users_add(
     zone: Annotated[
         str | None, typer.Option(help="zone id (required for a coordinator: their group)")
     ] = None,
-    municipality: Annotated[str | None, typer.Option(help="NIS code or name")] = None,
+    municipality: Annotated[
+        str | None,
+        typer.Option(
+            help="police/municipality: whose applications they see (name as in the register, "
+            "e.g. Alken, or its NIS code)"
+        ),
+    ] = None,
     password_stdin: Annotated[
         bool,
         typer.Option("--password-stdin", help="read the password from standard input"),
@@ -575,6 +641,8 @@ def users_add(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with _domain_errors():
         zone_ids = _zone_ids(data) if zone else set()
+        if municipality is not None:
+            municipality = _municipality(data, municipality)
     with _session(data) as session:
         user = create_user(
             session,
@@ -615,6 +683,34 @@ def users_remove(
     with _session(data) as session:
         outcome = remove_user(session, email)
     typer.echo(f"{outcome} {email.strip().lower()}")
+
+
+@app.command()
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="only count what would be erased")
+    ] = False,
+    data: DataOption = None,
+) -> None:
+    """Erase registrations past their retention period (refused; removed members)."""
+    from service.registrations import purge as purge_registrations
+
+    settings = _settings(data)
+    with _session(data) as session:
+        report = purge_registrations(
+            session,
+            refused_days=settings.retention_refused_days,
+            removed_days=settings.retention_removed_days,
+            dry_run=dry_run,
+        )
+        if dry_run:
+            session.rollback()
+    verb = "would erase" if dry_run else "erased"
+    typer.echo(
+        f"{verb} {report.refused} refused application(s) older than "
+        f"{settings.retention_refused_days} days and {report.removed} removed member(s) older "
+        f"than {settings.retention_removed_days} days"
+    )
 
 
 @db_app.command("upgrade")

@@ -11,6 +11,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import CoordinateError, GeoError
 from service.auth import AuthError, ForbiddenError, InvalidCredentialsError, TooManyAttemptsError
+from service.privacy import redact_path
+from service.ratelimit import PayloadTooLargeError, RateLimitedError
+from service.registrations import (
+    AddressError,
+    AmbiguousAddressError,
+    GroupFullError,
+    NoGroupError,
+    RegistrationError,
+    RegistrationStateError,
+    UnknownRegistrationError,
+)
+from service.routes.signup import PageError, page_error
 from service.users import DuplicateUserError, UnknownUserError, UserError
 from zones.errors import (
     DatasetError,
@@ -29,6 +41,7 @@ from zones.proposals import (
     StaleProposalError,
     UnknownProposalError,
 )
+from zones.rules import RulesMissingError
 
 log = logging.getLogger("wabp")
 
@@ -47,6 +60,7 @@ STATUS: list[tuple[type[Exception], int, str]] = [
     (CoordinateError, 422, "invalid_coordinates"),
     (ZoneFileError, 422, "invalid_zone_file"),
     (ZoneValidationError, 422, "invalid_zones"),
+    (RulesMissingError, 503, "registration_unavailable"),
     (DatasetError, 500, "dataset_error"),
     (ZoneError, 400, "zone_error"),
     (GeoError, 400, "geo_error"),
@@ -57,6 +71,15 @@ STATUS: list[tuple[type[Exception], int, str]] = [
     (DuplicateUserError, 409, "duplicate_user"),
     (UnknownUserError, 404, "unknown_user"),
     (UserError, 422, "invalid_user"),
+    (UnknownRegistrationError, 404, "unknown_registration"),
+    (AmbiguousAddressError, 422, "ambiguous_address"),
+    (NoGroupError, 422, "no_group"),
+    (AddressError, 422, "address_not_found"),
+    (GroupFullError, 409, "group_full"),
+    (RegistrationStateError, 409, "registration_state"),
+    (RegistrationError, 422, "invalid_registration"),
+    (RateLimitedError, 429, "too_many_requests"),
+    (PayloadTooLargeError, 413, "body_too_large"),
 ]
 
 
@@ -69,6 +92,8 @@ def _detail(exc: Exception) -> object:
     if isinstance(exc, InvalidShapeError):
         # Offer the repaired shape: the coordinator confirms it rather than wabp fixing silently.
         return {"reason": exc.reason, "message": str(exc), "repaired": exc.repaired}
+    if isinstance(exc, AmbiguousAddressError):
+        return {"message": str(exc), "candidates": exc.candidates}
     if isinstance(exc, StaleProposalError):
         return {"message": str(exc), "report": exc.fresh.model_dump(mode="json")}
     return str(exc)
@@ -102,7 +127,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
     return JSONResponse(error_body("internal_error", "Er ging iets mis."), status_code=500)
 
 
@@ -110,6 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping of domain errors to status codes on the app."""
     for cls, _, _ in STATUS:
         app.add_exception_handler(cls, _domain_error)
+    app.add_exception_handler(PageError, page_error)  # the resident's HTML pages answer in HTML
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

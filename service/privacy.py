@@ -1,7 +1,9 @@
-"""Keeping residents' addresses out of logs, and bodies within a sane size.
+"""Keeping residents' addresses and private links out of logs, and bodies within a sane size.
 
 The access log of uvicorn writes the full request line; for the lookup and autocomplete endpoints
 the query string *is* a resident's address, so it is dropped (pelias/pip-service does the same).
+An applicant's private link carries a token in its path (``/aanmelding/{token}``): anyone reading
+the log could use it, so the token is replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -11,18 +13,30 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PRIVATE_QUERY_PATHS = ("/api/lookup", "/api/streets")
+PRIVATE_TOKEN_PREFIXES = ("/aanmelding/", "/api/aanmelding/")
+
+
+def redact_path(path: str) -> str:
+    """Return a request path fit for a log line: private tokens and private queries removed."""
+    path, _, query = path.partition("?")
+    for prefix in PRIVATE_TOKEN_PREFIXES:
+        if path.startswith(prefix):
+            _, slash, rest = path[len(prefix) :].partition("/")
+            path = f"{prefix}***{slash}{rest}"
+            break
+    if query and not path.startswith(PRIVATE_QUERY_PATHS):
+        return f"{path}?{query}"
+    return path
 
 
 class DropPrivateQueryStrings(logging.Filter):
-    """Remove the query string of private paths from uvicorn access-log records."""
+    """Remove private query strings and tokens from the paths of uvicorn access-log records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's path argument; never drop the record itself."""
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            path, _, query = args[2].partition("?")
-            if query and path.startswith(PRIVATE_QUERY_PATHS):
-                record.args = (*args[:2], path, *args[3:])
+            record.args = (*args[:2], redact_path(args[2]), *args[3:])
         return True
 
 

@@ -34,3 +34,35 @@ class Settings(BaseSettings):
         description="token signing key (default: generated once into <data_dir>/.wabp-secret)",
     )
     token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="access token lifetime")
+    # Registrations (GDPR Art. 5(1)(e)): `wabp purge` erases what is past its retention period.
+    retention_refused_days: int = Field(
+        default=30, ge=0, description="days a refused application is kept before it is erased"
+    )
+    retention_removed_days: int = Field(
+        default=365, ge=0, description="days a member removed by the coordinator is kept"
+    )
+    registration_rate_limit: int = Field(
+        default=10, ge=1, description="public registrations per client address per window"
+    )
+    registration_rate_window: int = Field(
+        default=600, ge=1, description="seconds of the registration rate-limit window"
+    )
+    registration_max_body_bytes: int = Field(
+        default=16_384, ge=1024, description="largest registration body accepted"
+    )
+
+    # Publishing (`wabp publish`, `wabp print`): the base map and where residents register.
+    tiles: str = Field(
+        default="none",
+        description="base map of the published map: none, grb, cartoweb or an XYZ URL template",
+    )
+    tiles_attribution: str | None = Field(
+        default=None, description="credit of the tile provider (required with a URL)"
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="public address of the service: the published site's lookup and registration",
+    )
+    register_url: str | None = Field(
+        default=None, description="registration page for the QR codes and the published site"
+    )

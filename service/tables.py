@@ -1,7 +1,8 @@
-"""Database tables (SQLAlchemy 2.x typed ORM): staff users, the audit log and boundary proposals.
+"""Database tables (SQLAlchemy 2.x typed ORM): staff, the audit log, proposals and registrations.
 
-The first migration (``service/migrations/versions/0001_initial.py``) creates exactly these tables;
-a change here needs a new migration (``wabp db revision``).
+The migrations in ``service/migrations/versions/`` create exactly these tables (0001: users, audit,
+proposals; 0002: registrations and their consents); a change here needs a new migration
+(``wabp db revision``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,24 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 Role = Literal["coordinator", "police", "municipality"]
 ROLES: tuple[Role, ...] = get_args(Role)
 ProposalStatus = Literal["submitted", "approved", "rejected"]
 PROPOSAL_STATUSES: tuple[ProposalStatus, ...] = get_args(ProposalStatus)
 MAX_NOTE = 2000
+ApplicantRole = Literal["participant", "coordinator"]
+APPLICANT_ROLES: tuple[ApplicantRole, ...] = get_args(ApplicantRole)
+# pending -> approved | refused; approved -> added (to WhatsApp by the coordinator); approved or
+# added -> leaving (the member withdrew: the coordinator removes them, then the record is erased);
+# approved | added -> removed (by the coordinator; kept for the retention period).
+RegistrationStatus = Literal["pending", "approved", "refused", "added", "leaving", "removed"]
+REGISTRATION_STATUSES: tuple[RegistrationStatus, ...] = get_args(RegistrationStatus)
+Relation = Literal["live", "work"]
+RELATIONS: tuple[Relation, ...] = get_args(Relation)
+ConsentPurpose = Literal["rules", "statement", "police"]
+CONSENT_PURPOSES: tuple[ConsentPurpose, ...] = get_args(ConsentPurpose)
 
 # Named constraints: Alembic's batch mode on SQLite recreates tables and can only drop or alter a
 # constraint that has a name.
@@ -120,6 +132,8 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(50))
     object_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(500), default="")
+    # The municipality whose data the event touched: its staff read their own part of the log.
+    municipality: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
 
 
 class Proposal(Base):
@@ -146,3 +160,71 @@ class Proposal(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     result_generation: Mapped[int | None] = mapped_column(Integer, default=None)
     report_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Registration(Base):
+    """A resident's application to join (or start) a WABP group, and then their membership.
+
+    Personal data: name, phone, e-mail and address. Residents have no account: they reach their
+    record with a private token, of which only the SHA-256 is stored.
+    """
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        CheckConstraint(_in("role", APPLICANT_ROLES), name="role"),
+        CheckConstraint(_in("status", REGISTRATION_STATUSES), name="status"),
+        CheckConstraint(_in("relation", RELATIONS), name="relation"),
+        Index("ix_registrations_zone_status", "zone_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    relation: Mapped[str] = mapped_column(String(10))
+    # The address as the register writes it (not as typed).
+    street: Mapped[str] = mapped_column(String(200))
+    housenumber: Mapped[str | None] = mapped_column(String(20), default=None)
+    box: Mapped[str | None] = mapped_column(String(20), default=None)
+    postcode: Mapped[str] = mapped_column(String(10))
+    municipality: Mapped[str] = mapped_column(String(100), index=True)
+    # The group: decided by the address; for an address in no zone, by police or municipality
+    # (a zone, or new_group when the applicant starts a new one).
+    zone_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    new_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Only the decision and who took it: never the police's reasons (GDPR Art. 10).
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    leaving_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="registration",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Consent.purpose",
+    )
+
+
+class Consent(Base):
+    """One consent given with an application: which text (version and hash) and when."""
+
+    __tablename__ = "consents"
+    __table_args__ = (CheckConstraint(_in("purpose", CONSENT_PURPOSES), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registration_id: Mapped[str] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(40))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    channel: Mapped[str] = mapped_column(String(20), default="api")
+
+    registration: Mapped[Registration] = relationship(back_populates="consents")

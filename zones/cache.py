@@ -1,4 +1,5 @@
-"""A cache of what a dataset derives at load: the indexed register and the address -> zone table.
+"""A cache of what a dataset derives at load: the indexed register, the address -> zone table and
+the street indexes (matcher, autocomplete).
 
 Keyed by the size and modification time of the register and zone files and by the source of the
 modules that build the cached objects, so a changed file or changed code rebuilds it. It lives in ``<dataset>/.cache/`` and is written
@@ -14,9 +15,17 @@ from typing import Any
 
 from geo.files import atomic_write_bytes
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 # The modules whose code shapes what is cached: a change to any of them invalidates the cache.
-_PRODUCERS = ("geo/register.py", "geo/housenumber.py", "zones/assign.py", "zones/cache.py")
+_PRODUCERS = (
+    "geo/register.py",
+    "geo/housenumber.py",
+    "geo/normalize.py",
+    "geo/matcher.py",
+    "geo/suggest.py",
+    "zones/assign.py",
+    "zones/cache.py",
+)
 _ROOT = Path(__file__).resolve().parent.parent
 _DIGEST_SIZE = hashlib.sha256().digest_size  # each cache file starts with the SHA-256 of the rest
 

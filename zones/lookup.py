@@ -8,6 +8,7 @@ never a guess.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,9 @@ import numpy as np
 from geo.crs import LambertXY, check_lonlat, to_lambert72, to_wgs84
 from geo.errors import CoordinateError
 from geo.housenumber import parse_register_number
-from geo.parse import ParsedAddress, parse_address
+from geo.matcher import StreetMatch
+from geo.normalize import street_key
+from geo.parse import ParsedAddress, parse_alternatives
 from zones import messages
 from zones.dataset import Dataset
 from zones.errors import LookupInputError, PointError
@@ -53,6 +56,8 @@ class Locator:
         self.ds = dataset
         self._postcodes = dataset.register.postcodes()
         self._street_rules = self._rules_by_street()
+        # A street's centre is asked for again and again (candidates, whole streets): keep it.
+        self._centres: dict[int, Location | None] = {}
 
     # -- public -----------------------------------------------------------------------------
     def lookup(self, query: str) -> LookupResult:
@@ -62,7 +67,24 @@ class Locator:
             raise LookupInputError("empty query: type a street and house number")
         if len(query) > MAX_QUERY_LENGTH:
             raise LookupInputError(f"query longer than {MAX_QUERY_LENGTH} characters")
-        parsed = parse_address(query)
+        options = parse_alternatives(query)
+        if len(options) > 1:
+            # Street names may hold numbers ("Z. 4 Broekooi 150"): the split whose street exists
+            # wins; else each split in turn, until one is more than not_found.
+            exact = [o for o in options if self.ds.matcher.ids(street_key(o.street))]
+            if exact:
+                return self._resolve(exact[0])
+            first = self._resolve(options[0])
+            if first.status != "not_found":
+                return first
+            for option in options[1:]:
+                result = self._resolve(option)
+                if result.status != "not_found":
+                    return result
+            return first
+        return self._resolve(options[0])
+
+    def _resolve(self, parsed: ParsedAddress) -> LookupResult:
         if not any(c.isalpha() for c in parsed.street):
             return LookupResult(
                 status="not_found", message=messages.NO_STREET, actions=["report_problem"]
@@ -164,14 +186,21 @@ class Locator:
     def _match_street(
         self, parsed: ParsedAddress, postcodes: set[str] | None, notices: list[Notice]
     ) -> LookupResult:
-        match = self.ds.matcher.match(parsed.street, postcodes)
+        matcher = self.ds.matcher
+        match = matcher.match(parsed.street, postcodes, self._has_number(parsed, postcodes))
         if match.status in ("none", "ambiguous") and postcodes is not None:
             # The street may be right and the place wrong (bePelias retries without the city):
-            # offer the street elsewhere, never assume it.
-            wider = self.ds.matcher.match(parsed.street, None)
+            # offer the street elsewhere, never assume it. Only an exact name is looked for in the
+            # whole register unless nothing at all came close here: a fuzzy pass over every
+            # street of Flanders costs milliseconds and mostly finds look-alikes.
+            wider = (
+                matcher.match(parsed.street, None, self._has_number(parsed, None))
+                if match.status == "none"
+                else self._exact(parsed.street)
+            )
             if wider.status == "exact" or (match.status == "none" and wider.status != "none"):
-                ids = [i for key, _ in wider.keys for i in self.ds.matcher.ids(key)]
-                ids += [i for key, _ in match.keys for i in self.ds.matcher.ids(key, postcodes)]
+                ids = [i for key, _ in wider.keys for i in matcher.ids(key)]
+                ids += [i for key, _ in match.keys for i in matcher.ids(key, postcodes)]
                 notices.append(self._notice("place_mismatch"))
                 return self._ambiguous(parsed, ids, notices)
         if match.status == "none":
@@ -181,7 +210,23 @@ class Locator:
                 warnings=notices,
                 actions=["contact_municipality", "report_problem"],
             )
-        ids = [i for key, _ in match.keys for i in self.ds.matcher.ids(key, postcodes)]
+        ids = [i for key, _ in match.keys for i in matcher.ids(key, postcodes)]
+        if match.status != "ambiguous" and len(ids) > 1 and parsed.housenumber is not None:
+            # One name in several places (no place typed, or a place with several postcodes):
+            # when only one of those streets has the house number, that is the resident's.
+            found = self._find_many(ids, parsed)
+            with_number = [i for i, (f, _) in zip(ids, found, strict=True) if f]
+            if len(with_number) == 1:
+                street = self.ds.register.streets[with_number[0]]
+                place = street.municipality or self.ds.places.name(street.postcode) or ""
+                notices.append(
+                    self._notice(
+                        "place_chosen",
+                        place=f"{street.postcode} {place}".strip(),
+                        number=parsed.housenumber.upper(),
+                    )
+                )
+                ids = with_number
         if match.status == "ambiguous" or len(ids) > 1:
             return self._ambiguous(parsed, ids, notices)
         street = self.ds.register.streets[ids[0]]
@@ -189,19 +234,59 @@ class Locator:
             notices.append(self._notice("street_corrected", street=street.name))
         return self._on_street(parsed, ids[0], notices)
 
+    def _exact(self, typed: str) -> StreetMatch:
+        key = street_key(typed)
+        return (
+            StreetMatch("exact", [(key, 1.0)]) if self.ds.matcher.ids(key) else StreetMatch("none")
+        )
+
+    def _has_number(
+        self, parsed: ParsedAddress, postcodes: set[str] | None
+    ) -> Callable[[str], bool] | None:
+        """Return a test of whether a street name (key) in `postcodes` has the typed number."""
+        if parsed.housenumber is None:
+            return None
+        matcher = self.ds.matcher
+        return lambda key: any(
+            ids for ids, _ in self._find_many(matcher.ids(key, postcodes), parsed)
+        )
+
+    def _find(self, sid: int, parsed: ParsedAddress) -> tuple[list[int], str | None]:
+        """Return the register ids of the typed number on a street, and the box left over."""
+        return self._find_many([sid], parsed)[0]
+
+    def _find_many(
+        self, sids: list[int], parsed: ParsedAddress
+    ) -> list[tuple[list[int], str | None]]:
+        """Return, per street, the register ids of the typed number and the box left over.
+
+        CRAB writes a bisnummer as ``80_2``; residents type ``80/2``, ``80_2`` or ``80 bus 2``, which
+        the parser reads as number 80, box 2. When the street has ``80_2``, that is the address
+        (never 80 with box 2: a different house). Some CRAB numbers end in a bare ``_``.
+        """
+        reg = self.ds.register
+        number = parsed.housenumber
+        if number is None:
+            return [([], parsed.box)] * len(sids)
+        plain = reg.find_many(sids, number)
+        bare = reg.find_many(sids, number + "_")
+        sub = reg.find_many(sids, f"{number}_{parsed.box}") if parsed.box else plain
+        return [
+            (s, None) if parsed.box and s else (p or b, parsed.box)
+            for p, b, s in zip(plain, bare, sub, strict=True)
+        ]
+
     # -- house number -----------------------------------------------------------------------
     def _on_street(self, parsed: ParsedAddress, sid: int, notices: list[Notice]) -> LookupResult:
         if parsed.housenumber is None:
             return self._whole_street(sid, notices)
         if parsed.range_end:
             notices.append(self._notice("housenumber_range", number=parsed.housenumber))
-        if parsed.box and not any(
-            self.ds.register.boxes[a] for a in self.ds.register.on_street(sid)
-        ):
-            notices.append(self._notice("box_unverified", box=parsed.box))
-        ids = self.ds.register.find(sid, parsed.housenumber)
+        ids, box = self._find(sid, parsed)
+        if box and not any(self.ds.register.boxes[a] for a in self.ds.register.on_street(sid)):
+            notices.append(self._notice("box_unverified", box=box))
         if ids:
-            options = self._distinct([self._resolve_address(a, parsed.box) for a in ids])
+            options = self._distinct([self._resolve_address(a, box) for a in ids])
         else:
             options = self._resolve_missing_number(sid, parsed)
         if len(options) != 1:
@@ -318,6 +403,11 @@ class Locator:
         return self._street_centre(sid), "street"
 
     def _street_centre(self, sid: int) -> Location | None:
+        if sid not in self._centres:
+            self._centres[sid] = self._compute_street_centre(sid)
+        return self._centres[sid]
+
+    def _compute_street_centre(self, sid: int) -> Location | None:
         reg = self.ds.register
         ids = reg.on_street_array(sid)
         ids = ids[reg.positioned[ids]]
@@ -398,11 +488,16 @@ class Locator:
     def _ambiguous(
         self, parsed: ParsedAddress, street_ids: list[int], notices: list[Notice]
     ) -> LookupResult:
+        # "Kerkstraat 12" without a place has hundreds of streets in Flanders: only as many as are
+        # shown are resolved, those with the house number first.
+        streets = list(dict.fromkeys(street_ids))
+        found_on = dict(zip(streets, self._find_many(streets, parsed), strict=True))
+        streets.sort(key=lambda sid: not found_on[sid][0])
         candidates = []
-        for sid in dict.fromkeys(street_ids):
-            found = self.ds.register.find(sid, parsed.housenumber) if parsed.housenumber else []
+        for sid in streets[:MAX_CANDIDATES]:
+            found, box = found_on[sid]
             if found:
-                candidates.append(self._candidate(self._resolve_address(found[0], parsed.box)))
+                candidates.append(self._candidate(self._resolve_address(found[0], box)))
             else:
                 street = self.ds.register.streets[sid]
                 candidates.append(

@@ -20,6 +20,10 @@ WARNINGS = {
     "on_zone_border": "Dit punt ligt op de grens van twee zones; u kunt bij beide groepen terecht.",
     "place_ignored": "De plaatsnaam '{place}' kennen we niet; we zochten in het hele gebied.",
     "place_mismatch": "Deze straat ligt niet in de postcode of gemeente die u opgaf.",
+    "place_chosen": (
+        "Deze straatnaam bestaat op meer dan één plaats; we kozen {place}, de enige waar "
+        "huisnummer {number} bestaat."
+    ),
 }
 
 

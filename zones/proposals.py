@@ -23,6 +23,7 @@ from unidecode import unidecode
 from geo.crs import LonLat, in_belgium
 from geo.housenumber import parse_register_number
 from geo.register import AddressRegister
+from zones.assign import AssignmentTable
 from zones.changes import Move, moves
 from zones.dataset import Dataset
 from zones.derive import infer_rule, voronoi_cells
@@ -32,6 +33,8 @@ from zones.storage import StrictMultiPolygon, StrictPolygon
 
 MAX_VERTICES = 10_000
 SLIVER_M2 = 500.0
+# Less overlap than this (m²) is a shared border drawn a few centimetres off, not a change of zone.
+MIN_OVERLAP_M2 = 1.0
 
 
 class ProposalError(ZoneError):
@@ -150,8 +153,11 @@ def parse_proposal(data: Any, dataset: Dataset) -> Proposal:
         raise ProposalError(
             "give properties.zone_id (change a zone) or properties.name (a new group), not both"
         )
-    if props.zone_id is not None:
-        dataset.zones.get(props.zone_id)  # UnknownZoneError for an unknown id
+    if props.zone_id is not None and props.zone_id not in dataset.zones:
+        # A bad field of the body (422), not a missing resource (404): the URL was right.
+        raise ProposalError(
+            f"properties.zone_id: unknown zone id {props.zone_id!r} (the ids are in /api/zones)"
+        )
     if feature.geometry is not None:
         geometry = shapely.geometry.shape(feature.geometry.model_dump())
         _check_coordinates(geometry)
@@ -281,6 +287,7 @@ class Report(BaseModel):
     parts: int
     group_sizes: list[GroupSize]
     infoborden_outside: list[str]
+    retired: list[str] = Field(default_factory=list)  # zones the proposal covers entirely
     coverage_before: float
     coverage_after: float
     summary: list[str]
@@ -319,6 +326,21 @@ def rules_from_polygon(polygon_l72: BaseGeometry, register: AddressRegister) -> 
     return rules
 
 
+def _members(table: AssignmentTable, zone_id: str) -> set[int]:
+    """Return the addresses of a zone (as their only zone or one of several)."""
+    if zone_id not in table.zone_ids:
+        return set()
+    z = table.zone_ids.index(zone_id)
+    members = set(np.flatnonzero(table.primary == z).tolist())
+    return members | {a for a, zs in table.extra.items() if z in zs}
+
+
+def _overlap_m2(zone: Zone, shape_l72: BaseGeometry) -> float:
+    if not shapely.intersects(zone.geometry_l72, shape_l72):
+        return 0.0
+    return float(shapely.intersection(zone.geometry_l72, shape_l72).area)
+
+
 def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
     """Return the zone set with the proposal applied, and the id of the proposed zone."""
     zones = dataset.zones
@@ -334,11 +356,18 @@ def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
     for zone in zones:
         if zone.id == target_id:
             continue
-        if zone.props.status == "active" and shapely.intersects(zone.geometry_l72, shape_l72):
+        # Overlap, not `intersects`: a neighbour that only shares a border keeps its street rules
+        # as they are (re-deriving them from its unchanged polygon would rewrite them for nothing).
+        if zone.props.status == "active" and _overlap_m2(zone, shape_l72) >= MIN_OVERLAP_M2:
             rest = shapely.difference(zone.geometry, shape)
             rest = shapely.union_all(
                 [p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0]
             )
+            if rest.is_empty:
+                # Swallowed whole: the zone is retired with its last shape, not deleted, so its id
+                # (named by infoborden, users and old generations) keeps meaning something.
+                out.append(Zone(zone.props.model_copy(update={"status": "retired"}), zone.geometry))
+                continue
             props = zone.props.model_copy(
                 update={"streets": rules_from_polygon(to_l72(rest), dataset.register)}
             )
@@ -376,13 +405,9 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         if zone.id == target_id or not shapely.intersects(zone.geometry_l72, shape_l72):
             continue
         part = shapely.intersection(zone.geometry_l72, shape_l72)
-        if part.area < 1.0:
+        if part.area < MIN_OVERLAP_M2:
             continue
-        count = sum(
-            1
-            for a in range(len(reg))
-            if zone.id in dataset.table.zones_of(a) and target_id in after.table.zones_of(a)
-        )
+        count = len(_members(dataset.table, zone.id) & _members(after.table, target_id))
         overlaps.append(
             ZoneArea(zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=count)
         )
@@ -441,6 +466,13 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         for z in sorted(changed_ids)
     ]
 
+    retired = [
+        z.id
+        for z in after_zones
+        if z.props.status == "retired"
+        and z.id in dataset.zones
+        and dataset.zones.get(z.id).props.status == "active"
+    ]
     outside_boards = []
     for board in dataset.infoborden:
         zone_id = board.properties.zone_id
@@ -448,7 +480,7 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
             continue
         lon, lat = board.geometry.coordinates[0], board.geometry.coordinates[1]
         point = to_l72(shapely.Point(lon, lat))
-        if not after_zones.get(zone_id).geometry_l72.covers(point):
+        if zone_id in retired or not after_zones.get(zone_id).geometry_l72.covers(point):
             outside_boards.append(board.properties.id)
 
     n = max(len(reg), 1)
@@ -468,6 +500,10 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         summary.append(f"de zone bestaat uit {parts} losse delen")
     if left:
         summary.append(f"{left} adressen vallen in geen enkele zone meer")
+    summary += [
+        f"{after_zones.get(z).name} verdwijnt: de zone ligt helemaal in het voorstel"
+        for z in retired
+    ]
     summary += [
         f"{s.name} telt {s.after} adressen, meer dan de {cap} leden van een WhatsApp-groep"
         for s in sizes
@@ -492,6 +528,7 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         parts=parts,
         group_sizes=sizes,
         infoborden_outside=outside_boards,
+        retired=retired,
         coverage_before=round(coverage_before, 4),
         coverage_after=round(coverage_after, 4),
         summary=summary,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from service.auth import ensure_zone_access, require_role
 from service.db import SessionDep
 from service.deps import StateDep
-from service.tables import AuditEvent, Proposal, User
+from service.tables import AuditEvent, Proposal, Role, User
 from zones.proposals import (
     ProposalStateError,
     Report,
@@ -27,9 +27,11 @@ from zones.proposals import (
 
 router = APIRouter(prefix="/api/proposals", tags=["proposals"])
 
+# Who may read proposals; the comparison map (service/routes/proposal_pages.py) checks the same.
+READERS: tuple[Role, ...] = ("coordinator", "municipality", "police")
 Proposer = Annotated[User, Depends(require_role("coordinator", "municipality"))]
 Reviewer = Annotated[User, Depends(require_role("municipality"))]
-Reader = Annotated[User, Depends(require_role("coordinator", "municipality", "police"))]
+Reader = Annotated[User, Depends(require_role(*READERS))]
 
 
 class ProposalOut(BaseModel):
@@ -85,7 +87,7 @@ def _audit(session: Any, user: User, action: str, proposal_id: str, detail: str 
     )
 
 
-def _visible(session: Session, user: User, proposal_id: str) -> Proposal:
+def visible_proposal(session: Session, user: User, proposal_id: str) -> Proposal:
     """Return a proposal the user may see; someone else's is as unknown as a missing one (404)."""
     row = session.get(Proposal, proposal_id)
     if row is None or (user.role == "coordinator" and row.created_by != user.id):
@@ -141,13 +143,13 @@ def list_proposals(user: Reader, session: SessionDep) -> list[ProposalOut]:
 @router.get("/{proposal_id}", response_model=ProposalOut)
 def get_proposal(proposal_id: str, user: Reader, session: SessionDep) -> ProposalOut:
     """Return one proposal with its report."""
-    return ProposalOut.from_row(_visible(session, user, proposal_id))
+    return ProposalOut.from_row(visible_proposal(session, user, proposal_id))
 
 
 @router.post("/{proposal_id}/approve", response_model=ProposalOut)
 def approve(proposal_id: str, user: Reviewer, state: StateDep, session: SessionDep) -> ProposalOut:
     """Approve a proposal: re-check it against the zones as they are now, then apply it atomically."""
-    row = _visible(session, user, proposal_id)
+    row = visible_proposal(session, user, proposal_id)
     if row.status != "submitted":
         raise ProposalStateError(f"proposal {proposal_id} is already {row.status}")
     current = state.current
@@ -176,7 +178,7 @@ def reject(
     proposal_id: str, rejection: Rejection, user: Reviewer, session: SessionDep
 ) -> ProposalOut:
     """Reject a proposal, with a reason for its author."""
-    row = _visible(session, user, proposal_id)
+    row = visible_proposal(session, user, proposal_id)
     if row.status != "submitted":
         raise ProposalStateError(f"proposal {proposal_id} is already {row.status}")
     row.status, row.decided_by, row.decided_at = "rejected", user.id, dt.datetime.now(dt.UTC)

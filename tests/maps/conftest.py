@@ -1,8 +1,8 @@
-"""Fixtures of the map tests: the Alken data, a site published once, one browser for the session.
+"""Fixtures of the map tests: the Alken data and a site published once.
 
-The browser is Debian's Chromium driven by Playwright (never a downloaded browser); when it is
-missing, the tests that need it are skipped with the reason. The published site is served from
-disk (``file://``) and by a local ``http.server`` on 127.0.0.1.
+The browser (``tests/conftest.py``) is Debian's Chromium driven by Playwright (never a downloaded
+browser); when it is missing, the tests that need it are skipped with the reason. The published
+site is served from disk (``file://``) and by a local ``http.server`` on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -12,19 +12,17 @@ import threading
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from maps.pdf import CHROMIUM, CHROMIUM_ARGS
+from maps.pdf import CHROMIUM
 from maps.site import PublishOptions, PublishReport, publish_site
 from tests.conftest import DATA
 from zones.dataset import Dataset
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
-
 LOOKUP_URL = "https://wabp.example.be/api/lookup"
+JOIN_URL = "https://wabp.example.be/aanmelden"
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"needs Debian chromium at {CHROMIUM} (apt-get install -y chromium)",
@@ -43,7 +41,7 @@ def alken_data(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 def site(alken_data: Dataset, tmp_path_factory: pytest.TempPathFactory) -> PublishReport:
     """Return the report of Alken's site, published once with the service's lookup offered."""
     out = tmp_path_factory.mktemp("site")
-    return publish_site(alken_data, out, PublishOptions(lookup_url=LOOKUP_URL))
+    return publish_site(alken_data, out, PublishOptions(lookup_url=LOOKUP_URL, join_url=JOIN_URL))
 
 
 @pytest.fixture(scope="session")
@@ -59,23 +57,6 @@ def site_url(site: PublishReport) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Return one headless Chromium for the whole session."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian chromium at {CHROMIUM} (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    playwright = sync_api.sync_playwright().start()
-    try:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
-        yield launched
-        launched.close()
-    finally:
-        playwright.stop()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -7,12 +7,17 @@ violation on any page; at 360 px nothing needs sideways scrolling.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from maps.site import PublishReport
+from tests.conftest import DATA
 from tests.maps.conftest import needs_chromium
 from zones.dataset import Dataset
 
@@ -21,7 +26,18 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
-PAGES = ["index.html", "groepen.html", "regels.html", "dekking.html", "zones/heiligenborn.html"]
+# Every page of Alken's published site: the four text pages and one per active zone.
+PAGES = [
+    "index.html",
+    "groepen.html",
+    "regels.html",
+    "dekking.html",
+    *(
+        f"zones/{f['properties']['id']}.html"
+        for f in json.loads((DATA / "zones.geojson").read_text(encoding="utf-8"))["features"]
+        if f["properties"].get("status", "active") == "active"
+    ),
+]
 
 
 class Visit:
@@ -138,15 +154,41 @@ def test_group_list_page(visit: Visit, alken_data: Dataset) -> None:
     assert visit.errors == []
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_no_accessibility_violations(visit: Visit, path: str) -> None:
+def axe_violations(page: Page) -> tuple[int, str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    page = visit.open(path)
-    if path == "index.html" or path.startswith("zones/"):
-        wait_for_map(page)
     results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
+    return results.violations_count, results.generate_report()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_accessibility_violations(browser: Browser, site: PublishReport, path: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        visit = Visit(context.new_page(), site.out_dir.as_uri() + "/")
+        page = visit.open(path)
+        if path == "index.html" or path.startswith("zones/"):
+            wait_for_map(page)
+        # Before axe runs: from disk, axe's own requests for the stylesheets are refused.
+        errors = list(visit.errors)
+        count, report = axe_violations(page)
+    finally:
+        context.close()
+    assert count == 0, report
+    assert errors == []
+
+
+def test_no_accessibility_violations_after_a_search_and_a_popup(visit: Visit) -> None:
+    """What the scripts add to the page (the answer, a popup) is checked too."""
+    page = visit.open("index.html")
+    wait_for_map(page)
+    page.fill("#wabp-q", "Heiligenbornstraat 12")
+    page.click("#wabp-search button[type=submit]")
+    page.wait_for_function("document.getElementById('wabp-result').dataset.status === 'found'")
+    page.evaluate("WABP.zones.heiligenborn.shape.openPopup()")
+    page.locator(".leaflet-popup-content").wait_for()
+    count, report = axe_violations(page)
+    assert count == 0, report
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -189,3 +231,44 @@ def test_static_search_agrees_with_the_register(
     assert wrong == []
     # Only duplicate house numbers on a border may name more zones than the table row.
     assert sum(sorted(got) != want for got, want in zip(answers, expected, strict=True)) <= 5
+
+
+@pytest.mark.parametrize(("size", "points"), [("A4", (595, 842)), ("A3", (842, 1191))])
+def test_print_gives_one_page_per_zone(
+    tmp_path: Path, alken_data: Dataset, size: str, points: tuple[int, int]
+) -> None:
+    from pypdf import PdfReader
+
+    zones = ["heiligenborn", "sint-joris", "kolmen"]
+    out = tmp_path / "affiches.pdf"
+    # A process of its own: Playwright's sync API cannot start inside this session's browser loop.
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "wabp"),
+            "print",
+            *(a for z in zones for a in ("--zone", z)),
+            "--out",
+            str(out),
+            "--size",
+            size,
+            "--register-url",
+            "https://wabp.example.be/aanmelden",
+            "--data",
+            str(alken_data.paths.root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{len(zones)} page(s), {size}" in done.stdout
+    pdf = PdfReader(out)
+    assert len(pdf.pages) == len(zones)
+    for zone_id, page in zip(zones, pdf.pages, strict=True):
+        box = page.mediabox
+        assert (round(float(box.width)), round(float(box.height))) == points
+        text = " ".join(page.extract_text().split())
+        assert alken_data.zones.get(zone_id).name in text
+        assert "Bel bij verdachte situaties eerst 101" in text
+        assert "SAAR" in text and "wabp.example.be/aanmelden" in text

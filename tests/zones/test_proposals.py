@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,8 @@ import shapely
 
 from tests.conftest import DATA
 from zones.dataset import Dataset
-from zones.errors import UnknownZoneError
 from zones.proposals import InvalidShapeError, ProposalError, parse_proposal, report
+from zones.storage import dump_geojson, zones_to_geojson
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,38 @@ def test_new_group_from_units(alken: Dataset) -> None:
         and (alken.register.positioned[a] or alken.with_zones(after).table.zones_of(a))
     )
     assert "grootstraat" in after
+
+
+def test_neighbours_that_only_share_a_border_are_left_alone(alken: Dataset) -> None:
+    proposal = parse_proposal(
+        feature(shapely.geometry.mapping(border_grab(alken)), zone_id="sint-joris"), alken
+    )
+    _, after = report(proposal, alken)
+    changed = {z.id for z in alken.zones if z.props != after.get(z.id).props}
+    assert changed == {"sint-joris", "terkoest"}
+
+
+def test_a_zone_swallowed_whole_is_retired_and_the_result_loads(
+    alken: Dataset, tmp_path: Path
+) -> None:
+    sint_joris, heiligenborn = alken.zones.get("sint-joris"), alken.zones.get("heiligenborn")
+    merged = shapely.set_precision(shapely.union(sint_joris.geometry, heiligenborn.geometry), 1e-7)
+    proposal = parse_proposal(
+        feature(shapely.geometry.mapping(merged), zone_id="sint-joris"), alken
+    )
+    result, after = report(proposal, alken)
+    assert result.retired == ["heiligenborn"]
+    assert after.get("heiligenborn").props.status == "retired"
+    assert "WABP Heiligenborn verdwijnt: de zone ligt helemaal in het voorstel" in result.summary
+    assert result.infoborden_outside == ["infobord-heiligenborn"]
+    assert result.lost == {"heiligenborn": alken.table.counts()["heiligenborn"]}
+    # The zone set it gives is a valid dataset (an empty geometry would not even load).
+    root = tmp_path / "data"
+    shutil.copytree(DATA, root, ignore=shutil.ignore_patterns("wabp.sqlite*", ".cache"))
+    (root / "zones.geojson").write_text(dump_geojson(zones_to_geojson(after)), encoding="utf-8")
+    loaded = Dataset.load(root)
+    assert "heiligenborn" not in {z.id for z in loaded.zones.active()}
+    assert set(loaded.table.counts()) == {z.id for z in loaded.zones.active()}
 
 
 SQUARE = [[5.27, 50.87], [5.28, 50.87], [5.28, 50.875], [5.27, 50.875], [5.27, 50.87]]
@@ -173,7 +206,7 @@ def test_self_intersecting_offers_a_repair(alken: Dataset) -> None:
 
 
 def test_unknown_zone(alken: Dataset) -> None:
-    with pytest.raises(UnknownZoneError):
+    with pytest.raises(ProposalError, match="unknown zone id 'nope'"):
         parse_proposal(feature({"type": "Polygon", "coordinates": [SQUARE]}, zone_id="nope"), alken)
 
 

@@ -1,0 +1,488 @@
+"""The registration form for residents (``/aanmelden``) and their private status page.
+
+Server-rendered Dutch pages that work without JavaScript: the form posts
+``application/x-www-form-urlencoded``, errors come back next to their field with the values kept,
+and a success redirects (303) to a confirmation page, so reloading it never files twice. The
+private link ``/aanmelding/{token}`` shows the status, downloads the data and withdraws.
+
+Every page gets a CSP without scripts, ``frame-ancestors 'none'`` and ``Referrer-Policy:
+no-referrer`` (the private token is in the URL and must not leak to another site); pages that hold
+personal data are not cached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.templating import Jinja2Templates
+
+from service import csrf
+from service.auth import SigningKeyDep
+from service.db import SessionDep
+from service.deps import StateDep
+from service.ratelimit import PayloadTooLargeError, RateLimitedError, limit_registrations
+from service.registrations import (
+    MAX_ADDRESS,
+    MAX_NAME,
+    MAX_PHONE,
+    AddressError,
+    AmbiguousAddressError,
+    NoGroupError,
+    RegistrationIn,
+    UnknownRegistrationError,
+    by_token,
+    export_data,
+    status_message,
+    submit,
+    withdraw,
+)
+from service.state import ServiceState
+from service.tables import Registration
+from zones.errors import LookupInputError, UnknownZoneError
+from zones.rules import GroupRules, RulesMissingError, load_group_rules
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+SECURITY_HEADERS = {
+    # No script runs on these pages; forms post only here; nobody may frame them (clickjacking).
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+NO_STORE = {"Cache-Control": "no-store"}
+
+router = APIRouter(include_in_schema=False)
+
+
+@cache
+def _templates() -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True),  # every value a resident typed is escaped
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return Jinja2Templates(env=env)
+
+
+def page(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render one registration page with the security headers; never cached (personal data)."""
+    dataset = request.app.state.wabp.current.dataset
+    full = {"municipality": dataset.meta.name, **context}
+    headers = {**SECURITY_HEADERS, **NO_STORE}
+    return _templates().TemplateResponse(
+        request, template, full, status_code=status_code, headers=headers
+    )
+
+
+class PageError(Exception):
+    """A registration page that cannot be shown; answered as a Dutch HTML page, not JSON."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        self.status = status
+        self.headers = dict(headers or {})
+        super().__init__(message)
+
+
+async def page_error(request: Request, exc: Exception) -> Response:
+    """Answer a PageError with a Dutch page (registered in ``service.errors``)."""
+    assert isinstance(exc, PageError)
+    titles = {403: "Formulier niet aanvaard", 404: "Aanmelding niet gevonden"}
+    context = {
+        "title": titles.get(exc.status, "Aanmelden lukt nu niet"),
+        "heading": titles.get(exc.status, "Aanmelden lukt nu niet"),
+        "message": str(exc),
+        "link": ("/aanmelden", "Naar het aanmeldformulier"),
+    }
+    response = page(request, "fout.html", context, status_code=exc.status)
+    response.headers.update(exc.headers)
+    return response
+
+
+# --- dependencies --------------------------------------------------------------------------------
+
+
+def get_rules(state: StateDep) -> GroupRules:
+    """Return the current group rules; without them nobody can register (503)."""
+    try:
+        return load_group_rules(state.current.dataset.paths.root)
+    except RulesMissingError:
+        raise PageError(
+            503, "Aanmelden kan hier nog niet: de gemeente heeft nog geen reglement gepubliceerd."
+        ) from None
+
+
+RulesDep = Annotated[GroupRules, Depends(get_rules)]
+
+
+async def posted_form(request: Request, key: SigningKeyDep) -> FormData:
+    """Return a posted form once its CSRF token is checked (403)."""
+    try:
+        await csrf.csrf_protect(request, key)
+    except csrf.CsrfError as exc:
+        raise PageError(
+            403,
+            f"{exc} Laad het formulier opnieuw en probeer nog eens; uw gegevens zijn niet verstuurd.",
+        ) from None
+    return await request.form()
+
+
+async def registration_form(request: Request, key: SigningKeyDep) -> FormData:
+    """Return a posted registration: size (413) and rate (429) limited, CSRF checked (403)."""
+    try:
+        await limit_registrations(request)
+    except PayloadTooLargeError as exc:
+        raise PageError(413, f"Het formulier is te groot: {exc}.") from None
+    except RateLimitedError as exc:
+        raise PageError(429, str(exc), exc.headers) from None
+    return await posted_form(request, key)
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+RegistrationForm = Annotated[FormData, Depends(registration_form)]
+TokenPath = Annotated[str, PathParam(max_length=100)]
+
+
+def _registration(session: Session, token: str) -> Registration:
+    try:
+        return by_token(session, token)
+    except UnknownRegistrationError:
+        raise PageError(
+            404,
+            "Deze aanmelding bestaat niet (meer). Controleer de link, of meld u opnieuw aan.",
+        ) from None
+
+
+# --- the form -------------------------------------------------------------------------------------
+
+# The order of the form: the error summary lists errors in this order.
+FIELDS = (
+    "role",
+    "name",
+    "address",
+    "relation",
+    "phone",
+    "email",
+    "adult",
+    "accept_rules",
+    "accept_statement",
+    "consent_police",
+)
+TEXT_FIELDS = ("role", "name", "address", "phone", "email", "relation", "address_choice")
+CHECKBOXES = ("adult", "accept_rules", "accept_statement", "consent_police")
+# Where the error summary links to when the field's first control is not named after it.
+ANCHORS = {"role": "role-1", "relation": "relation-1"}
+LIMITS = {"name": MAX_NAME, "address": MAX_ADDRESS, "phone": MAX_PHONE, "email": 254}
+MESSAGES = {
+    "role": "Kies of u zich aanmeldt als deelnemer of als coördinator.",
+    "name": "Vul uw voornaam en naam in.",
+    "address": "Vul uw adres in: straat, huisnummer, postcode en gemeente.",
+    "relation": "Kies of u op dit adres woont of werkt.",
+    "phone": "Vul uw gsm-nummer in, bijvoorbeeld 0470 12 34 56.",
+    "email": "Vul een geldig e-mailadres in, zoals naam@voorbeeld.be, of laat het veld leeg.",
+    "adult": "U moet meerderjarig zijn om deel te nemen.",
+    "accept_rules": "Aanvaard het huishoudelijk reglement.",
+    "accept_statement": "Onderschrijf de intentieverklaring.",
+    "consent_police": "Zonder uw toestemming kan de politie uw aanmelding niet nakijken.",
+}
+# Fields whose validators speak Dutch: their message is shown as it is (email-validator's is English).
+DUTCH_VALIDATORS = {"name", "address", "phone", *CHECKBOXES}
+RULES_CHANGED = (
+    "Het reglement of de intentieverklaring is intussen gewijzigd. Lees de nieuwe versie hieronder "
+    "en vink opnieuw aan."
+)
+
+
+def _values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = form.get(name)
+        values[name] = value.strip() if isinstance(value, str) else ""
+    for name in CHECKBOXES:
+        values[name] = name in form
+    return values
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def _field_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error.get("loc", ())
+        field = str(loc[0]) if loc else ""
+        if field not in MESSAGES or field in errors:
+            continue
+        ctx = error.get("ctx") or {}
+        if error["type"] == "value_error" and field in DUTCH_VALIDATORS and "error" in ctx:
+            errors[field] = _sentence(str(ctx["error"]))
+        elif error["type"] == "string_too_long" and "max_length" in ctx:
+            errors[field] = f"Dit veld is te lang: hoogstens {ctx['max_length']} tekens."
+        else:
+            errors[field] = MESSAGES[field]
+    return errors
+
+
+def _ordered(errors: Mapping[str, str]) -> dict[str, str]:
+    return {name: errors[name] for name in FIELDS if name in errors}
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # Raw HTML in the Markdown is shown as text, and markdown-it refuses javascript: links.
+    return MarkdownIt("commonmark", {"html": False})
+
+
+@lru_cache(maxsize=8)
+def document_html(text: str, shift: int = 2) -> Markup:
+    """Render a rules text (Markdown) to HTML whose headings sit under the page's own."""
+    md = _markdown()
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
+    return Markup(md.renderer.render(tokens, md.options, {}))
+
+
+@dataclass(frozen=True)
+class _Document:
+    version: str
+    html: Markup
+
+
+def _versions(rules: GroupRules) -> str:
+    return f"{rules.rules.version}/{rules.statement.version}"
+
+
+def _form_page(
+    request: Request,
+    key: bytes,
+    rules: GroupRules,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    candidates: list[str] | None = None,
+) -> HTMLResponse:
+    token = csrf.token_for(request, key)
+    context = {
+        "title": "Aanmelden bij een buurtpreventiegroep",
+        "heading": "Aanmelden bij een WhatsApp-buurtpreventiegroep",
+        "values": values,
+        "errors": _ordered(errors),
+        "anchors": {**ANCHORS, "address_choice": "address_choice-1"},
+        "candidates": candidates or [],
+        "limits": LIMITS,
+        "rules": _Document(rules.rules.version, document_html(rules.rules.text)),
+        "statement": _Document(rules.statement.version, document_html(rules.statement.text)),
+        "csrf_token": token,
+    }
+    response = page(request, "aanmelden.html", context, status_code=422 if errors else 200)
+    csrf.set_cookie(response, request, token)
+    return response
+
+
+@router.get("/aanmelden", response_class=HTMLResponse)
+def registration_form_page(request: Request, key: SigningKeyDep, rules: RulesDep) -> HTMLResponse:
+    """Show the empty registration form."""
+    # No radio button is chosen beforehand: a pre-chosen role is easily sent unread (GOV.UK).
+    return _form_page(request, key, rules, {}, {})
+
+
+@router.post("/aanmelden", response_class=HTMLResponse)
+def submit_registration_form(
+    request: Request,
+    form: RegistrationForm,
+    key: SigningKeyDep,
+    rules: RulesDep,
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    """File an application; show the form again with Dutch errors, or go to the confirmation."""
+    values = _values(form)
+    if values["address_choice"]:  # a candidate picked after an ambiguous address
+        values["address"], values["address_choice"] = values["address_choice"], ""
+    if form.get("versions") != _versions(rules):
+        # The applicant read other texts than the current ones: they must consent to these.
+        for name in ("accept_rules", "accept_statement"):
+            values[name] = False
+        return _form_page(request, key, rules, values, {"accept_rules": RULES_CHANGED})
+    try:
+        data = RegistrationIn.model_validate({name: values[name] for name in FIELDS})
+    except ValidationError as exc:
+        return _form_page(request, key, rules, values, _field_errors(exc))
+    try:
+        done = submit(session, state.current.locator, rules, data, channel="form")
+    except AmbiguousAddressError as exc:
+        session.rollback()
+        errors = {"address": _sentence(str(exc))}
+        return _form_page(request, key, rules, values, errors, exc.candidates)
+    except NoGroupError as exc:
+        session.rollback()
+        return _form_page(request, key, rules, values, {"role": _sentence(str(exc))})
+    except AddressError as exc:
+        session.rollback()
+        return _form_page(request, key, rules, values, {"address": _sentence(str(exc))})
+    except LookupInputError:
+        session.rollback()
+        return _form_page(request, key, rules, values, {"address": MESSAGES["address"]})
+    # A path, not a full URL: behind a TLS proxy the app may not know its public scheme.
+    url = request.url_for("registration_confirmation", token=done.token).path
+    return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
+
+
+# --- the applicant's private pages ----------------------------------------------------------------
+
+MONTHS = (
+    "januari februari maart april mei juni juli augustus september oktober november december"
+).split()
+
+
+def dutch_date(moment: datetime) -> str:
+    """Write a moment as residents read it: ``5 maart 2026`` (Brussels time)."""
+    local = moment.astimezone(BRUSSELS)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the private pages show of a registration (no name, phone or address)."""
+
+    role: str
+    status: str
+    status_text: str
+    group_name: str | None
+    created_at: str
+
+
+def _shown(row: Registration, state: ServiceState) -> _Shown:
+    group_name = None
+    if row.zone_id is not None:
+        try:
+            group_name = state.current.dataset.zones.get(row.zone_id).name
+        except UnknownZoneError:  # the zone was retired in a later generation
+            group_name = row.zone_id
+    return _Shown(
+        role=row.role,
+        status=row.status,
+        status_text=status_message(row),
+        group_name=group_name,
+        created_at=dutch_date(row.created_at),
+    )
+
+
+def _private_url(request: Request, token: str) -> str:
+    return str(request.url_for("registration_status", token=token))
+
+
+@router.get("/aanmelding/{token}/bevestiging", response_class=HTMLResponse)
+def registration_confirmation(
+    request: Request, token: TokenPath, session: SessionDep, state: StateDep
+) -> HTMLResponse:
+    """Confirm a new application: its group, what happens next, and the private link."""
+    shown = _shown(_registration(session, token), state)
+    context = {
+        "title": "Aanmelding ontvangen",
+        "heading": "Uw aanmelding is ontvangen",
+        "reg": shown,
+        "private_url": _private_url(request, token),
+    }
+    return page(request, "bevestiging.html", context)
+
+
+@router.get("/aanmelding/{token}", response_class=HTMLResponse)
+def registration_status(
+    request: Request, token: TokenPath, session: SessionDep, state: StateDep
+) -> HTMLResponse:
+    """Show the status of an application, with download and withdrawal."""
+    shown = _shown(_registration(session, token), state)
+    context = {
+        "title": "Uw aanmelding",
+        "heading": "Uw aanmelding bij de buurtpreventie",
+        "reg": shown,
+        "private_url": _private_url(request, token),
+    }
+    return page(request, "aanmelding.html", context)
+
+
+@router.get("/aanmelding/{token}/gegevens")
+def registration_data(token: TokenPath, session: SessionDep) -> Response:
+    """Download everything stored about the application, as JSON (GDPR Art. 15 and 20)."""
+    try:
+        data = export_data(session, token)
+    except UnknownRegistrationError:
+        raise PageError(404, "Deze aanmelding bestaat niet (meer).") from None
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={
+            **SECURITY_HEADERS,
+            **NO_STORE,
+            "Content-Disposition": 'attachment; filename="mijn-aanmelding.json"',
+        },
+    )
+
+
+@router.get("/aanmelding/{token}/intrekken", response_class=HTMLResponse)
+def withdraw_confirmation(
+    request: Request, token: TokenPath, key: SigningKeyDep, session: SessionDep, state: StateDep
+) -> HTMLResponse:
+    """Ask whether the applicant really wants to withdraw (nothing changes yet)."""
+    shown = _shown(_registration(session, token), state)
+    csrf_token = csrf.token_for(request, key)
+    context = {
+        "title": "Aanmelding intrekken",
+        "heading": "Aanmelding intrekken?",
+        "reg": shown,
+        "private_url": _private_url(request, token),
+        "csrf_token": csrf_token,
+    }
+    response = page(request, "intrekken.html", context)
+    csrf.set_cookie(response, request, csrf_token)
+    return response
+
+
+@router.post("/aanmelding/{token}/intrekken", response_class=HTMLResponse)
+def withdraw_registration(
+    request: Request, token: TokenPath, form: PostedForm, session: SessionDep
+) -> HTMLResponse:
+    """Withdraw the application: erased now, or after the coordinator removed the member."""
+    try:
+        outcome = withdraw(session, token)
+    except UnknownRegistrationError:
+        raise PageError(404, "Deze aanmelding bestaat niet (meer).") from None
+    context = {
+        "title": "Aanmelding ingetrokken",
+        "heading": "Uw aanmelding is ingetrokken",
+        "removal": outcome == "leaving",
+    }
+    return page(request, "ingetrokken.html", context)

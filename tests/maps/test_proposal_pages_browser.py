@@ -1,0 +1,195 @@
+"""The proposal pages in Debian chromium against the real service (uvicorn on 127.0.0.1).
+
+A coordinator signs in on ``/voorstel``, draws a new shape for their zone, submits it and reads the
+report; the link in the report opens ``/proposals/{id}/map``, whose shell loads the comparison map
+with the tab's token. The map must show the current and the proposed boundaries and one highlighted
+marker per moved address with a position. The service runs on a temporary copy of ``data/``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+import uvicorn
+
+from maps.compare import CURRENT_LAYER, MOVE_CLASS, MOVES_LAYER, PROPOSED_LAYER
+from service.app import create_app
+from tests.maps.conftest import needs_chromium
+from tests.maps.test_compare import BrowserLog
+from tests.service.test_proposal_story import (
+    PASSWORD,
+    USERS,
+    copy_dataset,
+    settings_for,
+    strip_feature,
+)
+from zones.dataset import Dataset
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+
+@dataclass
+class Service:
+    """The service running in a thread, and the dataset copy it serves."""
+
+    url: str
+    root: Path
+
+    def token(self, who: str) -> dict[str, str]:
+        """Sign `who` in through the API and return the bearer header."""
+        answer = httpx.post(
+            f"{self.url}/api/auth/token",
+            data={"username": USERS[who][0], "password": PASSWORD},
+        )
+        answer.raise_for_status()
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    root = copy_dataset(tmp_path_factory.mktemp("browser") / "data")
+    app = create_app(settings_for(root))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # a free port, held until uvicorn takes the socket over
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
+        time.sleep(0.05)
+    try:
+        yield Service(f"http://127.0.0.1:{sock.getsockname()[1]}", root)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def open_page(browser: Browser, service: Service, path: str) -> tuple[Page, BrowserLog]:
+    """Open `path` in a fresh context (no token), watching for errors and foreign requests."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log = BrowserLog()
+    log.watch(page, service.url)
+    page.goto(f"{service.url}{path}")
+    return page, log
+
+
+def sign_in(page: Page, who: str) -> None:
+    """Fill in and send the sign-in form of the page."""
+    page.get_by_label("E-mailadres").fill(USERS[who][0])
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+
+
+def positioned_moves(dataset: Dataset, report: dict[str, Any]) -> int:
+    """Count the moved addresses of a report that have a register position (one marker each)."""
+    reg = dataset.register
+    count = 0
+    for move in report["moves"]:
+        streets = [
+            s.id for s in reg.streets if (s.name, s.postcode) == (move["street"], move["postcode"])
+        ]
+        for number in set(move["numbers"]):
+            count += sum(1 for sid in streets for a in reg.find(sid, number) if reg.positioned[a])
+    return count
+
+
+def draw_square(page: Page) -> None:
+    """Clear the editor and draw a square over the middle of the map with the page's own buttons."""
+    page.get_by_role("button", name="Alles wissen").click()
+    editor = page.locator("#editor-map")
+    editor.scroll_into_view_if_needed()  # mouse clicks land only inside the viewport
+    box = editor.bounding_box()
+    assert box is not None
+    for fx, fy in ((0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)):
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.get_by_role("button", name="Vorm afsluiten").click()
+    page.get_by_text("Uw vorm bestaat uit één deel.").wait_for()
+
+
+def test_coordinator_draws_submits_and_sees_the_comparison_map(
+    browser: Browser, service: Service
+) -> None:
+    page, log = open_page(browser, service, "/voorstel")
+    try:
+        sign_in(page, "sint-joris")
+        assert page.get_by_label("Mijn zone: WABP Sint-Joris").is_checked()
+        page.locator(".wabp-zone-name").nth(8).wait_for()  # the nine current zones are named
+        draw_square(page)
+        page.get_by_label("Toelichting voor de gemeente (niet verplicht)").fill("Een test.")
+        page.get_by_role("button", name="Voorstel indienen").click()
+        page.get_by_text("Uw voorstel is ingediend").wait_for()
+        shown = page.locator("#result li").all_inner_texts()
+
+        # What the page showed is the report the service stored.
+        proposal = httpx.get(  # the newest first
+            f"{service.url}/api/proposals", headers=service.token("sint-joris")
+        ).json()[0]
+        assert proposal["zone_id"] == "sint-joris" and proposal["note"] == "Een test."
+        assert shown == proposal["report"]["summary"] and proposal["report"]["moves"]
+
+        # The link opens the map in the same tab: the shell loads it with the tab's token.
+        page.get_by_role("link", name="Bekijk het voorstel op de kaart").click()
+        page.wait_for_url(f"**/proposals/{proposal['id']}/map")
+        page.locator(f"path.{MOVE_CLASS}").first.wait_for(state="attached")
+        layers = [
+            t.strip() for t in page.locator(".leaflet-control-layers label").all_inner_texts()
+        ]
+        markers = page.locator(f"path.{MOVE_CLASS}").count()
+        dashed = page.locator("path[stroke-dasharray='7 6']").count()
+        rows = page.locator("table.moves tbody tr").count()
+        title = page.title()
+    finally:
+        page.context.close()
+
+    dataset = Dataset.load(service.root)
+    assert {CURRENT_LAYER, PROPOSED_LAYER, MOVES_LAYER} <= set(layers)
+    assert dashed == len(dataset.zones.active())  # every current boundary
+    assert markers == positioned_moves(dataset, proposal["report"]) > 0
+    assert rows == len(proposal["report"]["moves"])
+    assert title.startswith("Voorstel voor WABP Sint-Joris")
+    assert log.errors == []
+    assert log.outside == []
+
+
+def test_map_link_asks_to_sign_in_and_hides_others_proposals(
+    browser: Browser, service: Service
+) -> None:
+    submitted = httpx.post(
+        f"{service.url}/api/proposals",
+        json=strip_feature(Dataset.load(service.root)),
+        headers=service.token("sint-joris"),
+    )
+    assert submitted.status_code == 201, submitted.text
+    pid = submitted.json()["id"]
+
+    page, log = open_page(browser, service, f"/proposals/{pid}/map")
+    try:
+        sign_in(page, "terkoest")
+        page.get_by_text("Dit voorstel bestaat niet, of u mag het niet bekijken.").wait_for()
+        assert page.locator(f"path.{MOVE_CLASS}").count() == 0
+    finally:
+        page.context.close()
+    # The 404 is logged by Chromium as a failed resource load; nothing else may be.
+    assert [e for e in log.errors if "404" not in e] == []
+
+    page, log = open_page(browser, service, f"/proposals/{pid}/map")
+    try:
+        sign_in(page, "municipality")
+        page.locator(f"path.{MOVE_CLASS}").first.wait_for(state="attached")
+        assert page.locator("table.moves tbody tr").count() > 0
+    finally:
+        page.context.close()
+    assert log.errors == []

@@ -1,0 +1,634 @@
+"""Boundary proposals over HTTP with real Alken addresses: the whole story, roles and bad input.
+
+The story: the coordinator of WABP Sint-Joris proposes to take the strip of WABP Terkoest along
+their border (the Lindestraat side); the report must list exactly the addresses that move, the
+municipality approves, a lookup of a moved address gives Sint-Joris, ``generation=1`` still gives
+Terkoest, and the diff between the generations shows the move. Every app here serves a temporary
+copy of ``data/``, so an approval never touches the repository; users are made with
+``service.users.create_user`` and sign in through the real token route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from service.app import create_app
+from service.db import make_engine, make_sessionmaker, upgrade
+from service.settings import Settings
+from service.users import create_user
+from tests.conftest import DATA
+from tests.maps.test_compare import move_markers
+from zones.dataset import Dataset
+from zones.schema import to_l72
+
+PASSWORD = "correct horse battery staple"
+KEY = "k" * 32
+# Sign-in names of the four staff accounts every app here has (no real person's address).
+USERS = {
+    "sint-joris": ("coord.sintjoris@example.be", "coordinator", "sint-joris"),
+    "terkoest": ("coord.terkoest@example.be", "coordinator", "terkoest"),
+    "municipality": ("zones@alken.example.be", "municipality", None),
+    "police": ("wijkagent@example.be", "police", None),
+}
+ZONES_FILE_DIGEST = hashlib.sha256((DATA / "zones.geojson").read_bytes()).hexdigest()
+
+
+# -- the app on a copy of the data -----------------------------------------------------------------
+
+
+def copy_dataset(target: Path) -> Path:
+    """Copy the shipped dataset (without its database and cache) to `target`."""
+    shutil.copytree(
+        DATA, target, ignore=shutil.ignore_patterns("wabp.sqlite*", ".cache", ".wabp-secret")
+    )
+    return target
+
+
+def add_users(database_url: str) -> None:
+    """Create the staff accounts of USERS in a migrated database."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        for email, role, zone in USERS.values():
+            create_user(session, email, PASSWORD, role, zone_id=zone)
+        session.commit()
+    engine.dispose()
+
+
+def settings_for(root: Path) -> Settings:
+    """Return the settings of an app on the dataset `root` with its database next to it."""
+    database_url = f"sqlite:///{root.parent / 'wabp.sqlite'}"
+    add_users(database_url)
+    return Settings(  # type: ignore[call-arg]
+        data_dir=root, database_url=database_url, secret_key=SecretStr(KEY), _env_file=None
+    )
+
+
+@dataclass
+class Story:
+    """A running app on its own copy of the data, with a bearer header per staff account."""
+
+    client: TestClient
+    root: Path
+    headers: dict[str, dict[str, str]]
+
+    @property
+    def dataset(self) -> Dataset:
+        """Return the dataset the app serves now."""
+        ds: Dataset = self.client.app.state.wabp.current.dataset  # type: ignore[attr-defined]
+        return ds
+
+
+@contextmanager
+def story_app(tmp_path: Path) -> Iterator[Story]:
+    """Start the app on a fresh copy of the data and sign every staff account in."""
+    root = copy_dataset(tmp_path / "data")
+    with TestClient(create_app(settings_for(root))) as client:
+        headers = {}
+        for who, (email, _, _) in USERS.items():
+            answer = client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
+            assert answer.status_code == 200, answer.text
+            headers[who] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        yield Story(client, root, headers)
+
+
+@pytest.fixture
+def story(tmp_path: Path) -> Iterator[Story]:
+    with story_app(tmp_path) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    """One app for the tests that approve nothing: roles and bad input."""
+    with story_app(tmp_path_factory.mktemp("shared")) as s:
+        yield s
+
+
+# -- the proposal and its independent expectation ----------------------------------------------------
+
+
+def strip_feature(dataset: Dataset, reach_degrees: float = 0.003, **props: Any) -> dict[str, Any]:
+    """Sint-Joris plus the part of Terkoest within `reach_degrees` of it, as a request body."""
+    sint_joris, terkoest = dataset.zones.get("sint-joris"), dataset.zones.get("terkoest")
+    strip = shapely.intersection(sint_joris.geometry.buffer(reach_degrees), terkoest.geometry)
+    shape = shapely.set_precision(shapely.union(sint_joris.geometry, strip), 1e-7)
+    feature = {
+        "type": "Feature",
+        "properties": {"zone_id": "sint-joris", **props},
+        "geometry": shapely.geometry.mapping(shape),
+    }
+    body: dict[str, Any] = json.loads(json.dumps(feature))  # lists, as a request body has
+    return body
+
+
+def expected_moves(dataset: Dataset, feature: dict[str, Any]) -> Counter[tuple[str, str]]:
+    """Return the (street, house number) of every Terkoest address the feature moves, by geometry.
+
+    Computed without the domain code: a positioned Terkoest address moves when its register point
+    lies in the part of Terkoest the new shape covers (shapely on the points). An address without a
+    position follows its nearest positioned numbers below and above on its side of the street: it
+    moves when one of those moves.
+    """
+    reg = dataset.register
+    grab = shapely.intersection(
+        to_l72(shapely.geometry.shape(feature["geometry"])),
+        dataset.zones.get("terkoest").geometry_l72,
+    )
+    positioned = np.flatnonzero(reg.positioned)
+    inside = shapely.covered_by(shapely.points(reg.x[positioned], reg.y[positioned]), grab)
+
+    def in_terkoest(a: int) -> bool:
+        return dataset.table.zones_of(a) == ("terkoest",)
+
+    moved = {int(a) for a in positioned[inside] if in_terkoest(int(a))}
+    for a in np.flatnonzero(~reg.positioned).tolist():
+        n = int(reg.numbers[a])
+        if n < 0 or not in_terkoest(a):
+            continue
+        side = [
+            b
+            for b in reg.on_street(int(reg.street_of[a]))
+            if reg.positioned[b] and reg.numbers[b] >= 0 and reg.numbers[b] % 2 == n % 2
+        ]
+        below = [b for b in side if reg.numbers[b] < n]
+        above = [b for b in side if reg.numbers[b] > n]
+        neighbours = [max(below, key=lambda b: reg.numbers[b])] if below else []
+        neighbours += [min(above, key=lambda b: reg.numbers[b])] if above else []
+        if any(b in moved for b in neighbours):
+            moved.add(a)
+    return Counter((reg.streets[reg.street_of[a]].name, reg.housenumbers[a]) for a in moved)
+
+
+def listed(moves: list[dict[str, Any]], to_zone: str | None = None) -> Counter[tuple[str, str]]:
+    """Return the (street, house number) of every address a report's moves list (to `to_zone`)."""
+    return Counter(
+        (m["street"], n)
+        for m in moves
+        if to_zone is None or m["to_zone"] == to_zone
+        for n in m["numbers"]
+    )
+
+
+def positioned_moved_address(dataset: Dataset, moves: Counter[tuple[str, str]]) -> str:
+    """Return a moved address with a register position, typed as a resident would."""
+    reg = dataset.register
+    for street, number in sorted(moves):
+        if street != "Lindestraat":
+            continue
+        ids = [a for s in reg.streets if s.name == street for a in reg.find(s.id, number)]
+        if ids and all(reg.positioned[a] for a in ids):
+            return f"{street} {number}, 3570 Alken"
+    raise AssertionError("no positioned Lindestraat address moves")
+
+
+def lookup_zone(client: TestClient, query: str, **params: Any) -> list[str]:
+    """Return the zone ids the lookup gives for a typed address."""
+    answer = client.get("/api/lookup", params={"q": query, **params})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "found"
+    return [z["id"] for z in answer.json()["zones"]]
+
+
+# -- the whole story ---------------------------------------------------------------------------------
+
+
+def test_coordinator_proposes_municipality_approves_history_remains(story: Story) -> None:
+    client, headers = story.client, story.headers
+    feature = strip_feature(story.dataset, note="De Lindestraat hoort bij Sint-Joris.")
+    expected = expected_moves(story.dataset, feature)
+    assert sum(expected.values()) > 20
+
+    submitted = client.post("/api/proposals", json=feature, headers=headers["sint-joris"])
+    assert submitted.status_code == 201, submitted.text
+    proposal = submitted.json()
+    assert proposal["status"] == "submitted" and proposal["base_generation"] == 1
+    report = proposal["report"]
+    # Exactly the addresses that move, all from Terkoest to Sint-Joris, counted the same everywhere.
+    assert listed(report["moves"]) == expected
+    assert {(m["from_zone"], m["to_zone"]) for m in report["moves"]} == {("terkoest", "sint-joris")}
+    total = sum(expected.values())
+    assert sum(m["count"] for m in report["moves"]) == total
+    assert report["gained"] == {"sint-joris": total}
+    assert report["lost"] == {"terkoest": total}
+    assert [o["zone_id"] for o in report["overlaps"]] == ["terkoest"]
+    assert any(
+        line.startswith("verplaatst Lindestraat")
+        and "van WABP Terkoest naar WABP Sint-Joris" in line
+        for line in report["summary"]
+    )
+
+    # The author and the reviewers see it; the other coordinator does not.
+    pid = proposal["id"]
+    assert client.get(f"/api/proposals/{pid}", headers=headers["sint-joris"]).json() == proposal
+    assert [p["id"] for p in client.get("/api/proposals", headers=headers["police"]).json()] == [
+        pid
+    ]
+    assert client.get("/api/proposals", headers=headers["terkoest"]).json() == []
+
+    moved = positioned_moved_address(story.dataset, expected)
+    assert lookup_zone(client, moved) == ["terkoest"]
+
+    approved = client.post(f"/api/proposals/{pid}/approve", headers=headers["municipality"])
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    assert approved.json()["result_generation"] == 2
+    again = client.post(f"/api/proposals/{pid}/approve", headers=headers["municipality"])
+    assert again.status_code == 409 and again.json()["code"] == "proposal_decided"
+
+    # The new group now, the old one in generation 1.
+    assert lookup_zone(client, moved) == ["sint-joris"]
+    assert lookup_zone(client, moved, generation=1) == ["terkoest"]
+    assert lookup_zone(client, moved, generation=2) == ["sint-joris"]
+
+    generations = client.get("/api/generations").json()
+    assert [g["number"] for g in generations] == [1, 2]
+    assert generations[1]["source"] == f"proposal:{pid}"
+    assert generations[1]["note"] == "De Lindestraat hoort bij Sint-Joris."
+
+    diff = client.get("/api/generations/diff", params={"from": 1, "to": 2}).json()
+    assert {z["zone_id"]: z["change"] for z in diff["zones"]} == {
+        "sint-joris": "geometry+properties",
+        "terkoest": "geometry+properties",
+    }
+    assert listed(diff["moves"]) == expected
+
+    old = client.get("/api/zones/sint-joris", params={"generation": 1}).json()
+    new = client.get("/api/zones/sint-joris").json()
+    grown = (
+        shapely.geometry.shape(new["geometry"]).area / shapely.geometry.shape(old["geometry"]).area
+    )
+    assert grown > 1.01
+
+    # Files: the copy has both generations and zones.geojson is the new one; data/ is untouched.
+    assert json.loads((story.root / "generations" / "0002.geojson").read_text()) == json.loads(
+        (story.root / "zones.geojson").read_text()
+    )
+    assert hashlib.sha256((DATA / "zones.geojson").read_bytes()).hexdigest() == ZONES_FILE_DIGEST
+
+    # The comparison map of the approved proposal still shows what it moved.
+    page = client.get(f"/proposals/{pid}/map", headers=headers["sint-joris"])
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    assert page.text.count('<tr>\n          <th scope="row">') == len(report["moves"])
+    assert len(move_markers(page.text)) == sum(1 for _ in _positioned(story.dataset, expected))
+
+
+def _positioned(dataset: Dataset, moves: Counter[tuple[str, str]]) -> Iterator[int]:
+    reg = dataset.register
+    for street, number in moves:
+        for s in reg.streets:
+            if s.name == street:
+                yield from (a for a in reg.find(s.id, number) if reg.positioned[a])
+
+
+def test_stale_approval_is_refused_with_a_fresh_report(story: Story) -> None:
+    client, headers = story.client, story.headers
+    wide = strip_feature(story.dataset, 0.003)
+    narrow = strip_feature(story.dataset, 0.0015)
+    first = client.post("/api/proposals", json=wide, headers=headers["sint-joris"]).json()
+    second = client.post("/api/proposals", json=narrow, headers=headers["sint-joris"]).json()
+    assert listed(second["report"]["moves"]) < listed(first["report"]["moves"])
+
+    assert (
+        client.post(
+            f"/api/proposals/{second['id']}/approve", headers=headers["municipality"]
+        ).status_code
+        == 200
+    )
+    stale = client.post(f"/api/proposals/{first['id']}/approve", headers=headers["municipality"])
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "stale_proposal"
+    fresh = stale.json()["detail"]["report"]
+    # What is left to move: the wide strip minus what the narrow one already gave Sint-Joris (the
+    # narrow one left three Steenweg addresses without a group; the wide one now moves them).
+    assert listed(fresh["moves"]) == listed(first["report"]["moves"]) - listed(
+        second["report"]["moves"], to_zone="sint-joris"
+    )
+    assert {m["to_zone"] for m in fresh["moves"]} == {"sint-joris"}
+    assert [g["number"] for g in client.get("/api/generations").json()] == [1, 2]
+    stored = client.get(f"/api/proposals/{first['id']}", headers=headers["municipality"]).json()
+    assert stored["status"] == "submitted"
+    assert stored["report"]["moves"] == fresh["moves"] and stored["base_generation"] == 2
+
+    # Reviewed again against the fresh report, it can be approved.
+    approved = client.post(f"/api/proposals/{first['id']}/approve", headers=headers["municipality"])
+    assert approved.status_code == 200 and approved.json()["result_generation"] == 3
+
+
+# -- roles ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def submitted(shared: Story) -> dict[str, Any]:
+    """A proposal of the Sint-Joris coordinator, never decided."""
+    answer = shared.client.post(
+        "/api/proposals", json=strip_feature(shared.dataset), headers=shared.headers["sint-joris"]
+    )
+    assert answer.status_code == 201, answer.text
+    proposal: dict[str, Any] = answer.json()
+    return proposal
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "path", "status", "code"),
+    [
+        pytest.param(
+            None, "POST", "/api/proposals", 401, "not_authenticated", id="submit-no-token"
+        ),
+        pytest.param(None, "GET", "/api/proposals", 401, "not_authenticated", id="list-no-token"),
+        pytest.param(
+            None, "GET", "/api/proposals/{id}", 401, "not_authenticated", id="get-no-token"
+        ),
+        pytest.param(
+            None,
+            "POST",
+            "/api/proposals/{id}/approve",
+            401,
+            "not_authenticated",
+            id="approve-no-token",
+        ),
+        pytest.param("police", "POST", "/api/proposals", 403, "forbidden", id="police-submits"),
+        pytest.param(
+            "sint-joris",
+            "POST",
+            "/api/proposals/{id}/approve",
+            403,
+            "forbidden",
+            id="coord-approves",
+        ),
+        pytest.param(
+            "police", "POST", "/api/proposals/{id}/approve", 403, "forbidden", id="police-approves"
+        ),
+        pytest.param(
+            "sint-joris", "POST", "/api/proposals/{id}/reject", 403, "forbidden", id="coord-rejects"
+        ),
+        pytest.param(
+            "terkoest", "POST", "/api/proposals", 403, "forbidden", id="coord-of-another-zone"
+        ),
+        pytest.param(
+            "terkoest", "GET", "/api/proposals/{id}", 404, "unknown_proposal", id="others-proposal"
+        ),
+        pytest.param(
+            "terkoest", "GET", "/proposals/{id}/map", 404, "unknown_proposal", id="others-map"
+        ),
+        pytest.param("police", "GET", "/api/proposals/{id}", 200, None, id="police-reads"),
+        pytest.param(
+            "municipality", "GET", "/proposals/{id}/map", 200, None, id="municipality-map"
+        ),
+    ],
+)
+def test_roles(
+    shared: Story,
+    submitted: dict[str, Any],
+    who: str | None,
+    method: str,
+    path: str,
+    status: int,
+    code: str | None,
+) -> None:
+    headers = shared.headers[who] if who else {}
+    body = strip_feature(shared.dataset) if path == "/api/proposals" else None
+    answer = shared.client.request(
+        method, path.format(id=submitted["id"]), json=body, headers=headers
+    )
+    assert answer.status_code == status, answer.text
+    if code is not None:
+        assert answer.json()["code"] == code
+        assert answer.json()["detail"]
+    if status == 401:
+        assert answer.headers["www-authenticate"] == "Bearer"
+    # Nothing was decided by any of these.
+    stored = shared.client.get(
+        f"/api/proposals/{submitted['id']}", headers=shared.headers["municipality"]
+    )
+    assert stored.json()["status"] == "submitted"
+
+
+def test_a_rejection_needs_a_reason_and_is_final(shared: Story) -> None:
+    client, headers = shared.client, shared.headers
+    proposal = client.post(
+        "/api/proposals", json=strip_feature(shared.dataset, 0.001), headers=headers["sint-joris"]
+    ).json()
+    path = f"/api/proposals/{proposal['id']}/reject"
+    for body in ({}, {"reason": ""}, {"reason": "no", "extra": 1}):
+        refused = client.post(path, json=body, headers=headers["municipality"])
+        assert refused.status_code == 422, body
+        assert refused.json()["code"] == "invalid_request"
+    reason = "Steenweg blijft bij Terkoest."
+    rejected = client.post(path, json={"reason": reason}, headers=headers["municipality"])
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    seen = client.get(f"/api/proposals/{proposal['id']}", headers=headers["sint-joris"]).json()
+    assert (seen["status"], seen["reason"]) == ("rejected", reason)
+    late = client.post(f"/api/proposals/{proposal['id']}/approve", headers=headers["municipality"])
+    assert late.status_code == 409 and late.json()["code"] == "proposal_decided"
+    assert [g["number"] for g in client.get("/api/generations").json()] == [1]
+
+
+# -- bad input -----------------------------------------------------------------------------------------
+
+INSIDE = [[5.27, 50.87], [5.28, 50.87], [5.28, 50.875], [5.27, 50.875], [5.27, 50.87]]
+
+
+def polygon_body(coordinates: Any, geometry_type: str = "Polygon", **props: Any) -> str:
+    """Return a proposal body for Sint-Joris as JSON text."""
+    return json.dumps(
+        {
+            "type": "Feature",
+            "properties": {"zone_id": "sint-joris", **props},
+            "geometry": {"type": geometry_type, "coordinates": coordinates},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "reason"),
+    [
+        pytest.param(
+            b'{"type": "Feature", "properties": {', 422, "invalid_request", "JSON", id="not-json"
+        ),
+        pytest.param(
+            b'{"type": "Feature", "x": "' + b"a" * 2_100_000 + b'"}',
+            413,
+            "body_too_large",
+            "",
+            id="over-2-MB",
+        ),
+        pytest.param(
+            polygon_body(
+                [[[5.27, 50.87], [5.28, 50.875], [5.28, 50.87], [5.27, 50.875], [5.27, 50.87]]]
+            ),
+            422,
+            "invalid_shape",
+            "Self-intersection",
+            id="self-intersecting",
+        ),
+        pytest.param(
+            polygon_body([[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86], [2.35, 48.85]]]),
+            422,
+            "invalid_proposal",
+            "outside Belgium",
+            id="outside-Belgium",
+        ),
+        pytest.param(
+            polygon_body([[[lat, lon] for lon, lat in INSIDE]]),
+            422,
+            "invalid_proposal",
+            "swapped",
+            id="swapped",
+        ),
+        pytest.param(
+            polygon_body([[[lon, lat, 40.0] for lon, lat in INSIDE]]),
+            422,
+            "invalid_proposal",
+            "no height",
+            id="3D",
+        ),
+        pytest.param(
+            json.dumps(
+                {
+                    "type": "Feature",
+                    "properties": {"zone_id": "sint-joris"},
+                    "geometry": {
+                        "type": "GeometryCollection",
+                        "geometries": [{"type": "Polygon", "coordinates": [INSIDE]}],
+                    },
+                }
+            ),
+            422,
+            "invalid_proposal",
+            "Polygon or MultiPolygon",
+            id="GeometryCollection",
+        ),
+        pytest.param(
+            polygon_body([INSIDE]).replace('"sint-joris"', '"atlantis"'),
+            422,
+            "invalid_proposal",
+            "unknown zone id 'atlantis'",
+            id="unknown-zone",
+        ),
+        pytest.param(
+            polygon_body([INSIDE]).replace("5.28, 50.875", "NaN, 50.875", 1),
+            422,
+            "invalid_proposal",
+            "finite",
+            id="NaN",
+        ),
+        pytest.param(
+            polygon_body([INSIDE]).replace("5.28, 50.875", "Infinity, 50.875", 1),
+            422,
+            "invalid_proposal",
+            "finite",
+            id="Infinity",
+        ),
+        pytest.param(
+            polygon_body([INSIDE]).replace("5.28, 50.875", '"5.28", 50.875', 1),
+            422,
+            "invalid_proposal",
+            "valid number",
+            id="string-coordinate",
+        ),
+        pytest.param(polygon_body([INSIDE[:3]]), 422, "invalid_proposal", "4", id="ring-of-three"),
+        pytest.param(
+            polygon_body([5.27, 50.87], "Point"),
+            422,
+            "invalid_proposal",
+            "Polygon or MultiPolygon",
+            id="Point",
+        ),
+        pytest.param(b"[1, 2, 3]", 422, "invalid_request", "dictionary", id="not-an-object"),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason_and_changes_nothing(
+    shared: Story, body: str | bytes, status: int, code: str, reason: str
+) -> None:
+    client, headers = shared.client, shared.headers
+    before = client.get("/api/proposals", headers=headers["municipality"]).json()
+    zones_before = (shared.root / "zones.geojson").read_bytes()
+    answer = client.post(
+        "/api/proposals",
+        content=body,
+        headers={**headers["sint-joris"], "Content-Type": "application/json"},
+    )
+    assert answer.status_code == status, answer.text
+    assert answer.json()["code"] == code
+    assert reason in json.dumps(answer.json()["detail"])
+    if code == "invalid_shape":
+        repaired = shapely.geometry.shape(answer.json()["detail"]["repaired"])
+        assert repaired.is_valid and repaired.area > 0
+    assert client.get("/api/proposals", headers=headers["municipality"]).json() == before
+    assert (shared.root / "zones.geojson").read_bytes() == zones_before
+    assert [g["number"] for g in client.get("/api/generations").json()] == [1]
+
+
+# -- the pages -----------------------------------------------------------------------------------------
+
+
+def test_voorstel_page_is_served_with_a_strict_script_policy(shared: Story) -> None:
+    answer = shared.client.get("/voorstel")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "script-src 'self';" in answer.headers["content-security-policy"]
+    assert '<form id="signin-form"' in answer.text
+    assert 'data-api="/api"' in answer.text
+    for src in ("/static/vendor/geoman/leaflet-geoman.min.js", "/static/wabp/voorstel.js"):
+        assert f'src="{src}"' in answer.text
+        assert shared.client.get(src).status_code == 200
+
+
+def test_map_without_a_token_is_a_shell_without_data(
+    shared: Story, submitted: dict[str, Any]
+) -> None:
+    answer = shared.client.get(f"/proposals/{submitted['id']}/map")
+    assert answer.status_code == 200
+    assert answer.headers["vary"] == "Authorization"
+    assert 'src="/static/wabp/voorstel.compare.js"' in answer.text
+    assert shared.client.get("/static/wabp/voorstel.compare.js").status_code == 200
+    # Not a street, a zone or the id: the shell is the same for every proposal.
+    for secret in ("Lindestraat", "Sint-Joris", "Terkoest", submitted["id"], "circleMarker"):
+        assert secret not in answer.text
+    assert answer.text == shared.client.get("/proposals/another-id/map").text
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        pytest.param("Bearer not-a-token", 401, id="invalid-token"),
+        pytest.param("Bearer ", 401, id="empty-token"),
+    ],
+)
+def test_map_with_a_bad_token(
+    shared: Story, submitted: dict[str, Any], authorization: str, status: int
+) -> None:
+    answer = shared.client.get(
+        f"/proposals/{submitted['id']}/map", headers={"Authorization": authorization}
+    )
+    assert answer.status_code == status
+    assert "Lindestraat" not in answer.text
+
+
+def test_map_of_a_submitted_proposal_lists_its_moves(
+    shared: Story, submitted: dict[str, Any]
+) -> None:
+    answer = shared.client.get(
+        f"/proposals/{submitted['id']}/map", headers=shared.headers["sint-joris"]
+    )
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    for move in submitted["report"]["moves"]:
+        assert f'{move["street"]} <span class="postcode">' in answer.text
+    assert "Voorstel voor WABP Sint-Joris" in answer.text

@@ -1,0 +1,105 @@
+"""The group rules (huishoudelijk reglement) and the statement of intent, versioned in the dataset.
+
+``reglement.json`` in the dataset directory names each text's version and Markdown file::
+
+    {"rules": {"version": "2026-1", "file": "reglement.md"},
+     "statement": {"version": "2026-1", "file": "reglement.intentieverklaring.md"}}
+
+An application stores the version *and* the SHA-256 of the text the applicant accepted, so the
+consent can be demonstrated later even if someone edited a file without bumping its version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from zones.errors import DatasetError
+
+RULES_FILE = "reglement.json"
+
+
+class RulesMissingError(DatasetError):
+    """The dataset has no group rules, so nobody can accept them (registration is switched off)."""
+
+
+class _TextRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(min_length=1, max_length=40)
+    file: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+\.md$")
+
+
+class _RulesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: _TextRef
+    statement: _TextRef
+
+
+class VersionedText(BaseModel):
+    """One text residents accept: its version, its Markdown and the SHA-256 of that Markdown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    text: str
+    sha256: str
+
+
+class GroupRules(BaseModel):
+    """The current group rules and statement of intent of a dataset."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rules: VersionedText
+    statement: VersionedText
+
+
+_cache: dict[Path, tuple[tuple[int, ...], GroupRules]] = {}
+_lock = threading.Lock()
+
+
+def _stamp(paths: list[Path]) -> tuple[int, ...]:
+    return tuple(v for p in paths for v in (p.stat().st_mtime_ns, p.stat().st_size))
+
+
+def _text(root: Path, ref: _TextRef) -> VersionedText:
+    path = root / ref.file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror})") from None
+    return VersionedText(
+        version=ref.version, text=text, sha256=hashlib.sha256(text.encode()).hexdigest()
+    )
+
+
+def load_group_rules(root: Path) -> GroupRules:
+    """Return the dataset's current rules and statement; re-read only when a file changed."""
+    meta = Path(root) / RULES_FILE
+    if not meta.is_file():
+        raise RulesMissingError(f"{meta}: no group rules in this dataset, so no registrations")
+    try:
+        spec = _RulesFile.model_validate(json.loads(meta.read_text(encoding="utf-8")))
+    except (ValueError, ValidationError) as exc:
+        raise DatasetError(f"{meta}: {exc}") from None
+    files = [meta, meta.parent / spec.rules.file, meta.parent / spec.statement.file]
+    try:
+        stamp = _stamp(files)
+    except OSError as exc:
+        raise DatasetError(f"{exc.filename}: cannot read ({exc.strerror})") from None
+    with _lock:
+        cached = _cache.get(meta)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    rules = GroupRules(
+        rules=_text(meta.parent, spec.rules), statement=_text(meta.parent, spec.statement)
+    )
+    with _lock:
+        _cache[meta] = (stamp, rules)
+    return rules
