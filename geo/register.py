@@ -246,11 +246,12 @@ class AddressRegister:
         if rank is None:  # no address anywhere has this number
             return [[] for _ in street_ids]
         wanted = np.asarray(street_ids, dtype=np.int64) * self._ranks + rank
-        lo = np.searchsorted(self._sorted_pairs, wanted, side="left").tolist()
-        hi = np.searchsorted(self._sorted_pairs, wanted, side="right").tolist()
-        return [
-            sorted(self._order[a:b].tolist()) if b > a else [] for a, b in zip(lo, hi, strict=True)
-        ]
+        lo = np.searchsorted(self._sorted_pairs, wanted, side="left")
+        hi = np.searchsorted(self._sorted_pairs, wanted, side="right")
+        out: list[list[int]] = [[] for _ in range(len(wanted))]
+        for i in np.flatnonzero(hi > lo).tolist():
+            out[i] = sorted(self._order[lo[i] : hi[i]].tolist())
+        return out
 
     def on_street(self, street_id: int) -> list[int]:
         """Return the ids of every address on a street."""

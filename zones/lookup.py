@@ -211,11 +211,12 @@ class Locator:
                 actions=["contact_municipality", "report_problem"],
             )
         ids = [i for key, _ in match.keys for i in matcher.ids(key, postcodes)]
+        found: dict[int, tuple[list[int], str | None]] | None = None
         if match.status != "ambiguous" and len(ids) > 1 and parsed.housenumber is not None:
             # One name in several places (no place typed, or a place with several postcodes):
             # when only one of those streets has the house number, that is the resident's.
-            found = self._find_many(ids, parsed)
-            with_number = [i for i, (f, _) in zip(ids, found, strict=True) if f]
+            found = dict(zip(ids, self._find_many(ids, parsed), strict=True))
+            with_number = [i for i in ids if found[i][0]]
             if len(with_number) == 1:
                 street = self.ds.register.streets[with_number[0]]
                 place = street.municipality or self.ds.places.name(street.postcode) or ""
@@ -228,7 +229,7 @@ class Locator:
                 )
                 ids = with_number
         if match.status == "ambiguous" or len(ids) > 1:
-            return self._ambiguous(parsed, ids, notices)
+            return self._ambiguous(parsed, ids, notices, found)
         street = self.ds.register.streets[ids[0]]
         if match.status == "fuzzy":
             notices.append(self._notice("street_corrected", street=street.name))
@@ -486,18 +487,24 @@ class Locator:
         return result
 
     def _ambiguous(
-        self, parsed: ParsedAddress, street_ids: list[int], notices: list[Notice]
+        self,
+        parsed: ParsedAddress,
+        street_ids: list[int],
+        notices: list[Notice],
+        found: dict[int, tuple[list[int], str | None]] | None = None,
     ) -> LookupResult:
         # "Kerkstraat 12" without a place has hundreds of streets in Flanders: only as many as are
         # shown are resolved, those with the house number first.
         streets = list(dict.fromkeys(street_ids))
-        found_on = dict(zip(streets, self._find_many(streets, parsed), strict=True))
+        found_on = found if found is not None else {}
+        missing = [sid for sid in streets if sid not in found_on]
+        found_on.update(zip(missing, self._find_many(missing, parsed), strict=True))
         streets.sort(key=lambda sid: not found_on[sid][0])
         candidates = []
         for sid in streets[:MAX_CANDIDATES]:
-            found, box = found_on[sid]
-            if found:
-                candidates.append(self._candidate(self._resolve_address(found[0], box)))
+            ids, box = found_on[sid]
+            if ids:
+                candidates.append(self._candidate(self._resolve_address(ids[0], box)))
             else:
                 street = self.ds.register.streets[sid]
                 candidates.append(

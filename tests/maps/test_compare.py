@@ -26,7 +26,14 @@ import pytest
 import shapely
 
 from maps import STATIC_DIR
-from maps.compare import CURRENT_LAYER, MOVE_CLASS, PROPOSED_LAYER, render_proposal_map
+from maps.compare import (
+    CURRENT_LAYER,
+    MOVE_CLASS,
+    PROPOSED_LAYER,
+    SHELL_TITLE,
+    render_proposal_map,
+    render_proposal_map_shell,
+)
 from zones.dataset import Dataset
 from zones.proposals import Report, parse_proposal, report
 from zones.schema import Zone, ZoneSet
@@ -179,6 +186,35 @@ def test_scripts_and_stylesheets_are_local(facts: PageFacts, page: str) -> None:
 def test_asset_base_must_be_a_local_path(alken: Dataset, proposal: tuple[Report, ZoneSet]) -> None:
     with pytest.raises(ValueError, match="local path"):
         render_proposal_map(alken, *proposal, asset_base="https://cdn.example.org/static")
+
+
+# -- the shell that loads the map with the signed-in user's token --------------------------------
+
+
+def test_shell_holds_no_data_and_only_its_own_script() -> None:
+    page = render_proposal_map_shell("Alken")
+    facts = PageFacts(page)
+    assert facts.attrs("html") == [{"lang": "nl"}]
+    assert facts.texts["h1"] == SHELL_TITLE
+    assert [a["src"] for a in facts.attrs("script")] == ["/static/wabp/voorstel.compare.js"]
+    assert page.count("<script") == 1  # no inline script
+    (main,) = facts.attrs("main")
+    assert main["data-api"] == "/api"
+    for url in [a["src"] for a in facts.attrs("script")] + [a["href"] for a in facts.attrs("link")]:
+        assert url.startswith("data:") or (STATIC_DIR / url.removeprefix("/static/")).is_file()
+    script = (STATIC_DIR / "wabp" / "voorstel.compare.js").read_text(encoding="utf-8")
+    # The token /voorstel stores is the one the shell sends, and only to its own origin.
+    voorstel = (STATIC_DIR / "wabp" / "voorstel.js").read_text(encoding="utf-8")
+    (key,) = re.findall(r'TOKEN_KEY = "([^"]+)"', voorstel)
+    assert f'TOKEN_KEY = "{key}"' in script
+    assert "fetch(window.location.pathname" in script
+
+
+def test_shell_escapes_the_municipality_and_refuses_other_hosts() -> None:
+    assert EVIL not in render_proposal_map_shell(EVIL)
+    for api_base in ("https://api.example.org", "//api.example.org", "api"):
+        with pytest.raises(ValueError, match="same-origin path"):
+            render_proposal_map_shell("Alken", api_base=api_base)
 
 
 def test_both_layers_are_named_in_the_layer_control(page: str) -> None:

@@ -33,7 +33,8 @@ from service.settings import Settings
 from service.tables import AuditEvent, Base, Proposal, User
 from tests.conftest import DATA
 
-TABLES = {"users", "audit_events", "proposals", "alembic_version"}
+TABLES = {"users", "audit_events", "proposals", "registrations", "consents", "alembic_version"}
+HEAD = "0002"  # the newest migration
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_bare_postgresql_url_uses_psycopg_3() -> None:
 
 def test_migration_creates_the_tables(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) >= TABLES
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
 
 
 def test_migration_matches_the_tables_module(engine: Engine) -> None:
@@ -86,7 +87,7 @@ def test_migration_matches_the_tables_module(engine: Engine) -> None:
 
 def test_upgrade_twice_changes_nothing(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
 
 
 def test_migrations_are_found_from_the_package_not_the_cwd(
@@ -98,7 +99,7 @@ def test_migrations_are_found_from_the_package_not_the_cwd(
     assert (location / "versions" / "0001_initial.py").is_file()
     engine = make_engine(f"sqlite:///{tmp_path / 'wabp.sqlite'}")
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
     engine.dispose()
 
 
@@ -116,7 +117,7 @@ def test_cli_db_upgrade(database_url: str, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("WABP_DATABASE_URL", database_url)
     result = CliRunner().invoke(cli, ["db", "upgrade", "--data", str(DATA)])
     assert result.exit_code == 0, result.output
-    assert "at revision 0001" in result.stdout
+    assert f"at revision {HEAD}" in result.stdout
     assert ":secret@" not in result.stdout
 
 
