@@ -238,7 +238,18 @@ class AddressRegister:
         """Return the ids of the addresses with this house number on this street (duplicates kept)."""
         if not 0 <= street_id < len(self.streets):
             return []
-        return self.find_many([street_id], housenumber)[0]
+        rank = self._rank_of.get(number_key(housenumber))
+        if rank is None:
+            return []
+        # Within the street's slice: a few hundred entries at most, one small search.
+        lo, hi = self._slice(street_id)
+        target = street_id * self._ranks + rank
+        i = lo + int(self._sorted_pairs[lo:hi].searchsorted(target))
+        out = []
+        while i < hi and self._sorted_pairs[i] == target:
+            out.append(int(self._order[i]))
+            i += 1
+        return sorted(out)
 
     def find_many(self, street_ids: Sequence[int], housenumber: str) -> list[list[int]]:
         """Return, for each street, the ids of the addresses with this house number."""

@@ -269,6 +269,11 @@ class Locator:
         number = parsed.housenumber
         if number is None:
             return [([], parsed.box)] * len(sids)
+        if len(sids) == 1:  # the common case: one street, no array round trip
+            sid = sids[0]
+            if parsed.box and (ids := reg.find(sid, f"{number}_{parsed.box}")):
+                return [(ids, None)]
+            return [(reg.find(sid, number) or reg.find(sid, number + "_"), parsed.box)]
         plain = reg.find_many(sids, number)
         bare = reg.find_many(sids, number + "_")
         sub = reg.find_many(sids, f"{number}_{parsed.box}") if parsed.box else plain

@@ -129,3 +129,39 @@ def test_match_never_raises_and_keeps_its_promises(text: str) -> None:
         assert m.keys
     else:
         assert m.keys == []
+
+
+def test_a_typo_goes_to_the_name_fewest_edits_away(alken_matcher: StreetMatcher) -> None:
+    # Alken has Molenstraat, Motstraat and Kolmenstraat. "Motlenstraat" is one edit from
+    # Molenstraat; Jaro-Winkler, weighting the shared "Mot", scores Motstraat higher.
+    m = alken_matcher.match("Motlenstraat")
+    assert (m.status, m.keys[0][0]) == ("fuzzy", "molenstraat")
+
+
+def test_a_typo_one_edit_nearer_is_settled_by_the_house_number() -> None:
+    # Real Alken names: "Grootsrtaat" is 1 edit from Grootstraat, 2 from Grotstraat.
+    matcher = StreetMatcher(["Grootstraat", "Grotstraat"], ["3570", "3570"])
+    assert matcher.match("Grootsrtaat").status == "ambiguous"
+    on_groot = matcher.match("Grootsrtaat", has_number=lambda key: key == "grootstraat")
+    assert (on_groot.status, on_groot.keys[0][0]) == ("fuzzy", "grootstraat")
+    on_both = matcher.match("Grootsrtaat", has_number=lambda key: True)
+    assert on_both.status == "ambiguous"
+    # The number never pulls a typo towards the farther name.
+    on_grot = matcher.match("Grootsrtaat", has_number=lambda key: key == "grotstraat")
+    assert on_grot.status == "ambiguous"
+
+
+def test_a_look_alike_needs_the_house_number_when_one_is_given(
+    alken_matcher: StreetMatcher,
+) -> None:
+    assert alken_matcher.match("Moggeweide", has_number=lambda key: True).status == "fuzzy"
+    assert alken_matcher.match("Moggeweide", has_number=lambda key: False).status == "ambiguous"
+
+
+def test_without_a_place_only_names_with_the_same_first_letter_are_read() -> None:
+    matcher = StreetMatcher(["Kerkstraat", "Herkstraat"], ["3570", "1730"])
+    m = matcher.match("Kerkstrat")
+    assert (m.status, m.keys[0][0]) == ("fuzzy", "kerkstraat")
+    # With the postcode every name of it is read: a wrong first letter is still found.
+    assert matcher.match("Gerkstraat", {"1730"}).keys[0][0] == "herkstraat"
+    assert matcher.match("Gerkstraat").status == "none"

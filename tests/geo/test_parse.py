@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.parse import ParsedAddress, parse_address
+from geo.parse import ParsedAddress, parse_address, parse_alternatives
 
 A = ParsedAddress
 
@@ -77,6 +77,14 @@ CASES = [
     ),
     pytest.param("O. L. Vrouwstraat 106A", A("O. L. Vrouwstraat", "106a"), id="initials in name"),
     pytest.param("", A(""), id="empty"),
+    # CRAB bisnummers (Asse): the parser gives number and box; the register decides which it is.
+    pytest.param("Bergestraat 80_2", A("Bergestraat", "80", box="2"), id="bisnummer 80_2"),
+    pytest.param("Bergestraat 80/2", A("Bergestraat", "80", box="2"), id="bisnummer 80/2"),
+    # Letter-first house numbers (CRAB: Prinsenbos A7, Halle).
+    pytest.param("Prinsenbos A7, 1502", A("Prinsenbos", "a7", postcode="1502"), id="A7"),
+    pytest.param("Prinsenbos B18 bus 2", A("Prinsenbos", "b18", box="2"), id="B18 bus 2"),
+    # Digits glued to a word are part of the street name (20ste Zijweg, Ternat).
+    pytest.param("20ste-Zijweg 9", A("20ste-Zijweg", "9"), id="20ste-Zijweg 9"),
 ]
 
 
@@ -121,3 +129,35 @@ def test_street_number_and_box_come_back_apart(
     assert parsed.housenumber == f"{number}{suffix.lower()}"
     assert parsed.box == ("2" if box else None)
     assert (parsed.postcode, parsed.place) == ("3570", "Alken")
+
+
+@pytest.mark.parametrize(
+    ("text", "splits"),
+    [
+        pytest.param(
+            "Z. 4 Broekooi 150, 1731 Asse",
+            [("Z.", "4"), ("Z. 4 Broekooi", "150")],
+            id="Z. 4 Broekooi (Asse)",
+        ),
+        pytest.param(
+            "3e Regt.Lansiersstraat 19",
+            [("Regt.Lansiersstraat", "3e"), ("3e Regt.Lansiersstraat", "19")],
+            id="3e Regt.Lansiersstraat (Sint-Truiden)",
+        ),
+        pytest.param(
+            "Kanaaldok B1 5", [("Kanaaldok", "b1"), ("Kanaaldok B1", "5")], id="Kanaaldok B1"
+        ),
+        pytest.param("Heiligenbornstraat 12", [("Heiligenbornstraat", "12")], id="one split"),
+    ],
+)
+def test_every_split_of_a_street_name_with_digits_is_offered(
+    text: str, splits: list[tuple[str, str]]
+) -> None:
+    options = parse_alternatives(text)
+    assert [(o.street, o.housenumber) for o in options] == splits
+    assert options[0] == parse_address(text)
+
+
+def test_the_split_keeps_the_place() -> None:
+    last = parse_alternatives("Z. 4 Broekooi 150, 1731 Asse")[-1]
+    assert (last.postcode, last.place) == ("1731", "Asse")

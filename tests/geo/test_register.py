@@ -225,3 +225,35 @@ def test_alken_register(alken_register: AddressRegister) -> None:
     # Every position lies in Alken's Lambert 72 box (roughly 208-217 km E, 170-177 km N).
     assert xy[:, 0].min() > 205_000 and xy[:, 0].max() < 220_000
     assert xy[:, 1].min() > 168_000 and xy[:, 1].max() < 180_000
+
+
+def test_find_many_agrees_with_find_on_every_alken_street(alken_register: AddressRegister) -> None:
+    reg = alken_register
+    streets = list(range(len(reg.streets)))
+    for number in ["1", "12", "30A", "30a", "106A", "999", "zn"]:
+        many = reg.find_many(streets, number)
+        assert many == [reg.find(s, number) for s in streets]
+        for s, ids in zip(streets, many, strict=True):
+            assert all(int(reg.street_of[a]) == s for a in ids)
+            assert all(reg.housenumbers[a].lower() == number.lower() for a in ids)
+
+
+def test_bisnummers_and_letter_first_numbers_are_their_own_keys() -> None:
+    # Real CRAB rows (Asse 1730, Halle 1502): 80 and its bisnummer 80_2, a letter-first A7.
+    frame = pd.DataFrame(
+        {
+            "postcode": ["1730", "1730", "1502", "1502"],
+            "street": ["Bergestraat", "Bergestraat", "Prinsenbos", "Prinsenbos"],
+            "housenumber": ["80", "80_2", "A7", "10"],
+            "lat": ["50.901542523", "", "50.717971060", "50.716998295"],
+            "lon": ["4.210515401", "", "4.218926485", "4.220790225"],
+        }
+    )
+    reg = AddressRegister.from_frame(frame)
+    berge, prinsenbos = (next(s.id for s in reg.streets if s.name == n) for n in frame.street[1:3])
+    assert [reg.housenumbers[a] for a in reg.find(berge, "80_2")] == ["80_2"]
+    assert [reg.housenumbers[a] for a in reg.find(berge, "80")] == ["80"]
+    assert reg.find(berge, "80_1") == []
+    assert [reg.housenumbers[a] for a in reg.find(prinsenbos, "a7")] == ["A7"]
+    assert reg.numbers[reg.find(berge, "80_2")[0]] == 80
+    assert reg.numbers[reg.find(prinsenbos, "A7")[0]] == -1  # no side of the street known

@@ -107,3 +107,27 @@ def test_arbitrary_text_never_raises(suggester: StreetSuggester, typed: str, lim
     got = suggester.suggest(typed, limit)
     assert len(got) <= limit
     assert all(isinstance(s, Suggestion) and 0 < s.score <= 1 for s in got)
+
+
+@pytest.mark.parametrize("typed", ["k", "s", "h", "b", "m", "l"])
+@pytest.mark.parametrize("limit", [1, 3, 10])
+def test_a_broad_prefix_ranks_as_a_full_sort_would(
+    suggester: StreetSuggester, names: list[str], typed: str, limit: int
+) -> None:
+    # Broad prefixes pick their best few with argpartition; the order must be that of sorting
+    # every match by (whole-name prefix first, shorter name, name).
+    from geo.normalize import expand, fold, street_key
+
+    key = street_key(typed)
+    matches: dict[int, tuple[bool, int, str]] = {}
+    for sid, name in enumerate(names):
+        words = expand(fold(name)).split()
+        full = "".join(words)
+        for w in range(len(words)):
+            if "".join(words[w:]).startswith(key):
+                rank = (w > 0, len(full), full)
+                matches[sid] = min(matches.get(sid, rank), rank)
+    expected = sorted(matches, key=lambda sid: (matches[sid], sid))[:limit]
+    assert len(expected) == limit  # the prefix is broad enough for the test to mean something
+    got = suggester.suggest(typed, limit)
+    assert [s.street_id for s in got] == expected

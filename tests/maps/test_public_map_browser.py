@@ -8,33 +8,23 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from maps import STATIC_DIR, render_public_map
+from tests.maps.conftest import needs_chromium
 from zones.dataset import Dataset
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install -y chromium)"
-    ),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
-def test_map_renders_in_chromium(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_map_renders_in_chromium(tmp_path: Path, browser: Browser) -> None:
     dataset = Dataset.load(REPO / "data")
     active = dataset.zones.active()
     boards = [b for b in dataset.infoborden if b.properties.zone_id in {z.id for z in active}]
@@ -44,23 +34,23 @@ def test_map_renders_in_chromium(tmp_path: Path) -> None:
 
     errors: list[str] = []
     outside: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on(
-                "request",
-                lambda r: None if r.url.startswith(tmp_path.as_uri()) else outside.append(r.url),
-            )
-            page.goto(page_file.as_uri())
-            page.wait_for_function("window.L !== undefined")
-            labels = page.locator(".wabp-zone-label").count()
-            signs = page.locator(".wabp-infobord").count()
-            shapes = page.locator("path.leaflet-interactive").count()
-            visible = page.locator(".wabp-zone-label span:visible").count()
-        finally:
-            browser.close()
+    # The session's browser: a second Playwright cannot start inside its event loop.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(tmp_path.as_uri()) else outside.append(r.url),
+        )
+        page.goto(page_file.as_uri())
+        page.wait_for_function("window.L !== undefined")
+        labels = page.locator(".wabp-zone-label").count()
+        signs = page.locator(".wabp-infobord").count()
+        shapes = page.locator("path.leaflet-interactive").count()
+        visible = page.locator(".wabp-zone-label span:visible").count()
+    finally:
+        context.close()
 
     assert errors == []
     assert outside == []
