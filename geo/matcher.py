@@ -28,7 +28,7 @@ MatchStatus = Literal["exact", "fuzzy", "ambiguous", "none"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score limits for fuzzy street matching (Jaro-Winkler similarity, 0..1)."""
+    """Limits for fuzzy street matching: Jaro-Winkler similarity (0..1) and edit counts."""
 
     accept: float = 0.92
     margin: float = 0.03
@@ -64,7 +64,7 @@ class StreetMatcher:
         self._keys_by_postcode = {p: sorted(k) for p, k in keys_by_postcode.items()}
         self._postcode_of = list(postcodes)
         # Without a place, the fuzzy pass reads only the names with the typed first letter and a
-        # length within reach (all of Flanders has some 60,000 names): residents and typos keep
+        # length within reach (all of Flanders has some 44,000 names): residents and typos keep
         # the first letter, and a name typed without its "straat" is 6 shorter. Built on first use.
         self._by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
         for key in filter(None, self._keys):

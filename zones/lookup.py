@@ -72,6 +72,8 @@ class Locator:
             # Street names may hold numbers ("Z. 4 Broekooi 150"): the split whose street exists
             # wins; else each split in turn, until one is more than not_found.
             exact = [o for o in options if self.ds.matcher.ids(street_key(o.street))]
+            if len(exact) > 1:  # "Brug 1 5": the street "Brug 1" or number 1 of "Brug"?
+                exact = [o for o in exact if self._number_exists(o)] or exact
             if exact:
                 return self._resolve(exact[0])
             first = self._resolve(options[0])
@@ -251,6 +253,11 @@ class Locator:
         return lambda key: any(
             ids for ids, _ in self._find_many(matcher.ids(key, postcodes), parsed)
         )
+
+    def _number_exists(self, parsed: ParsedAddress) -> bool:
+        """Tell whether a street of the parsed name, anywhere, has the parsed house number."""
+        has_number = self._has_number(parsed, None)
+        return has_number is not None and has_number(street_key(parsed.street))
 
     def _find(self, sid: int, parsed: ParsedAddress) -> tuple[list[int], str | None]:
         """Return the register ids of the typed number on a street, and the box left over."""

@@ -188,3 +188,21 @@ def test_a_typo_only_one_edit_nearer_one_street_asks(locator: Locator) -> None:
     result = locator.lookup("Grootsrtaat 12, 3570 Alken")
     assert result.status == "ambiguous"
     assert [c.address.street for c in result.candidates] == ["Grootstraat", "Grotstraat"]
+
+
+def test_of_two_existing_streets_the_one_with_the_number_is_taken(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Real Antwerp port streets "Kanaaldok B1" and "Kanaaldok B2"; with a street "Kanaaldok" too,
+    # "Kanaaldok B1 516" could be number B1 of Kanaaldok: the register says 516 is on Kanaaldok B1.
+    root = tmp_path_factory.mktemp("kanaaldok")
+    (root / "addresses.csv").write_text(
+        "postcode,street,housenumber,lat,lon\n"
+        "2040,Kanaaldok B1,516,,\n"
+        "2040,Kanaaldok B2,538,,\n"
+        "2040,Kanaaldok,12,,\n",
+        encoding="utf-8",
+    )
+    locator = Locator(Dataset.load(root, cache=False))
+    assert found(locator.lookup("Kanaaldok B1 516")) == ("Kanaaldok B1", "516", "2040")
+    assert found(locator.lookup("Kanaaldok 12")) == ("Kanaaldok", "12", "2040")
