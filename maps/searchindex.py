@@ -24,13 +24,13 @@ street or runs say. Without ``detail`` (large registers) it holds only those exc
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from geo.housenumber import number_key
 from zones.assign import AssignmentTable
+from zones.coverage import street_order
 from zones.dataset import Dataset
 from zones.schema import Zone
 
@@ -43,11 +43,12 @@ ZoneRef = int | list[int]
 Run = list[Any]
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(NamedTuple):
     key: str
     number: int
     zone: ZoneRef
+    # `zone` as a set member or dict key (a list becomes a tuple), computed once per address.
+    same: object
     lat: int | None
     lon: int | None
 
@@ -62,29 +63,35 @@ def build_search_index(
     """Return the street index of `zones` (the active ones) over the dataset's register."""
     register, table = dataset.register, dataset.table
     detail = len(register) <= DETAIL_MAX_ADDRESSES if detail is None else detail
-    position = {z.id: i for i, z in enumerate(zones)}
-    refs = _zone_refs(table, position)
-    lat = np.round(register.lat * SCALE)
-    lon = np.round(register.lon * SCALE)
+    refs, same = _zone_refs(table, {z.id: i for i, z in enumerate(zones)})
+    # Plain lists, read once per address below: indexing numpy arrays item by item is slow.
+    positioned = register.positioned.tolist()
+    lat = np.round(np.where(register.positioned, register.lat, 0) * SCALE).astype(np.int64).tolist()
+    lon = np.round(np.where(register.positioned, register.lon, 0) * SCALE).astype(np.int64).tolist()
+    numbers = register.numbers.tolist()
+    housenumbers = register.housenumbers
+    # House numbers repeat: each distinct one gets its key once.
+    key_of = {h: number_key(h) for h in set(housenumbers)}
+    # The register in street order (number, then key), sorted once for every street.
+    order = street_order(dataset)
+    ids_in_order, starts = order.ids.tolist(), order.starts.tolist()
     places: dict[str, int] = {}
     streets = []
     for street in register.streets:
-        ids = register.on_street(street.id)
-        if not ids:
+        lo, hi = starts[street.id], starts[street.id + 1]
+        if lo == hi:
             continue
-        items = sorted(
-            (
-                _Item(
-                    key=number_key(register.housenumbers[a]),
-                    number=int(register.numbers[a]),
-                    zone=refs(a),
-                    lat=int(lat[a]) if register.positioned[a] else None,
-                    lon=int(lon[a]) if register.positioned[a] else None,
-                )
-                for a in ids
-            ),
-            key=lambda item: (item.number, item.key),
-        )
+        items = [
+            _Item(
+                key_of[housenumbers[a]],
+                numbers[a],
+                refs[a],
+                same[a],
+                lat[a] if positioned[a] else None,
+                lon[a] if positioned[a] else None,
+            )
+            for a in ids_in_order[lo:hi]
+        ]
         place = places.setdefault(street.municipality, len(places))
         streets.append([street.name, street.postcode, place, *_street_entry(items, detail)])
     return {
@@ -110,14 +117,20 @@ def resolve(entry: Sequence[Any], key: str, number: int) -> ZoneRef | None:
     return _run_zone(entry[6], number)
 
 
-def _zone_refs(table: AssignmentTable, position: dict[str, int]) -> Callable[[int], ZoneRef]:
-    def ref(a: int) -> ZoneRef:
-        zones = sorted(position[z] for z in table.zones_of(a) if z in position)
-        if not zones:
-            return -1
-        return zones[0] if len(zones) == 1 else zones
-
-    return ref
+def _zone_refs(
+    table: AssignmentTable, position: dict[str, int]
+) -> tuple[list[ZoneRef], list[object]]:
+    """Return every address's zone reference, and the same as set members (tuples for lists)."""
+    # The table's zone numbers as positions in `zones`; the extra last -1 serves primary -1 (none).
+    positions = np.array([position.get(z, -1) for z in table.zone_ids] + [-1], dtype=np.int64)
+    refs: list[ZoneRef] = positions[table.primary].tolist()
+    same: list[object] = list(refs)
+    for a in table.extra:
+        found = sorted(position[z] for z in table.zones_of(a) if z in position)
+        ref: ZoneRef = -1 if not found else found[0] if len(found) == 1 else found
+        refs[a] = ref
+        same[a] = _hashable(ref)
+    return refs, same
 
 
 def _street_entry(items: list[_Item], detail: bool) -> list[Any]:
@@ -138,20 +151,25 @@ def _street_entry(items: list[_Item], detail: bool) -> list[Any]:
             return [None, None]
         return [item.lat - lat, item.lon - lon]
 
-    distinct = {_hashable(i.zone) for i in items}
+    distinct = {i.same for i in items}
     zone: ZoneRef | None = items[0].zone if len(distinct) == 1 else None
     runs = [] if zone is not None else _runs(items, offset)
     numbers: dict[str, list[Any]] = {}
     by_key: dict[str, list[_Item]] = {}
     for item in items:
         by_key.setdefault(item.key, []).append(item)
+    street_zone = items[0].same if zone is not None else None
     for key, same in by_key.items():
-        # One house number on two plots (kept by the register) may touch two zones: both count.
-        merged = sorted({z for i in same for z in _as_list(i.zone)})
-        actual: ZoneRef = -1 if not merged else merged[0] if len(merged) == 1 else merged
-        here = next((i for i in same if i.lat is not None), same[0])
-        expected = zone if zone is not None else _run_zone(runs, same[0].number)
-        if _hashable(expected) != _hashable(actual):
+        here = same[0]
+        actual, actual_same = here.zone, here.same
+        if len(same) > 1:
+            # One house number on two plots (kept by the register) may touch two zones: both count.
+            merged = sorted({z for i in same for z in _as_list(i.zone)})
+            actual = -1 if not merged else merged[0] if len(merged) == 1 else merged
+            actual_same = _hashable(actual)
+            here = next((i for i in same if i.lat is not None), here)
+        expected = street_zone if zone is not None else _hashable(_run_zone(runs, same[0].number))
+        if expected != actual_same:
             numbers[key] = [*offset(here), actual]
         elif detail:
             numbers[key] = offset(here) if here.lat is not None else []
@@ -175,7 +193,7 @@ def _merge(
     runs: list[Run] = []
     group: list[_Item] = []
     for item in [*items, None]:
-        if group and (item is None or _hashable(item.zone) != _hashable(group[0].zone)):
+        if group and (item is None or item.same != group[0].same):
             middle = group[len(group) // 2]
             runs.append([group[0].number, group[-1].number, group[0].zone, side, *offset(middle)])
             group = []

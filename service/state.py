@@ -2,6 +2,8 @@
 
 Built once at start-up; an approved proposal swaps in the new generation with `reload()`. Requests
 read the current dataset once at their start, so a swap never mixes two generations in one answer.
+The public map is rendered once per generation and base layer (the ``tiles`` setting), then served
+from memory.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import gc
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from maps.public import render_public_map
+from maps.tiles import TileLayerSpec
 from zones.dataset import Dataset
 from zones.generations import GenerationStore
 from zones.lookup import Locator
@@ -21,27 +24,44 @@ KEEP_OLD_GENERATIONS = 4
 
 @dataclass(frozen=True)
 class Current:
-    """The current generation: dataset, locator and the rendered public map."""
+    """The current generation: dataset, locator and its public map per base layer, once rendered."""
 
     generation: int
     dataset: Dataset
     locator: Locator
-    map_html: str
+    maps: dict[TileLayerSpec | None, str] = field(default_factory=dict)
 
 
 class ServiceState:
     """The datasets of every generation the service has been asked about."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, tiles: TileLayerSpec | None = None) -> None:
+        """Index `dataset` and render its public map with `tiles` (the configured base layer)."""
         self.store = GenerationStore(dataset.paths.root)
+        self.tiles = tiles
         self._lock = threading.Lock()
+        self._map_lock = threading.Lock()
         self._old: OrderedDict[int, Locator] = OrderedDict()
         self.current = self._make_current(dataset)
         _freeze()
 
     def _make_current(self, dataset: Dataset) -> Current:
-        html = render_public_map(dataset, asset_base="/static", lookup_url="/api/lookup")
-        return Current(self.store.current().number, dataset, Locator(dataset), html)
+        current = Current(self.store.current().number, dataset, Locator(dataset))
+        # Rendered now, so that the first visitor does not wait (seconds for all of Flanders).
+        current.maps[self.tiles] = _render(dataset, self.tiles)
+        return current
+
+    def public_map(self, tiles: TileLayerSpec | None) -> str:
+        """Return the current generation's public map page with base layer `tiles`."""
+        current = self.current
+        html = current.maps.get(tiles)
+        if html is None:
+            # One render per base layer: concurrent first requests wait for it instead of repeating it.
+            with self._map_lock:
+                html = current.maps.get(tiles)
+                if html is None:
+                    html = current.maps[tiles] = _render(current.dataset, tiles)
+        return html
 
     def reload(self) -> Current:
         """Load the newest generation from disk and make it current."""
@@ -67,6 +87,10 @@ class ServiceState:
             while len(self._old) > KEEP_OLD_GENERATIONS:
                 self._old.popitem(last=False)
             return locator
+
+
+def _render(dataset: Dataset, tiles: TileLayerSpec | None) -> str:
+    return render_public_map(dataset, asset_base="/static", lookup_url="/api/lookup", tiles=tiles)
 
 
 def _freeze() -> None:

@@ -12,17 +12,18 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pydantic import BaseModel, Field
 
 from geo.crs import LonLat, to_lambert72
-from geo.housenumber import number_key
 from geo.register import AddressRegister
 from zones.dataset import Dataset
 
 # A street whose missing numbers need more pieces than this is summarised after them.
 MAX_PIECES = 12
 _CACHE_KEY = "coverage"
+_ORDER_KEY = "street_order"
 
 
 class ZoneCoverage(BaseModel):
@@ -114,20 +115,54 @@ def _coverage(dataset: Dataset) -> Coverage:
     )
 
 
+class StreetOrder:
+    """Every register address in the order of its street: by street, number, then suffix.
+
+    Built once per register from its per-street slices (already ordered by house-number key), so a
+    publish of thousands of zones never sorts house numbers street by street again.
+    """
+
+    def __init__(self, register: AddressRegister) -> None:
+        """Order the register's addresses by street, house number and suffix."""
+        n = len(register.streets)
+        by_key = (
+            np.concatenate([register.on_street_array(s) for s in range(n)])
+            if n
+            else np.zeros(0, dtype=np.int64)
+        )
+        # lexsort is stable: within one number the register's key order (30 < 30a < 30b) stays.
+        self.ids = by_key[np.lexsort((register.numbers[by_key], register.street_of[by_key]))]
+        self.starts = np.searchsorted(register.street_of[self.ids], np.arange(n + 1))
+
+    def street(self, street_id: int) -> npt.NDArray[np.int64]:
+        """Return the ids of a street's addresses in house-number order."""
+        return self.ids[self.starts[street_id] : self.starts[street_id + 1]]
+
+
+def street_order(dataset: Dataset) -> StreetOrder:
+    """Return the register in street order, built once per loaded dataset."""
+    cached = dataset.derived.get(_ORDER_KEY)
+    if isinstance(cached, StreetOrder):
+        return cached
+    order = StreetOrder(dataset.register)
+    dataset.derived[_ORDER_KEY] = order
+    return order
+
+
 def uncovered_streets(dataset: Dataset) -> list[StreetNumbers]:
     """Return the streets with addresses in no zone, with those house numbers, by street name."""
-    register = dataset.register
+    register, order = dataset.register, street_order(dataset)
     outside = dataset.table.primary < 0
     out = []
     for sid in np.unique(register.street_of[outside]).tolist():
-        ids = _by_number(register, register.on_street(sid))
+        ids = order.street(sid).tolist()
         out.append(_street_numbers(register, sid, ids, {a for a in ids if outside[a]}))
     return sorted(out, key=lambda s: (s.street, s.postcode))
 
 
 def zone_streets(dataset: Dataset) -> dict[str, list[StreetNumbers]]:
     """Return, per active zone id, its streets with the house numbers the zone holds."""
-    register, table = dataset.register, dataset.table
+    register, table, order = dataset.register, dataset.table, street_order(dataset)
     members: dict[tuple[int, int], set[int]] = defaultdict(set)
     inside = np.flatnonzero(table.primary >= 0)
     for a, z, s in zip(
@@ -144,7 +179,7 @@ def zone_streets(dataset: Dataset) -> dict[str, list[StreetNumbers]]:
     for (z, sid), chosen in members.items():
         zone_id = table.zone_ids[z]
         if zone_id in out:
-            ids = _by_number(register, register.on_street(sid))
+            ids = order.street(sid).tolist()
             out[zone_id].append(_street_numbers(register, sid, ids, chosen))
     for streets in out.values():
         streets.sort(key=lambda s: (s.street, s.postcode))
@@ -220,13 +255,6 @@ def _pieces(labels: Sequence[str], chosen: Sequence[bool], order: Sequence[int])
     return pieces
 
 
-def _by_number(register: AddressRegister, ids: list[int]) -> list[int]:
-    """Return address ids in the order of the street: by number, then suffix."""
-    return sorted(
-        ids, key=lambda a: (int(register.numbers[a]), number_key(register.housenumbers[a]))
-    )
-
-
 def _street_numbers(
     register: AddressRegister, sid: int, ids: list[int], chosen: set[int]
 ) -> StreetNumbers:
@@ -238,7 +266,7 @@ def _street_numbers(
         municipality=street.municipality,
         addresses=sum(flags),
         numbers=describe_numbers(
-            [register.housenumbers[a] for a in ids], [int(register.numbers[a]) for a in ids], flags
+            [register.housenumbers[a] for a in ids], register.numbers[ids].tolist(), flags
         ),
         whole_street=all(flags),
     )

@@ -22,14 +22,13 @@ import shapely
 from maps import STATIC_DIR
 from maps.draw import GEOMAN_VERSION, render_draw_page
 from maps.tiles import NGI_CARTOWEB
+from tests.maps.conftest import needs_chromium
 from tests.maps.test_compare import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     EVIL,
     BrowserLog,
     PageFacts,
+    axe_violations,
     local_site,
-    needs_chromium,
     strip_proposal,
 )
 from zones.dataset import Dataset
@@ -231,17 +230,6 @@ class FakeApi:
 def site(alken: Dataset) -> Iterator[str]:
     with local_site({"/voorstel": render_draw_page(alken)}) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @dataclasses.dataclass
@@ -461,17 +449,14 @@ def test_wrong_password_and_sign_out(browser: Any, site: str, alken: Dataset) ->
 @pytest.mark.browser
 @needs_chromium
 def test_no_axe_violations_when_signed_in(browser: Any, site: str, alken: Dataset) -> None:
-    axe_sync = pytest.importorskip(
-        "axe_playwright_python.sync_playwright", reason="needs axe-playwright-python"
-    )
     session = open_page(browser, site, alken, coordinator())
     page = session.page
     try:
-        signed_out = axe_sync.Axe().run(page)
+        signed_out = axe_violations(page)
         session.sign_in()
         page.locator(".wabp-zone-name").first.wait_for()
-        signed_in = axe_sync.Axe().run(page)
+        signed_in = axe_violations(page)
     finally:
         page.context.close()
-    for result in (signed_out, signed_in):
-        assert [v["id"] for v in result.response["violations"]] == []
+    assert signed_out == []
+    assert signed_in == []

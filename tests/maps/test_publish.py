@@ -21,10 +21,12 @@ from shapely.geometry import shape
 from typer.testing import CliRunner
 
 import maps.site
+from geo.housenumber import number_key
 from maps.site import PublishOptions, PublishReport, publish_site
 from maps.tiles import GRB_BASISKAART
 from service.cli import app
 from tests.maps.conftest import JOIN_URL, LOOKUP_URL
+from zones.coverage import street_order
 from zones.dataset import Dataset
 
 # Elements whose URL the browser fetches while loading the page: never from another host.
@@ -97,6 +99,18 @@ def test_every_page_and_download_is_written(site: PublishReport, alken_data: Dat
     assert {p.name for p in (site.out_dir / "zones").iterdir()} == {f"{z.id}.html" for z in active}
     # Nothing of the staging folder stays beside the site.
     assert [p.name for p in site.out_dir.parent.iterdir() if ".publish-" in p.name] == []
+
+
+def test_streets_are_read_in_house_number_order(alken_data: Dataset) -> None:
+    # The street index and the zone pages read each street in this order, sorted once per publish:
+    # it must be the order of sorting the street by (number, key), as they did street by street.
+    register, order = alken_data.register, street_order(alken_data)
+    for street in register.streets:
+        expected = sorted(
+            register.on_street(street.id),
+            key=lambda a: (int(register.numbers[a]), number_key(register.housenumbers[a])),
+        )
+        assert order.street(street.id).tolist() == expected, street.name
 
 
 def test_zone_download_is_the_exact_data(site: PublishReport, alken_data: Dataset) -> None:

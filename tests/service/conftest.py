@@ -7,11 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from service.app import create_app
-from service.settings import Settings
 from tests.conftest import DATA
+from tests.service.apps import app_settings
 from zones.dataset import Dataset
 
 
@@ -19,12 +18,7 @@ from zones.dataset import Dataset
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     # The database and the signing key go to a temporary directory, not into the repository.
     db = tmp_path_factory.mktemp("db") / "wabp.sqlite"
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=DATA,
-        database_url=f"sqlite:///{db}",
-        secret_key=SecretStr("t" * 32),
-        _env_file=None,
-    )
+    settings = app_settings(DATA, f"sqlite:///{db}")
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -51,16 +45,54 @@ POSTGRES_URL = os.environ.get("WABP_TEST_POSTGRES_URL")
     ]
 )
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """An empty database: a new SQLite file, or the test PostgreSQL database emptied."""
-    from service.db import make_engine
-    from service.tables import Base
-
+    """An empty database: a new SQLite file, or an emptied PostgreSQL schema of this test run."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'wabp.sqlite'}"
+    url: str = request.getfixturevalue("postgres_schema_url")
+    _recreate_schema(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """Return the test PostgreSQL URL bound to a schema of its own (dropped at the end).
+
+    A schema per test run, not the shared public schema: two runs at once (a developer's and CI's)
+    would otherwise drop each other's tables mid-test.
+    """
+    from sqlalchemy.engine import make_url
+
     assert POSTGRES_URL is not None
-    engine = make_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    engine.dispose()
-    return POSTGRES_URL
+    schema = f"wabp_test_{os.getpid()}"
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    _recreate_schema(rendered)
+    yield rendered
+    _drop_schema(rendered)
+
+
+def _schema_of(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    options = str(make_url(url).query["options"])
+    return options.removeprefix("-csearch_path=")
+
+
+def _recreate_schema(url: str) -> None:
+    _drop_schema(url)
+    _execute(url, f'CREATE SCHEMA "{_schema_of(url)}"')
+
+
+def _drop_schema(url: str) -> None:
+    _execute(url, f'DROP SCHEMA IF EXISTS "{_schema_of(url)}" CASCADE')
+
+
+def _execute(url: str, statement: str) -> None:
+    from service.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()

@@ -32,6 +32,7 @@ from service.settings import Settings
 from service.tables import AuditEvent, Proposal, User
 from service.users import create_user
 from tests.conftest import DATA
+from tests.service.apps import app_settings
 
 KEY = "test-signing-key-of-at-least-32-bytes"
 PASSWORD = "correct horse battery"
@@ -56,9 +57,7 @@ def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engin
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
     """The app on an empty database, with a police-only test route and two staff accounts."""
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=DATA, database_url=database_url, secret_key=SecretStr(KEY), _env_file=None
-    )
+    settings = app_settings(DATA, database_url, secret_key=SecretStr(KEY))
     app = create_app(settings)
 
     @app.get("/test/police-only")

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import DATA
+from tests.service.apps import app_settings
 from zones.coverage import Coverage, describe_numbers
 
 MEMBER_CAP = 500
@@ -56,12 +57,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("db") / "wabp.sqlite"
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=data_dir,
-        database_url=f"sqlite:///{db}",
-        secret_key=SecretStr("c" * 32),
-        _env_file=None,
-    )
+    settings = app_settings(data_dir, f"sqlite:///{db}")
     with TestClient(create_app(settings)) as client:
         yield client
 

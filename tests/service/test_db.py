@@ -13,7 +13,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from typer.testing import CliRunner
@@ -29,9 +28,9 @@ from service.db import (
     make_sessionmaker,
     upgrade,
 )
-from service.settings import Settings
 from service.tables import AuditEvent, Base, Proposal, User
 from tests.conftest import DATA
+from tests.service.apps import app_settings
 
 TABLES = {"users", "audit_events", "proposals", "registrations", "consents", "alembic_version"}
 HEAD = "0002"  # the newest migration
@@ -104,9 +103,7 @@ def test_migrations_are_found_from_the_package_not_the_cwd(
 
 
 def test_app_start_migrates_a_new_database(database_url: str) -> None:
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=DATA, database_url=database_url, secret_key=SecretStr("k" * 32), _env_file=None
-    )
+    settings = app_settings(DATA, database_url)
     with TestClient(create_app(settings)):
         engine = make_engine(database_url)
         assert set(inspect(engine).get_table_names()) >= TABLES
@@ -243,9 +240,7 @@ def test_without_begin_immediate_sqlite_fails_with_busy(tmp_path: Path) -> None:
 
 @pytest.fixture
 def session_app(database_url: str) -> Iterator[tuple[TestClient, Engine]]:
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=DATA, database_url=database_url, secret_key=SecretStr("k" * 32), _env_file=None
-    )
+    settings = app_settings(DATA, database_url)
     app = create_app(settings)
 
     @app.post("/test/events")

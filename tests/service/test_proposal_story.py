@@ -24,7 +24,6 @@ import numpy as np
 import pytest
 import shapely
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from service.app import create_app
 from service.db import make_engine, make_sessionmaker, upgrade
@@ -32,11 +31,12 @@ from service.settings import Settings
 from service.users import create_user
 from tests.conftest import DATA
 from tests.maps.test_compare import move_markers
+from tests.service.apps import app_settings
 from zones.dataset import Dataset
 from zones.schema import to_l72
 
 PASSWORD = "correct horse battery staple"
-KEY = "k" * 32
+
 # Sign-in names of the four staff accounts every app here has (no real person's address).
 USERS = {
     "sint-joris": ("coord.sintjoris@example.be", "coordinator", "sint-joris"),
@@ -73,9 +73,7 @@ def settings_for(root: Path) -> Settings:
     """Return the settings of an app on the dataset `root` with its database next to it."""
     database_url = f"sqlite:///{root.parent / 'wabp.sqlite'}"
     add_users(database_url)
-    return Settings(  # type: ignore[call-arg]
-        data_dir=root, database_url=database_url, secret_key=SecretStr(KEY), _env_file=None
-    )
+    return app_settings(root, database_url)
 
 
 @dataclass

@@ -11,17 +11,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import Engine, String, Text, inspect, select, text
 
 from service.app import create_app
 from service.db import make_engine, make_sessionmaker, upgrade
-from service.settings import Settings
 from service.tables import AuditEvent, Consent, Registration
 from service.users import create_user
 from tests.conftest import DATA
+from tests.service.apps import app_settings
 
-KEY = "registrations-test-signing-key-32-bytes"
 PASSWORD = "correct horse battery"
 MEMBER_CAP = 2
 # (e-mail, role, zone, municipality): every staff account the tests sign in with.
@@ -81,13 +79,7 @@ class Api:
 
 
 def start(database_url: str, data_dir: Path) -> Iterator[Api]:
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=data_dir,
-        database_url=database_url,
-        secret_key=SecretStr(KEY),
-        registration_rate_limit=1000,
-        _env_file=None,
-    )
+    settings = app_settings(data_dir, database_url, registration_rate_limit=1000)
     engine = make_engine(database_url)
     upgrade(engine)
     with make_sessionmaker(engine)() as session:

@@ -16,16 +16,14 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from pydantic import SecretStr
 
 from service.app import create_app
 from service.auth import create_access_token
 from service.db import make_engine, make_sessionmaker, upgrade
-from service.settings import Settings
 from service.users import create_user
 from tests.conftest import DATA
+from tests.service.apps import TEST_KEY, app_settings
 
-KEY = "schemathesis-test-signing-key-32-bytes"
 EXAMPLES = 8  # per operation and role: ~40 operations x 2 roles stay well under a minute
 ACCOUNTS = {
     "police": ("police", None, "Alken"),
@@ -62,16 +60,10 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
                 zone_id=zone,
                 municipality=municipality,
             )
-            tokens[role] = create_access_token(user, KEY.encode(), 60)
+            tokens[role] = create_access_token(user, TEST_KEY.encode(), 60)
         session.commit()
     engine.dispose()
-    settings_ = Settings(  # type: ignore[call-arg]
-        data_dir=data,
-        database_url=url,
-        secret_key=SecretStr(KEY),
-        registration_rate_limit=100_000,
-        _env_file=None,
-    )
+    settings_ = app_settings(data, url, registration_rate_limit=100_000)
     with TestClient(create_app(settings_), raise_server_exceptions=False) as client:
         yield client, tokens
 

@@ -14,15 +14,14 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from service import csrf
 from service.app import create_app
 from service.ratelimit import SlidingWindowLimiter
-from service.settings import Settings
 from service.tables import Consent, Registration
 from tests.conftest import DATA
+from tests.service.apps import app_settings
 from zones.rules import load_group_rules
 
 RULES = load_group_rules(DATA)
@@ -36,13 +35,7 @@ AMBIGUOUS = "Stations 4"  # Stationsplein 4 or Stationsstraat 4
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     # Its own app: these tests post often, and must not eat the rate limit of other modules.
     db = tmp_path_factory.mktemp("signup") / "wabp.sqlite"
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=DATA,
-        database_url=f"sqlite:///{db}",
-        secret_key=SecretStr("s" * 32),
-        registration_rate_limit=1000,
-        _env_file=None,
-    )
+    settings = app_settings(DATA, f"sqlite:///{db}", registration_rate_limit=1000)
     with TestClient(create_app(settings)) as client:
         yield client
 

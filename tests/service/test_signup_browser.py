@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
-from pydantic import SecretStr
 
 from maps.pdf import CHROMIUM
 from service.app import create_app
-from service.settings import Settings
 from tests.conftest import DATA
+from tests.service.apps import app_settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -43,12 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(
         DATA, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".cache", "*.sqlite*")
     )
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=root,
-        database_url=f"sqlite:///{root / 'test.sqlite'}",
-        secret_key=SecretStr("b" * 32),
-        _env_file=None,
-    )
+    settings = app_settings(root, f"sqlite:///{root / 'test.sqlite'}")
     # Port 0: the system picks a free port, read back once the server listens (no race).
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
     uv = uvicorn.Server(config)

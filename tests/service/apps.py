@@ -1,0 +1,33 @@
+"""Settings and dataset copies for tests that start their own app."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from service.settings import Settings
+from tests.conftest import DATA
+
+TEST_KEY = "test-signing-key-" + "k" * 32
+
+
+def copy_dataset(target: Path) -> Path:
+    """Copy the shipped Alken dataset to `target`, leaving caches, databases and secrets behind."""
+    shutil.copytree(
+        DATA,
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(".cache", "*.sqlite*", ".wabp-secret"),
+    )
+    return target
+
+
+def app_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    """Return settings for a test app: its own database, a fixed key, and no .env file read."""
+    values: dict[str, Any] = {"secret_key": SecretStr(TEST_KEY), **overrides}
+    return Settings(  # type: ignore[call-arg]
+        data_dir=data_dir, database_url=database_url, _env_file=None, **values
+    )

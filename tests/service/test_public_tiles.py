@@ -1,0 +1,57 @@
+"""The service's public map at ``/`` draws the base layer of the ``tiles`` setting, as `wabp publish`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from jinja2.utils import htmlsafe_json_dumps
+
+from maps.tiles import GRB_BASISKAART
+from service.app import create_app
+from tests.service.apps import app_settings, copy_dataset
+
+CUSTOM_URL = "https://tiles.example.be/buurt/{z}/{x}/{y}.png"
+
+
+def public_map(tmp_path: Path, **tiles: str) -> str:
+    """Start an app on a copy of Alken with these tile settings and return its ``/`` page."""
+    data = copy_dataset(tmp_path / "data")
+    settings = app_settings(data, f"sqlite:///{tmp_path / 'wabp.sqlite'}", **tiles)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        # Served from memory after the first render: the same page again.
+        assert client.get("/").text == response.text
+        return response.text
+
+
+@pytest.mark.parametrize(
+    ("tiles", "url", "attribution"),
+    [
+        pytest.param({"tiles": "grb"}, GRB_BASISKAART.url, "Digitaal Vlaanderen", id="grb"),
+        pytest.param(
+            {"tiles": CUSTOM_URL, "tiles_attribution": "Kaart: Stad Voorbeeld"},
+            CUSTOM_URL,
+            "Kaart: Stad Voorbeeld",
+            id="custom-url",
+        ),
+    ],
+)
+def test_map_uses_the_tiles_setting(
+    tmp_path: Path, tiles: dict[str, str], url: str, attribution: str
+) -> None:
+    page = public_map(tmp_path, **tiles)
+    assert "L.tileLayer(" in page
+    # The URL is a JavaScript string in the page, written with "&" escaped as in any inline script.
+    assert htmlsafe_json_dumps(url) in page
+    assert attribution in page
+
+
+def test_no_tiles_by_default(tmp_path: Path) -> None:
+    page = public_map(tmp_path)
+    assert "L.tileLayer(" not in page
+    assert GRB_BASISKAART.url not in page
+    assert "{z}" not in page
