@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from typer.testing import CliRunner
 
 from service.cli import LOOKUP_FILE_COLUMNS, app
 from tests.common import DATA, FIXTURES
+from tests.service.apps import copy_dataset
 
 runner = CliRunner()
 ZONES = FIXTURES / "zones_init_minimal.geojson"  # west: Heiligenborn, St. Joris; oost: Motstraat
@@ -40,7 +40,7 @@ def one_error_line(result: Any) -> str:
 def alken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a copy of the shipped Alken dataset (its load cache then lands in the copy)."""
     root = tmp_path_factory.mktemp("shipped") / "alken"
-    shutil.copytree(DATA, root, ignore=shutil.ignore_patterns(".cache"))
+    copy_dataset(root)
     return root
 
 

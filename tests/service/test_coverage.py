@@ -10,7 +10,6 @@ neighbouring zone, and the member cap is lowered so that some groups are over it
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from pydantic import SecretStr
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import DATA
-from tests.service.apps import app_settings
+from tests.service.apps import app_settings, copy_dataset
 from zones.coverage import Coverage, describe_numbers
 
 MEMBER_CAP = 500
@@ -35,7 +34,7 @@ MOVED_INTO = "sint-joris"
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("coverage") / "data"
-    shutil.copytree(DATA, root, ignore=shutil.ignore_patterns(".cache", "*.sqlite"))
+    copy_dataset(root)
     addresses = pd.read_csv(root / "addresses.csv", dtype=str, keep_default_na=False)
     addresses[addresses["lat"] != ""].to_csv(root / "addresses.csv", index=False)
     zones = json.loads((root / "zones.geojson").read_text(encoding="utf-8"))

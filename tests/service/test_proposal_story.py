@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from service.settings import Settings
 from service.users import create_user
 from tests.conftest import DATA
 from tests.maps.test_compare import move_markers
-from tests.service.apps import app_settings
+from tests.service.apps import app_settings, copy_dataset
 from zones.dataset import Dataset
 from zones.schema import to_l72
 
@@ -48,14 +47,6 @@ ZONES_FILE_DIGEST = hashlib.sha256((DATA / "zones.geojson").read_bytes()).hexdig
 
 
 # -- the app on a copy of the data -----------------------------------------------------------------
-
-
-def copy_dataset(target: Path) -> Path:
-    """Copy the shipped dataset (without its database and cache) to `target`."""
-    shutil.copytree(
-        DATA, target, ignore=shutil.ignore_patterns("wabp.sqlite*", ".cache", ".wabp-secret")
-    )
-    return target
 
 
 def add_users(database_url: str) -> None:

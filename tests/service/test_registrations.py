@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,7 @@ from service.app import create_app
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.tables import AuditEvent, Consent, Registration
 from service.users import create_user
-from tests.conftest import DATA
-from tests.service.apps import app_settings
+from tests.service.apps import app_settings, copy_dataset
 
 PASSWORD = "correct horse battery"
 MEMBER_CAP = 2
@@ -54,8 +52,7 @@ def application(**overrides: Any) -> dict[str, Any]:
 def data_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Alken dataset in a temporary directory, with a member cap of 2 to test a full group."""
     target = tmp_path_factory.mktemp("data") / "alken"
-    # copy2 keeps mtimes, so the derived-data cache in .cache stays valid and loading stays fast.
-    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("wabp.sqlite*", ".wabp-secret"))
+    copy_dataset(target)
     (target / "dataset.json").write_text(f'{{"name": "Alken", "member_cap": {MEMBER_CAP}}}')
     return target
 

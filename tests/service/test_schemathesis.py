@@ -7,7 +7,6 @@ private copy: approving a fuzzed proposal may write a new zone generation.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -21,8 +20,7 @@ from service.app import create_app
 from service.auth import create_access_token
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.users import create_user
-from tests.conftest import DATA
-from tests.service.apps import TEST_KEY, app_settings
+from tests.service.apps import TEST_KEY, app_settings, copy_dataset
 
 EXAMPLES = 8  # per operation and role: ~40 operations x 2 roles stay well under a minute
 ACCOUNTS = {
@@ -45,7 +43,7 @@ def _role_for(path: str) -> str:
 def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
     root = tmp_path_factory.mktemp("fuzz")
     data = root / "data"
-    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("wabp.sqlite*", ".wabp-secret"))
+    copy_dataset(data)
     url = f"sqlite:///{root / 'wabp.sqlite'}"
     engine = make_engine(url)
     upgrade(engine)

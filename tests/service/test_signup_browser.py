@@ -7,7 +7,6 @@ violation on the form, its error state, the confirmation, the status and the wit
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -18,8 +17,7 @@ import uvicorn
 
 from maps.pdf import CHROMIUM
 from service.app import create_app
-from tests.conftest import DATA
-from tests.service.apps import app_settings
+from tests.service.apps import app_settings, copy_dataset
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -39,9 +37,7 @@ PHONE = {"width": 360, "height": 740}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve a temporary copy of the shipped data with uvicorn on a free port; return its URL."""
     root = tmp_path_factory.mktemp("data")
-    shutil.copytree(
-        DATA, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".cache", "*.sqlite*")
-    )
+    copy_dataset(root)
     settings = app_settings(root, f"sqlite:///{root / 'test.sqlite'}")
     # Port 0: the system picks a free port, read back once the server listens (no race).
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
