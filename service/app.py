@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from maps.assets import STATIC_DIR
+from maps.tiles import tiles_from_setting
 from service.auth import LoginLimiter, load_signing_key
 from service.db import database_url, make_engine, make_sessionmaker, upgrade
 from service.errors import install_error_handlers
@@ -35,7 +36,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.wabp = ServiceState(Dataset.load(settings.data_dir))
+        # The same base layer `wabp publish` uses; a bad setting stops start-up, not a request.
+        tiles = tiles_from_setting(settings.tiles, settings.tiles_attribution)
+        app.state.wabp = ServiceState(Dataset.load(settings.data_dir), tiles=tiles)
         # Migrate before serving: a request never meets an older schema than the code expects.
         engine = make_engine(database_url(settings))
         upgrade(engine)

@@ -51,9 +51,17 @@ def _domain_errors() -> Iterator[None]:
 
 def _settings(data: Path | None) -> Settings:
     # Imported here so that `wabp --help` does not load pandas, shapely and pyproj.
+    from pydantic import ValidationError
+
     from service.settings import Settings
 
-    return Settings(data_dir=data) if data is not None else Settings()
+    try:
+        return Settings(data_dir=data) if data is not None else Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        typer.echo(f"error: {where}: {first['msg']} (check the WABP_ environment)", err=True)
+        raise typer.Exit(2) from None
 
 
 def _dataset(data: Path | None, strict: bool = True) -> Dataset:

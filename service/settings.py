@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from maps.tiles import tiles_from_setting
 from zones.dataset import DEFAULT_DATA_DIR
 
 
@@ -66,3 +67,9 @@ class Settings(BaseSettings):
     register_url: str | None = Field(
         default=None, description="registration page for the QR codes and the published site"
     )
+
+    @model_validator(mode="after")
+    def _known_tiles(self) -> Settings:
+        # Checked here so that a bad base map stops `wabp serve` with one line, before start-up.
+        tiles_from_setting(self.tiles, self.tiles_attribution)
+        return self

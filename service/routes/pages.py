@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from maps.tiles import TileLayerSpec, tiles_from_setting
-from service.deps import DatasetDep, SettingsDep, StateDep
+from service.deps import DatasetDep, StateDep
 from service.models import Health
 
 router = APIRouter()
 
 
-def base_tiles(settings: SettingsDep) -> TileLayerSpec | None:
-    """Return the base layer of the ``tiles`` setting, the same one `wabp publish` uses."""
-    return tiles_from_setting(settings.tiles, settings.tiles_attribution)
-
-
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def public_map(
-    state: StateDep, tiles: Annotated[TileLayerSpec | None, Depends(base_tiles)]
-) -> HTMLResponse:
-    """Serve the public zone map (rendered once per generation and base layer)."""
-    return HTMLResponse(state.public_map(tiles))
+def public_map(state: StateDep) -> HTMLResponse:
+    """Serve the public zone map with the configured base layer (rendered once per generation)."""
+    return HTMLResponse(state.public_map(state.tiles))
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])

@@ -114,3 +114,18 @@ def test_missing_dataset_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("error: ")
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [("WABP_TILES", "bogus", "tiles 'bogus'"), ("WABP_PORT", "abc", "port:")],
+)
+def test_bad_setting_is_one_line_before_start_up(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = run("serve")
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
