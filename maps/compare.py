@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from html import escape
-from typing import Any
 
 import folium
-import jinja2
 import shapely
-from branca.element import Figure, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
-from markupsafe import Markup
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import LonLat
@@ -29,6 +25,7 @@ from maps.assets import asset_url
 from maps.colours import ZoneColour, readable_outline, zone_colours
 from maps.elements import BindContent, DutchLayerControl, PublicMap
 from maps.geometry import display_geojson, label_point, latlon, latlon_bounds
+from maps.page import MapFigure, render_template
 from zones.dataset import Dataset
 from zones.proposals import Report
 from zones.schema import Zone, ZoneSet
@@ -204,7 +201,7 @@ def render_proposal_map(
         target_colour=colours[target.id],
         has_boundary=dataset.boundary is not None,
     )
-    figure = ComparisonFigure(content)
+    figure = MapFigure("compare.html.j2", page=content)
     figure.add_child(m)
     return figure.render()
 
@@ -236,30 +233,7 @@ def render_proposal_map_shell(
         script=asset_url(asset_base, SHELL_SCRIPT),
         api_base=api_base.rstrip("/"),
     )
-    return _environment().get_template("compare_shell.html.j2").render(page=page)
-
-
-class ComparisonFigure(Figure):
-    """A branca Figure that renders into the comparison page template."""
-
-    def __init__(self, content: ComparisonContent) -> None:
-        super().__init__()
-        self.content = content
-        # The template declares <meta charset>; a second declaration is invalid HTML.
-        self.header._children.pop("meta_http", None)
-
-    def render(self, **kwargs: Any) -> str:
-        """Render the map elements, then the whole page."""
-        for child in self._children.values():
-            child.render(**kwargs)
-        template = _environment().get_template("compare.html.j2")
-        return template.render(
-            page=self.content,
-            # folium's output is markup we generated; texts in it went through maps.fragments.
-            head=Markup(self.header.render(**kwargs)),
-            map_html=Markup(self.html.render(**kwargs)),
-            map_script=Markup(self.script.render(**kwargs)),
-        )
+    return render_template("compare_shell.html.j2", page=page)
 
 
 def _add_boundary(m: folium.Map, boundary: BaseGeometry) -> None:
@@ -391,14 +365,3 @@ def _feature(geometry: BaseGeometry, style: dict[str, object]) -> dict[str, obje
         "properties": {"style": style},
         "geometry": display_geojson(geometry),
     }
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("maps", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )

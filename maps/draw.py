@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
 
-import jinja2
 import shapely
 
 from maps.assets import asset_url
 from maps.geometry import BELGIUM_LATLON, LatLonBounds, display_geojson, latlon_bounds
+from maps.page import render_template
 from maps.tiles import TileLayerSpec
 from zones.dataset import Dataset
 
@@ -85,7 +84,7 @@ def render_draw_page(
             }
         ),
     )
-    return _environment().get_template("voorstel.html.j2").render(page=page)
+    return render_template("voorstel.html.j2", page=page)
 
 
 def _bounds(dataset: Dataset) -> LatLonBounds:
@@ -97,14 +96,3 @@ def _bounds(dataset: Dataset) -> LatLonBounds:
         return latlon_bounds(shapely.union_all(zones))
     lat, lon = BELGIUM_LATLON
     return [[lat - 1.0, lon - 1.5], [lat + 1.0, lon + 1.5]]
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("maps", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
