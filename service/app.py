@@ -14,8 +14,8 @@ from service.auth import LoginLimiter, load_signing_key
 from service.db import database_url, make_engine, make_sessionmaker, upgrade
 from service.errors import install_error_handlers
 from service.privacy import BodySizeLimit, install_log_filter
-from service.routes import auth as auth_routes
 from service.routes import (
+    applicant_pages,
     coverage,
     generations,
     lookup,
@@ -25,6 +25,7 @@ from service.routes import (
     signup,
     zones,
 )
+from service.routes import auth as auth_routes
 from service.routes import registrations as registration_routes
 from service.settings import Settings
 from service.state import ServiceState
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(registration_routes.router)
     app.include_router(signup.router)
+    app.include_router(applicant_pages.router)
     app.include_router(proposals.router)
     app.include_router(proposal_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

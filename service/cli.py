@@ -700,7 +700,7 @@ def purge(
     ] = False,
     data: DataOption = None,
 ) -> None:
-    """Erase registrations past their retention period (refused; removed members)."""
+    """Erase what is past its retention period: refused, removed, undecided; audit events."""
     from service.registrations import purge as purge_registrations
 
     settings = _settings(data)
@@ -709,6 +709,8 @@ def purge(
             session,
             refused_days=settings.retention_refused_days,
             removed_days=settings.retention_removed_days,
+            pending_days=settings.retention_pending_days,
+            audit_days=settings.retention_audit_days,
             dry_run=dry_run,
         )
         if dry_run:
@@ -716,8 +718,10 @@ def purge(
     verb = "would erase" if dry_run else "erased"
     typer.echo(
         f"{verb} {report.refused} refused application(s) older than "
-        f"{settings.retention_refused_days} days and {report.removed} removed member(s) older "
-        f"than {settings.retention_removed_days} days"
+        f"{settings.retention_refused_days} days, {report.removed} removed member(s) older than "
+        f"{settings.retention_removed_days} days, {report.pending} undecided application(s) "
+        f"older than {settings.retention_pending_days} days and {report.audit_events} audit "
+        f"event(s) older than {settings.retention_audit_days} days"
     )
 
 

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     retention_removed_days: int = Field(
         default=365, ge=0, description="days a member removed by the coordinator is kept"
     )
+    retention_pending_days: int = Field(
+        default=90, ge=0, description="days an application nobody decided is kept"
+    )
+    # Audit events name ids and actions, no personal data: kept to answer who saw or changed a
+    # record (a complaint, a data-protection request), then dropped like everything else.
+    retention_audit_days: int = Field(default=730, ge=0, description="days an audit event is kept")
     registration_rate_limit: int = Field(
         default=10, ge=1, description="public registrations per client address per window"
     )

@@ -1,9 +1,9 @@
-"""The registration form for residents (``/aanmelden``) and their private status page.
+"""The registration form for residents (``/aanmelden``), and what every registration page shares.
 
 Server-rendered Dutch pages that work without JavaScript: the form posts
 ``application/x-www-form-urlencoded``, errors come back next to their field with the values kept,
 and a success redirects (303) to a confirmation page, so reloading it never files twice. The
-private link ``/aanmelding/{token}`` shows the status, downloads the data and withdraws.
+applicant's private pages (``/aanmelding/{token}``) are in ``service.routes.applicant_pages``.
 
 Every page gets a CSP without scripts, ``frame-ancestors 'none'`` and ``Referrer-Policy:
 no-referrer`` (the private token is in the URL and must not leak to another site); pages that hold
@@ -12,23 +12,18 @@ personal data are not cached.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.templating import Jinja2Templates
 
@@ -45,20 +40,12 @@ from service.registrations import (
     AmbiguousAddressError,
     NoGroupError,
     RegistrationIn,
-    UnknownRegistrationError,
-    by_token,
-    export_data,
-    status_message,
     submit,
-    withdraw,
 )
-from service.state import ServiceState
-from service.tables import Registration
-from zones.errors import LookupInputError, UnknownZoneError
+from zones.errors import LookupInputError
 from zones.rules import GroupRules, RulesMissingError, load_group_rules
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-BRUSSELS = ZoneInfo("Europe/Brussels")
 
 SECURITY_HEADERS = {
     # No script runs on these pages; forms post only here; nobody may frame them (clickjacking).
@@ -167,17 +154,6 @@ async def registration_form(request: Request, key: SigningKeyDep) -> FormData:
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
 RegistrationForm = Annotated[FormData, Depends(registration_form)]
-TokenPath = Annotated[str, PathParam(max_length=100)]
-
-
-def _registration(session: Session, token: str) -> Registration:
-    try:
-        return by_token(session, token)
-    except UnknownRegistrationError:
-        raise PageError(
-            404,
-            "Deze aanmelding bestaat niet (meer). Controleer de link, of meld u opnieuw aan.",
-        ) from None
 
 
 # --- the form -------------------------------------------------------------------------------------
@@ -357,132 +333,3 @@ def submit_registration_form(
     # A path, not a full URL: behind a TLS proxy the app may not know its public scheme.
     url = request.url_for("registration_confirmation", token=done.token).path
     return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
-
-
-# --- the applicant's private pages ----------------------------------------------------------------
-
-MONTHS = (
-    "januari februari maart april mei juni juli augustus september oktober november december"
-).split()
-
-
-def dutch_date(moment: datetime) -> str:
-    """Write a moment as residents read it: ``5 maart 2026`` (Brussels time)."""
-    local = moment.astimezone(BRUSSELS)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
-
-
-@dataclass(frozen=True)
-class _Shown:
-    """What the private pages show of a registration (no name, phone or address)."""
-
-    role: str
-    status: str
-    status_text: str
-    group_name: str | None
-    created_at: str
-
-
-def _shown(row: Registration, state: ServiceState) -> _Shown:
-    group_name = None
-    if row.zone_id is not None:
-        try:
-            group_name = state.current.dataset.zones.get(row.zone_id).name
-        except UnknownZoneError:  # the zone was retired in a later generation
-            group_name = row.zone_id
-    return _Shown(
-        role=row.role,
-        status=row.status,
-        status_text=status_message(row),
-        group_name=group_name,
-        created_at=dutch_date(row.created_at),
-    )
-
-
-def _private_url(request: Request, token: str) -> str:
-    return str(request.url_for("registration_status", token=token))
-
-
-@router.get("/aanmelding/{token}/bevestiging", response_class=HTMLResponse)
-def registration_confirmation(
-    request: Request, token: TokenPath, session: SessionDep, state: StateDep
-) -> HTMLResponse:
-    """Confirm a new application: its group, what happens next, and the private link."""
-    shown = _shown(_registration(session, token), state)
-    context = {
-        "title": "Aanmelding ontvangen",
-        "heading": "Uw aanmelding is ontvangen",
-        "reg": shown,
-        "private_url": _private_url(request, token),
-    }
-    return page(request, "bevestiging.html", context)
-
-
-@router.get("/aanmelding/{token}", response_class=HTMLResponse)
-def registration_status(
-    request: Request, token: TokenPath, session: SessionDep, state: StateDep
-) -> HTMLResponse:
-    """Show the status of an application, with download and withdrawal."""
-    shown = _shown(_registration(session, token), state)
-    context = {
-        "title": "Uw aanmelding",
-        "heading": "Uw aanmelding bij de buurtpreventie",
-        "reg": shown,
-        "private_url": _private_url(request, token),
-    }
-    return page(request, "aanmelding.html", context)
-
-
-@router.get("/aanmelding/{token}/gegevens")
-def registration_data(token: TokenPath, session: SessionDep) -> Response:
-    """Download everything stored about the application, as JSON (GDPR Art. 15 and 20)."""
-    try:
-        data = export_data(session, token)
-    except UnknownRegistrationError:
-        raise PageError(404, "Deze aanmelding bestaat niet (meer).") from None
-    body = json.dumps(data, ensure_ascii=False, indent=2)
-    return Response(
-        body,
-        media_type="application/json",
-        headers={
-            **SECURITY_HEADERS,
-            **NO_STORE,
-            "Content-Disposition": 'attachment; filename="mijn-aanmelding.json"',
-        },
-    )
-
-
-@router.get("/aanmelding/{token}/intrekken", response_class=HTMLResponse)
-def withdraw_confirmation(
-    request: Request, token: TokenPath, key: SigningKeyDep, session: SessionDep, state: StateDep
-) -> HTMLResponse:
-    """Ask whether the applicant really wants to withdraw (nothing changes yet)."""
-    shown = _shown(_registration(session, token), state)
-    csrf_token = csrf.token_for(request, key)
-    context = {
-        "title": "Aanmelding intrekken",
-        "heading": "Aanmelding intrekken?",
-        "reg": shown,
-        "private_url": _private_url(request, token),
-        "csrf_token": csrf_token,
-    }
-    response = page(request, "intrekken.html", context)
-    csrf.set_cookie(response, request, csrf_token)
-    return response
-
-
-@router.post("/aanmelding/{token}/intrekken", response_class=HTMLResponse)
-def withdraw_registration(
-    request: Request, token: TokenPath, form: PostedForm, session: SessionDep
-) -> HTMLResponse:
-    """Withdraw the application: erased now, or after the coordinator removed the member."""
-    try:
-        outcome = withdraw(session, token)
-    except UnknownRegistrationError:
-        raise PageError(404, "Deze aanmelding bestaat niet (meer).") from None
-    context = {
-        "title": "Aanmelding ingetrokken",
-        "heading": "Uw aanmelding is ingetrokken",
-        "removal": outcome == "leaving",
-    }
-    return page(request, "ingetrokken.html", context)

@@ -1,4 +1,4 @@
-"""Retention: `wabp purge` erases refused applications and removed members once their time is up."""
+"""Retention: `wabp purge` erases refused, removed and undecided applications and old audit events."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ __all__ = ["data_copy"]
 
 T0 = datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
 ACTOR = "a" * 32
+# The defaults of service.settings, in days.
+RETENTION = {"refused_days": 30, "removed_days": 365, "pending_days": 90, "audit_days": 730}
+KEEP_REGISTRATIONS = {"refused_days": 10_000, "removed_days": 10_000, "pending_days": 10_000}
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +36,8 @@ def locator(data_copy: Path) -> Locator:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'wabp.sqlite'}")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     upgrade(engine)
     yield engine
     engine.dispose()
@@ -65,12 +68,18 @@ def _left(session: Session) -> set[str]:
     return set(session.scalars(select(Registration.id)))
 
 
+def _events(session: Session) -> list[tuple[str, datetime]]:
+    rows = session.execute(select(AuditEvent.object_id, AuditEvent.at).order_by(AuditEvent.id))
+    return [(object_id, at) for object_id, at in rows]
+
+
 @pytest.mark.parametrize(
     ("days_later", "erased"),
     [
         pytest.param(29, set(), id="within-30-days"),
         pytest.param(31, {"refused"}, id="refused-after-30-days"),
-        pytest.param(366, {"refused", "removed"}, id="removed-after-a-year"),
+        pytest.param(91, {"refused", "pending"}, id="undecided-after-90-days"),
+        pytest.param(366, {"refused", "removed", "pending"}, id="removed-after-a-year"),
     ],
 )
 def test_purge_with_a_frozen_clock(
@@ -79,12 +88,13 @@ def test_purge_with_a_frozen_clock(
     with make_sessionmaker(engine)() as session:
         ids = _story(session, locator, T0)
         later = T0 + timedelta(days=days_later)
-        dry = reg.purge(session, refused_days=30, removed_days=365, now=later, dry_run=True)
+        dry = reg.purge(session, **RETENTION, now=later, dry_run=True)
         assert _left(session) == set(ids.values())  # a dry run changes nothing
-        report = reg.purge(session, refused_days=30, removed_days=365, now=later)
+        report = reg.purge(session, **RETENTION, now=later)
         session.commit()
-        assert (report.refused, report.removed) == (dry.refused, dry.removed)
+        assert report == dry
         assert report.total == len(erased)
+        assert report.audit_events == 0
         assert _left(session) == {ids[k] for k in ids if k not in erased}
         # Consents go with their registration; the log keeps the id and why, nothing personal.
         kept = session.scalar(select(func.count()).select_from(Consent))
@@ -96,25 +106,72 @@ def test_purge_with_a_frozen_clock(
         assert all(e.detail.startswith("reason=retention-") for e in erasures)
 
 
+@pytest.mark.parametrize(
+    ("days_later", "gone"),
+    [
+        pytest.param(729, False, id="within-2-years"),
+        pytest.param(731, True, id="after-2-years"),
+    ],
+)
+def test_audit_events_go_after_their_retention(
+    engine: Engine, locator: Locator, days_later: int, gone: bool
+) -> None:
+    with make_sessionmaker(engine)() as session:
+        ids = _story(session, locator, T0)
+        recent = _apply(session, locator, T0 + timedelta(days=400), phone="0470 00 03 05")
+        session.commit()
+        before = _events(session)
+        # Every change of the story, stamped with the frozen clock: 2 + 3 + 1 + 3, and one submit.
+        assert len(before) == 10
+        later = T0 + timedelta(days=days_later)
+        dry = reg.purge(session, **KEEP_REGISTRATIONS, audit_days=730, now=later, dry_run=True)
+        assert _events(session) == before  # a dry run changes nothing
+        report = reg.purge(session, **KEEP_REGISTRATIONS, audit_days=730, now=later)
+        session.commit()
+        assert report == dry
+        assert report.audit_events == (9 if gone else 0)
+        assert report.total == 0
+        # Only the log goes: the registrations it spoke of stay until their own rule erases them.
+        assert _left(session) == {*ids.values(), recent.id}
+        left = _events(session)
+        assert left == ([(recent.id, T0 + timedelta(days=400))] if gone else before)
+
+
 def test_cli_purge_dry_run_then_for_real(
     engine: Engine, locator: Locator, data_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with make_sessionmaker(engine)() as session:
         ids = _story(session, locator, datetime.now(UTC) - timedelta(days=40))
-    monkeypatch.setenv("WABP_DATABASE_URL", str(engine.url))
+        events = _events(session)
+    monkeypatch.setenv("WABP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     runner = CliRunner()
     dry = runner.invoke(cli, ["purge", "--dry-run", "--data", str(data_copy)])
     assert dry.exit_code == 0, dry.output
-    assert "would erase 1 refused application(s) older than 30 days" in dry.output
+    assert dry.output == (
+        "would erase 1 refused application(s) older than 30 days, 0 removed member(s) older than "
+        "365 days, 0 undecided application(s) older than 90 days and 0 audit event(s) older than "
+        "730 days\n"
+    )
+    monkeypatch.setenv("WABP_RETENTION_PENDING_DAYS", "30")
+    monkeypatch.setenv("WABP_RETENTION_AUDIT_DAYS", "30")
+    dry = runner.invoke(cli, ["purge", "--dry-run", "--data", str(data_copy)])
+    assert "1 undecided application(s) older than 30 days" in dry.output
+    assert "9 audit event(s) older than 30 days" in dry.output
     with make_sessionmaker(engine)() as session:
         assert _left(session) == set(ids.values())
+        assert _events(session) == events
     monkeypatch.setenv("WABP_RETENTION_REMOVED_DAYS", "10")
     done = runner.invoke(cli, ["purge", "--data", str(data_copy)])
     assert done.exit_code == 0, done.output
     assert "erased 1 refused application(s)" in done.output
     assert "1 removed member(s) older than 10 days" in done.output
+    assert "9 audit event(s)" in done.output
     with make_sessionmaker(engine)() as session:
-        assert _left(session) == {ids["pending"], ids["added"]}
+        assert _left(session) == {ids["added"]}
+        # What is left of the log: this run's erasures, by id and reason.
+        assert {action for (action,) in session.execute(select(AuditEvent.action))} == {
+            "registration.erase"
+        }
 
 
 def test_withdrawal_erases_at_once(engine: Engine, locator: Locator) -> None:

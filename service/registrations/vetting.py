@@ -1,0 +1,135 @@
+"""Police and municipality: the applications of their municipality, decisions, group assignment."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.registrations.errors import (
+    GroupFullError,
+    RegistrationError,
+    RegistrationStateError,
+    UnknownRegistrationError,
+)
+from service.registrations.events import audit, audited
+from service.registrations.handoff import group_fill
+from service.registrations.status import ACTIVE_STATUSES, DECIDED, move
+from service.tables import Registration
+
+
+def _staff_get(session: Session, registration_id: str, municipality: str) -> Registration:
+    row = session.get(Registration, registration_id) if len(registration_id) <= 64 else None
+    # Another municipality's application is as unknown as a missing one: ids reveal nothing.
+    if row is None or row.municipality != municipality:
+        raise UnknownRegistrationError(f"onbekende aanmelding: {registration_id[:64]}")
+    return row
+
+
+def _pending(session: Session, registration_id: str, municipality: str) -> Registration:
+    row = _staff_get(session, registration_id, municipality)
+    if row.status != "pending":
+        raise RegistrationStateError(DECIDED.format(status=row.status))
+    return row
+
+
+def list_for_staff(
+    session: Session,
+    municipality: str,
+    actor_id: str,
+    *,
+    status: str | None = None,
+    unassigned: bool = False,
+    limit: int = 100,
+) -> list[Registration]:
+    """Return the applications of one municipality (oldest first); each one shown is audited."""
+    query = select(Registration).where(Registration.municipality == municipality)
+    if status is not None:
+        query = query.where(Registration.status == status)
+    if unassigned:
+        query = query.where(Registration.zone_id.is_(None), Registration.new_group.is_(False))
+    query = query.order_by(Registration.created_at, Registration.id).limit(limit)
+    return audited(session, actor_id, "registration.read", session.scalars(query))
+
+
+def get_for_staff(
+    session: Session, registration_id: str, municipality: str, actor_id: str
+) -> Registration:
+    """Return one application of the municipality, and audit the read."""
+    row = _staff_get(session, registration_id, municipality)
+    audit(session, actor_id, "registration.read", row)
+    return row
+
+
+def duplicates(session: Session, registration: Registration) -> int:
+    """Count the other open applications with the same phone number (shown to the police only)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.phone == registration.phone,
+                Registration.id != registration.id,
+                Registration.status.in_(ACTIVE_STATUSES),
+            )
+        )
+        or 0
+    )
+
+
+def approve(
+    session: Session,
+    registration_id: str,
+    municipality: str,
+    actor_id: str,
+    member_cap: int,
+    now: datetime | None = None,
+) -> Registration:
+    """Approve a pending application; refused when its group is full or undecided."""
+    row = _pending(session, registration_id, municipality)
+    if row.zone_id is None and not row.new_group:
+        raise RegistrationStateError(
+            "Dit adres ligt in geen enkele zone: kies eerst een groep of 'nieuwe groep'."
+        )
+    if row.zone_id is not None:
+        filled = group_fill(session, row.zone_id)
+        if filled >= member_cap:
+            raise GroupFullError(
+                f"De groep {row.zone_id} is vol: {filled} van de {member_cap} leden die een "
+                "WhatsApp-groep kan hebben. Splits de zone of wijs een andere groep toe."
+            )
+    return move(session, row, "approved", actor_id, now)
+
+
+def refuse(
+    session: Session,
+    registration_id: str,
+    municipality: str,
+    actor_id: str,
+    now: datetime | None = None,
+) -> Registration:
+    """Refuse a pending application: only the decision is kept, never a reason."""
+    # Nothing but what the applicant needs to read the outcome stays until the purge.
+    return move(
+        session, _staff_get(session, registration_id, municipality), "refused", actor_id, now
+    )
+
+
+def assign_group(
+    session: Session,
+    registration_id: str,
+    municipality: str,
+    actor_id: str,
+    *,
+    zone_id: str | None,
+    known_zones: Collection[str],
+) -> Registration:
+    """Put a pending application in a zone, or (zone_id None) mark it as a new group."""
+    row = _pending(session, registration_id, municipality)
+    if zone_id is not None and zone_id not in known_zones:
+        raise RegistrationError(f"onbekende zone: {zone_id[:64]}")
+    row.zone_id, row.new_group = zone_id, zone_id is None
+    audit(session, actor_id, "registration.assign", row, f"zone={zone_id or 'new'}")
+    return row
