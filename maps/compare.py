@@ -24,7 +24,7 @@ from maps import fragments
 from maps.assets import asset_url
 from maps.colours import ZoneColour, readable_outline, zone_colours
 from maps.elements import BindContent, DutchLayerControl, PublicMap
-from maps.geometry import display_geojson, label_point, latlon, latlon_bounds
+from maps.geometry import BELGIUM_LATLON, display_geojson, label_point, latlon, latlon_bounds
 from maps.page import MapFigure, render_template
 from zones.dataset import Dataset
 from zones.proposals import Report
@@ -150,9 +150,12 @@ def render_proposal_map(
     names = {z.id: z.name for z in dataset.zones} | {z.id: z.name for z in after}
     target = after.get(report.zone_id)
 
+    addresses = moved_addresses(dataset, report)
+    placed = [a for a in addresses if a.position is not None]
+    frame = _frame(target.geometry, placed, dataset)
     m = PublicMap(
         asset_base=asset_base,
-        location=label_point(target.geometry),
+        location=label_point(target.geometry) if _drawable(target.geometry) else _centre(frame),
         zoom_start=14,
         tiles=None,
         control_scale=True,
@@ -164,14 +167,13 @@ def render_proposal_map(
         _add_boundary(m, dataset.boundary)
     _add_proposed(m, after_zones, colours, report.zone_id)
     _add_current(m, before_zones)
-    addresses = moved_addresses(dataset, report)
-    placed = [a for a in addresses if a.position is not None]
     _add_moves(m, placed, colours, names)
     # Collapsed on a phone, where the open list would cover half the map; compare.js.j2 opens it
     # on a wide screen, where toggling the two layers is what the page is for.
     control = DutchLayerControl(collapsed=True)
     control.add_to(m)
-    m.fit_bounds(_frame(target.geometry, placed), padding=(16, 16))
+    if frame is not None:
+        m.fit_bounds(latlon_bounds(frame), padding=(16, 16))
 
     destinations = sorted({a.to_zone for a in addresses}, key=lambda z: names.get(z or "", ""))
     content = ComparisonContent(
@@ -262,6 +264,8 @@ def _add_proposed(
         tooltip = f"{escape(zone.name)} (voorstel)" if emphasised else fragments.zone_tooltip(zone)
         BindContent(tooltip=tooltip).add_to(shape)
         shape.add_to(group)
+        if not _drawable(zone.geometry):
+            continue  # nothing to draw (a proposal stored before empty shapes were refused)
         folium.Marker(
             label_point(zone.geometry),
             icon=folium.DivIcon(
@@ -343,10 +347,30 @@ def _add_moves(
     group.add_to(m)
 
 
-def _frame(shape: BaseGeometry, addresses: list[MovedAddress]) -> list[list[float]]:
+def _drawable(shape: BaseGeometry) -> bool:
+    return not shape.is_empty and shape.area > 0
+
+
+def _frame(
+    shape: BaseGeometry, addresses: list[MovedAddress], dataset: Dataset
+) -> BaseGeometry | None:
+    """Return what the map shows at first (None: all of Belgium, as there is nothing to show)."""
     # The proposed zone, widened to the moved addresses: those leaving a shrunk zone lie outside it.
     points = [shapely.Point(a.position) for a in addresses if a.position is not None]
-    return latlon_bounds(shapely.union_all([shape.envelope, *points]))
+    parts = [shape.envelope, *points] if _drawable(shape) else points
+    if not parts:
+        # Nothing of the proposal to draw: the municipality, or else its zones.
+        zones = [z.geometry for z in dataset.zones.active()]
+        parts = [dataset.boundary] if dataset.boundary is not None else zones
+    frame = shapely.union_all(parts) if parts else None
+    return frame if frame is not None and not frame.is_empty else None
+
+
+def _centre(frame: BaseGeometry | None) -> list[float]:
+    if frame is None:
+        return list(BELGIUM_LATLON)
+    point = frame.envelope.centroid
+    return latlon(point.x, point.y)
 
 
 def _title(target: Zone, new_group: bool) -> str:

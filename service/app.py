@@ -13,6 +13,7 @@ from maps.tiles import tiles_from_setting
 from service.auth import LoginLimiter, load_signing_key
 from service.db import database_url, make_engine, make_sessionmaker, upgrade
 from service.errors import install_error_handlers
+from service.headers import SecurityHeaders
 from service.privacy import BodySizeLimit, install_log_filter
 from service.routes import (
     applicant_pages,
@@ -45,7 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         upgrade(engine)
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.signing_key = load_signing_key(settings)
-        app.state.login_limiter = LoginLimiter()
+        app.state.login_limiter = LoginLimiter.from_settings(settings)
         yield
         engine.dispose()
 
@@ -71,4 +72,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(proposal_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too
     return app

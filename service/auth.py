@@ -52,11 +52,13 @@ class InvalidCredentialsError(AuthError):
 
 
 class TooManyAttemptsError(Exception):
-    """Too many failed sign-ins for this account from this address; try again later."""
+    """Too many failed sign-ins for this account, or from this address; try again later."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, what: str = "for this account") -> None:
         self.headers = {"Retry-After": str(retry_after)}
-        super().__init__(f"too many failed sign-ins: try again in {retry_after // 60 + 1} minutes")
+        super().__init__(
+            f"too many failed sign-ins {what}: try again in {retry_after // 60 + 1} minutes"
+        )
 
 
 class ForbiddenError(Exception):
@@ -109,42 +111,83 @@ def authenticate(session: Session, email: str, password: str) -> User:
 
 
 class LoginLimiter:
-    """Count failed sign-ins per account and client address in a sliding window (one process)."""
+    """Count failed sign-ins in a sliding window (one process), per account and per address.
 
-    def __init__(self, max_failures: int = 10, window_seconds: float = 15 * 60) -> None:
+    Per account and address, so that guessing one account's password stops soon without locking
+    its owner out from elsewhere; per address alone, so that trying many accounts (each try costs
+    an Argon2 hash) stops too.
+    """
+
+    def __init__(
+        self,
+        max_failures: int = 10,
+        window_seconds: float = 15 * 60,
+        *,
+        client_max_failures: int = 30,
+        client_window_seconds: float = 15 * 60,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_failures = max_failures
         self.window = window_seconds
+        self.client_max_failures = client_max_failures
+        self.client_window = client_window_seconds
+        self._clock = clock
         self._failures: dict[str, deque[float]] = {}
+        self._client_failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginLimiter:
+        """Return a limiter with the per-address limit of the settings."""
+        return cls(
+            client_max_failures=settings.login_client_limit,
+            client_window_seconds=settings.login_client_window,
+        )
+
+    @staticmethod
+    def _recent(failures: dict[str, deque[float]], key: str, cutoff: float) -> deque[float]:
+        times = failures.get(key, deque())
+        while times and times[0] <= cutoff:
             times.popleft()
         return times
 
+    @staticmethod
+    def _key(username: str, client: str) -> str:
+        return f"{username.strip().lower()}|{client}"
+
     def check(self, username: str, client: str) -> None:
-        """Raise TooManyAttemptsError when the limit for this account and address is reached."""
-        key, now = f"{username.strip().lower()}|{client}", time.monotonic()
+        """Raise TooManyAttemptsError when this address, or this account from it, is at its limit."""
+        now = self._clock()
         with self._lock:
-            times = self._recent(key, now)
+            times = self._recent(self._client_failures, client, now - self.client_window)
+            if len(times) >= self.client_max_failures:
+                retry = int(times[0] + self.client_window - now) + 1
+                raise TooManyAttemptsError(retry, "from this address")
+            times = self._recent(self._failures, self._key(username, client), now - self.window)
             if len(times) >= self.max_failures:
                 raise TooManyAttemptsError(int(times[0] + self.window - now) + 1)
 
     def failed(self, username: str, client: str) -> None:
-        """Record one failed sign-in."""
-        key, now = f"{username.strip().lower()}|{client}", time.monotonic()
+        """Record one failed sign-in, for the account and for the address."""
+        now = self._clock()
         with self._lock:
-            if len(self._failures) > 10_000:  # bound the memory a flood of usernames can take
-                self._failures = {k: t for k, t in self._failures.items() if self._recent(k, now)}
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
+            for failures, key, window in (
+                (self._failures, self._key(username, client), self.window),
+                (self._client_failures, client, self.client_window),
+            ):
+                if len(failures) > 10_000:  # bound the memory a flood of usernames can take
+                    kept = {k: self._recent(failures, k, now - window) for k in list(failures)}
+                    failures.clear()
+                    failures.update({k: t for k, t in kept.items() if t})
+                times = self._recent(failures, key, now - window)
+                times.append(now)
+                failures[key] = times
 
     def succeeded(self, username: str, client: str) -> None:
         """Forget the failures of an account and address after a successful sign-in."""
+        # The address keeps its count: one known password must not reset the guessing of others.
         with self._lock:
-            self._failures.pop(f"{username.strip().lower()}|{client}", None)
+            self._failures.pop(self._key(username, client), None)
 
 
 # --- tokens ------------------------------------------------------------------------------------

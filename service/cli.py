@@ -700,7 +700,7 @@ def purge(
     ] = False,
     data: DataOption = None,
 ) -> None:
-    """Erase what is past its retention period: refused, removed, undecided; audit events."""
+    """Erase what is past its retention period: refused, removed, undecided, left; audit events."""
     from service.registrations import purge as purge_registrations
 
     settings = _settings(data)
@@ -710,6 +710,7 @@ def purge(
             refused_days=settings.retention_refused_days,
             removed_days=settings.retention_removed_days,
             pending_days=settings.retention_pending_days,
+            leaving_days=settings.retention_leaving_days,
             audit_days=settings.retention_audit_days,
             dry_run=dry_run,
         )
@@ -720,7 +721,8 @@ def purge(
         f"{verb} {report.refused} refused application(s) older than "
         f"{settings.retention_refused_days} days, {report.removed} removed member(s) older than "
         f"{settings.retention_removed_days} days, {report.pending} undecided application(s) "
-        f"older than {settings.retention_pending_days} days and {report.audit_events} audit "
+        f"older than {settings.retention_pending_days} days, {report.leaving} member(s) who left "
+        f"older than {settings.retention_leaving_days} days and {report.audit_events} audit "
         f"event(s) older than {settings.retention_audit_days} days"
     )
 

@@ -8,6 +8,7 @@ half-way (a deferred transaction cannot upgrade its lock once another writer com
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +44,21 @@ def _with_driver(url: URL) -> URL:
     return url
 
 
+def _create_private_file(url: URL) -> None:
+    # SQLite creates a new database with the umask's mode (often 0644: world-readable) and gives
+    # the -wal and -shm files the database's mode, so an owner-only file made first keeps all
+    # three private. An existing file keeps the mode its operator chose.
+    path = url.database
+    if not path or path == ":memory:" or path.startswith("file:") or url.query.get("mode"):
+        return
+    if not Path(path).parent.is_dir():
+        return  # SQLite reports the missing directory when it connects
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     # pysqlite must not emit its own BEGIN (it would be a deferred one, and only before DML).
     dbapi_connection.isolation_level = None
@@ -59,10 +75,11 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets the pragmas and BEGIN IMMEDIATE described above."""
+    """Create an engine; a SQLite file is made owner-only, and gets the pragmas described above."""
     parsed = _with_driver(make_url(url))
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
+    _create_private_file(parsed)
     engine = create_engine(parsed)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)

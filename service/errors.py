@@ -35,6 +35,7 @@ from zones.errors import (
 )
 from zones.generations import StaleGenerationError, UnknownGenerationError
 from zones.proposals import (
+    InvalidResultError,
     InvalidShapeError,
     ProposalError,
     ProposalStateError,
@@ -54,6 +55,7 @@ STATUS: list[tuple[type[Exception], int, str]] = [
     (ProposalStateError, 409, "proposal_decided"),
     (StaleProposalError, 409, "stale_proposal"),
     (InvalidShapeError, 422, "invalid_shape"),
+    (InvalidResultError, 422, "invalid_zones"),
     (ProposalError, 422, "invalid_proposal"),
     (PointError, 422, "invalid_coordinates"),
     (LookupInputError, 422, "invalid_query"),

@@ -8,8 +8,10 @@ the log could use it, so the token is replaced by ``***``.
 
 from __future__ import annotations
 
+import json
 import logging
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PRIVATE_QUERY_PATHS = ("/api/lookup", "/api/streets")
@@ -64,6 +66,7 @@ class BodySizeLimit:
                 await _too_large(send, self.max_bytes)
                 return
         seen = 0
+        started = False
 
         async def counting_receive() -> Message:
             nonlocal seen
@@ -71,21 +74,40 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counting_receive, send)
+            await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
+            # Normally the app's HTTPException handler answers; this covers a body read elsewhere.
+            if started:
+                raise
             await _too_large(send, self.max_bytes)
 
 
-class BodyTooLarge(Exception):
-    """A streamed body passed the limit."""
+class BodyTooLarge(HTTPException):
+    """A streamed body passed the limit: answered 413 by the app's HTTPException handler."""
+
+    # An HTTPException, because FastAPI re-raises those from its body parsing as they are, where
+    # any other error (this one, raised inside receive()) becomes a 400 "error parsing the body".
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _detail(max_bytes))
+
+
+def _detail(max_bytes: int) -> str:
+    return f"request body larger than {max_bytes} bytes"
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:
-    body = b'{"code":"body_too_large","detail":"request body larger than %d bytes"}' % max_bytes
+    # The body service.errors gives an HTTPException of 413: {"code": "body_too_large", ...}.
+    error = {"code": "body_too_large", "detail": _detail(max_bytes)}
+    body = json.dumps(error, separators=(",", ":")).encode()
     await send(
         {
             "type": "http.response.start",

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         description="token signing key (default: generated once into <data_dir>/.wabp-secret)",
     )
     token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="access token lifetime")
+    # Beside the limit per account (10 failures in 15 minutes): many accounts tried from one address.
+    login_client_limit: int = Field(
+        default=30, ge=1, description="failed sign-ins per client address per window"
+    )
+    login_client_window: int = Field(
+        default=900, ge=1, description="seconds of the per-address failed sign-in window"
+    )
     # Registrations (GDPR Art. 5(1)(e)): `wabp purge` erases what is past its retention period.
     retention_refused_days: int = Field(
         default=30, ge=0, description="days a refused application is kept before it is erased"
@@ -44,6 +51,9 @@ class Settings(BaseSettings):
     )
     retention_pending_days: int = Field(
         default=90, ge=0, description="days an application nobody decided is kept"
+    )
+    retention_leaving_days: int = Field(
+        default=30, ge=0, description="days a member who left is kept if the coordinator never acts"
     )
     # Audit events name ids and actions, no personal data: kept to answer who saw or changed a
     # record (a complaint, a data-protection request), then dropped like everything else.

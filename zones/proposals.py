@@ -10,6 +10,7 @@ polygon changed, so that street rules and polygons keep agreeing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from typing import Any
@@ -27,14 +28,18 @@ from zones.assign import AssignmentTable
 from zones.changes import Move, moves
 from zones.dataset import Dataset
 from zones.derive import infer_rule, voronoi_cells
-from zones.errors import ZoneError
+from zones.errors import ZoneError, ZoneFileError
 from zones.schema import StreetRule, Zone, ZoneProperties, ZoneSet, to_l72, to_wgs84
-from zones.storage import StrictMultiPolygon, StrictPolygon
+from zones.storage import StrictMultiPolygon, StrictPolygon, zone_from_feature, zone_to_feature
+from zones.validate import Problem, has_errors
 
 MAX_VERTICES = 10_000
 SLIVER_M2 = 500.0
 # Less overlap than this (m²) is a shared border drawn a few centimetres off, not a change of zone.
 MIN_OVERLAP_M2 = 1.0
+# A shape with less of its area than this inside the municipality was drawn in the wrong place (or
+# in the wrong coordinates): refused at once. A shape partly outside gets a report that says so.
+MIN_INSIDE_SHARE = 0.05
 
 
 class ProposalError(ZoneError):
@@ -58,6 +63,15 @@ class UnknownProposalError(ProposalError):
 
 class ProposalStateError(ProposalError):
     """A proposal that was already approved or rejected."""
+
+
+class InvalidResultError(ProposalError):
+    """A proposal whose resulting zone set fails the checks a dataset must pass to load."""
+
+    def __init__(self, problems: list[ReportProblem]) -> None:
+        self.problems = problems
+        errors = "; ".join(p.message for p in problems if p.severity == "error")
+        super().__init__(f"approving this proposal would give zones that do not validate: {errors}")
 
 
 class StaleProposalError(ProposalError):
@@ -165,6 +179,7 @@ def parse_proposal(data: Any, dataset: Dataset) -> Proposal:
         geometry = polygon_from_units(feature.units, dataset)
     else:
         raise ProposalError("give a geometry, or units (streets or addresses)")
+    _check_placement(geometry, dataset)
     return Proposal(
         zone_id=props.zone_id,
         name=props.name,
@@ -201,6 +216,21 @@ def _check_coordinates(geometry: BaseGeometry) -> None:
         raise InvalidShapeError(
             shapely.is_valid_reason(geometry),
             shapely.geometry.mapping(fixed) if fixed is not None and not fixed.is_empty else None,
+        )
+
+
+def _check_placement(geometry: BaseGeometry, dataset: Dataset) -> None:
+    """Refuse a shape with nothing in it, or one drawn (almost) wholly outside the municipality."""
+    if geometry.is_empty or geometry.area <= 0:
+        raise ProposalError("geometry: the polygon is empty; draw the outline of the zone")
+    if dataset.boundary_l72 is None:
+        return  # without a boundary the dataset checks no placement either
+    shape = to_l72(geometry)
+    inside = float(shapely.intersection(shape, dataset.boundary_l72).area)
+    if inside < MIN_INSIDE_SHARE * shape.area:
+        raise ProposalError(
+            f"geometry: {1 - inside / shape.area:.0%} of the polygon lies outside the municipality "
+            f"({dataset.meta.name}); draw the zone inside it"
         )
 
 
@@ -268,12 +298,25 @@ class SplitStreet(BaseModel):
     zones: list[str]
 
 
+class ReportProblem(BaseModel):
+    """A finding of the dataset checks (zones/validate.py) on the zone set a proposal gives."""
+
+    code: str
+    severity: str
+    message: str
+    zones: list[str]
+
+
 class Report(BaseModel):
     """Everything a proposal would change, for the coordinator and the municipality."""
 
     zone_id: str
     new_group: bool
+    # Whether the resulting zone set passes the checks a dataset must pass to load; see `problems`.
     valid: bool
+    problems: list[ReportProblem] = Field(default_factory=list)
+    # The municipalities of the addresses the proposal concerns: whose staff review it.
+    municipalities: list[str] = Field(default_factory=list)
     area_m2: float
     outside_municipality_m2: float
     overlaps: list[ZoneArea]
@@ -392,10 +435,57 @@ def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
     return ZoneSet(out), target_id
 
 
+def _as_stored(zones: ZoneSet, before: ZoneSet) -> tuple[ZoneSet, list[Problem]]:
+    """Return `zones` as they read back from a generation file, so checks see what will be loaded.
+
+    Changed zones only: unchanged ones were read from that file. A zone that cannot be stored at
+    all (which the file format refuses) is a problem, not an exception.
+    """
+    out: list[Zone] = []
+    problems: list[Problem] = []
+    for zone in zones:
+        if zone.id in before and before.get(zone.id) is zone:
+            out.append(zone)
+            continue
+        try:
+            # Through JSON text, as the file is written and read (mapping() holds tuples).
+            raw = json.loads(json.dumps(zone_to_feature(zone)))
+            out.append(zone_from_feature(raw, f"zone {zone.id!r}"))
+        except ZoneFileError as exc:
+            problems.append(Problem("unstorable_zone", "error", str(exc), (zone.id,)))
+            out.append(zone)
+    return ZoneSet(out), problems
+
+
+def _new_problems(dataset: Dataset, problems: list[Problem]) -> list[ReportProblem]:
+    """Return every error, and the warnings the current zones do not have already."""
+    known = {(p.code, p.message) for p in dataset.problems}
+    return [
+        ReportProblem(code=p.code, severity=p.severity, message=p.message, zones=list(p.zones))
+        for p in problems
+        if p.severity == "error" or (p.code, p.message) not in known
+    ]
+
+
+def _municipalities(dataset: Dataset, after: Dataset, target_id: str) -> list[str]:
+    """Return the municipalities of the target zone's addresses (before, after) and of the moves."""
+    reg = dataset.register
+    touched = _members(dataset.table, target_id) | _members(after.table, target_id)
+    touched |= set(np.flatnonzero(dataset.table.primary != after.table.primary).tolist())
+    streets = {int(reg.street_of[a]) for a in touched}
+    names = sorted({reg.streets[s].municipality for s in streets} - {""})
+    # No address at all (a new group in the fields): the dataset's own municipality reviews it.
+    return names or [dataset.meta.name]
+
+
 def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
     """Compute the impact report of a proposal against a dataset (and the zone set it would give)."""
-    after_zones, target_id = apply(proposal, dataset)
+    applied, target_id = apply(proposal, dataset)
+    after_zones, unstorable = _as_stored(applied, dataset.zones)
+    # The checks Dataset.load runs (strict there, collected here): a zone set that would not load
+    # after the approval is reported as invalid, and approve() refuses to write it.
     after = dataset.with_zones(after_zones)
+    problems = _new_problems(dataset, [*unstorable, *after.problems])
     reg = dataset.register
     shape_l72 = to_l72(proposal.geometry)
     target_after = after_zones.get(target_id)
@@ -510,11 +600,18 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         if s.over_cap
     ]
     summary += [f"infobord {b} staat niet meer in zijn zone" for b in outside_boards]
+    summary += [
+        f"fout: {p.message} (de zones kunnen zo niet goedgekeurd worden)"
+        for p in problems
+        if p.severity == "error"
+    ]
 
     result = Report(
         zone_id=target_id,
         new_group=proposal.zone_id is None,
-        valid=True,
+        valid=not has_errors([*unstorable, *after.problems]),
+        problems=problems,
+        municipalities=_municipalities(dataset, after, target_id),
         area_m2=round(shape_l72.area, 1),
         outside_municipality_m2=round(outside, 1),
         overlaps=overlaps,
@@ -534,3 +631,9 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         summary=summary,
     )
     return result, after_zones
+
+
+def ensure_valid(result: Report) -> None:
+    """Raise InvalidResultError when the zone set of a report would not pass the dataset checks."""
+    if not result.valid:
+        raise InvalidResultError(result.problems)

@@ -6,6 +6,7 @@ Retention (GDPR Art. 5(1)(e)); the periods are settings (``service.settings``):
 |---|---|---|
 | a refused application | the decision | ``REFUSED_DAYS`` (30) |
 | a member the coordinator removed | the removal | ``REMOVED_DAYS`` (365) |
+| a member who left, not yet removed by the coordinator | the withdrawal | ``LEAVING_DAYS`` (30) |
 | an application nobody decided | the application | ``PENDING_DAYS`` (90) |
 | an audit event (ids and actions only) | the event | ``AUDIT_DAYS`` (730) |
 """
@@ -39,12 +40,13 @@ class PurgeReport:
     refused: int
     removed: int
     pending: int
+    leaving: int
     audit_events: int
 
     @property
     def total(self) -> int:
         """Return the number of registrations erased (audit events apart)."""
-        return self.refused + self.removed + self.pending
+        return self.refused + self.removed + self.pending + self.leaving
 
 
 def purge(
@@ -53,6 +55,7 @@ def purge(
     refused_days: int,
     removed_days: int,
     pending_days: int,
+    leaving_days: int,
     audit_days: int,
     now: datetime | None = None,
     dry_run: bool = False,
@@ -71,6 +74,9 @@ def purge(
             ("refused", Registration.decided_at, refused_days),
             ("removed", Registration.removed_at, removed_days),
             ("pending", Registration.created_at, pending_days),
+            # A member who asked to leave is erased once the coordinator removes them; this bounds
+            # the wait when the coordinator never does (the withdrawal page promises as much).
+            ("leaving", Registration.leaving_at, leaving_days),
         )
     }
     # The whole log, not only registrations': its events name ids and actions, and an id outlives
@@ -86,5 +92,6 @@ def purge(
         refused=len(expired["refused"]),
         removed=len(expired["removed"]),
         pending=len(expired["pending"]),
+        leaving=len(expired["leaving"]),
         audit_events=events,
     )

@@ -63,8 +63,10 @@ def get_for_staff(
     return row
 
 
-def duplicates(session: Session, registration: Registration) -> int:
-    """Count the other open applications with the same phone number (shown to the police only)."""
+def duplicates(session: Session, registration: Registration, municipality: str) -> int:
+    """Count the municipality's other open applications with the same phone number (police only)."""
+    # Only the staff's own municipality: a count across all of them would tell the police of one
+    # town that the applicant applied in another.
     return (
         session.scalar(
             select(func.count())
@@ -72,6 +74,7 @@ def duplicates(session: Session, registration: Registration) -> int:
             .where(
                 Registration.phone == registration.phone,
                 Registration.id != registration.id,
+                Registration.municipality == municipality,
                 Registration.status.in_(ACTIVE_STATUSES),
             )
         )

@@ -4,18 +4,20 @@
 through ``POST /api/auth/token``, and its script sends the bearer token with every API call.
 
 ``/proposals/{id}/map`` shows what a proposal would change, so it follows the rules of
-``GET /api/proposals/{id}``: a coordinator sees their own proposals, police and municipality all of
-them, anyone else nothing. A link or the address bar cannot send an ``Authorization`` header, and
-wabp has no session cookie (a cookie would need CSRF protection on every API call, and a token in
-the URL would end up in logs, history and ``Referer``). So the route answers in two ways:
+``GET /api/proposals/{id}``: a coordinator sees their own proposals, police and municipality those
+of their municipality, anyone else nothing. A link or the address bar cannot send an
+``Authorization`` header, and wabp has no session cookie (a cookie would need CSRF protection on
+every API call, and a token in the URL would end up in logs, history and ``Referer``). So the
+route answers in two ways:
 
 - **without** a bearer token: a shell page that holds no data at all. Its script
   (``static/wabp/voorstel.compare.js``) takes the token this tab got on ``/voorstel`` (or asks to
   sign in) and fetches the same URL again with it;
 - **with** a bearer token: the comparison map (``maps/compare.py``), after the same checks as the API
-  (401 without a valid token, 403 for a role that may not read proposals, 404 for a proposal that is
-  missing or someone else's). The shell replaces itself with that page. API clients (``curl -H
-  'Authorization: Bearer ...'``) get the map directly.
+  (401 without a valid token, 403 for a role that may not read proposals or an account of no
+  municipality, 404 for a proposal that is missing, someone else's or another municipality's). The
+  shell replaces itself with that page. API clients (``curl -H 'Authorization: Bearer ...'``) get
+  the map directly.
 
 ``Vary: Authorization`` tells caches the two answers differ; the map itself is ``no-store``.
 """
@@ -25,7 +27,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from maps.compare import render_proposal_map, render_proposal_map_shell
@@ -33,7 +35,7 @@ from maps.draw import render_draw_page
 from service.auth import SigningKeyDep, get_current_user, oauth2_scheme, require_role
 from service.db import SessionDep
 from service.deps import DatasetDep, StateDep
-from service.routes.proposals import READERS, visible_proposal
+from service.routes.proposals import READERS, ProposalId, visible_proposal
 from service.state import ServiceState
 from service.tables import Proposal
 from zones.dataset import Dataset
@@ -62,7 +64,7 @@ def voorstel(dataset: DatasetDep) -> HTMLResponse:
 
 @router.get("/proposals/{proposal_id}/map", response_class=HTMLResponse)
 def proposal_map(
-    proposal_id: Annotated[str, Path(max_length=64)],
+    proposal_id: ProposalId,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     session: SessionDep,
     key: SigningKeyDep,
@@ -74,7 +76,7 @@ def proposal_map(
         shell = render_proposal_map_shell(state.current.dataset.meta.name)
         return HTMLResponse(shell, headers=headers)
     user = _read_proposals(get_current_user(token, session, key))
-    row = visible_proposal(session, user, proposal_id)
+    row = visible_proposal(session, user, proposal_id, state.current.dataset)
     dataset = _compared_with(row, state)
     result, after = report(parse_proposal(json.loads(row.feature_json), dataset), dataset)
     html = render_proposal_map(dataset, result, after)

@@ -7,20 +7,22 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.auth import ensure_zone_access, require_role
+from service.auth import ForbiddenError, ensure_zone_access, require_role
 from service.db import SessionDep
-from service.deps import StateDep
+from service.deps import DatasetDep, StateDep
 from service.tables import AuditEvent, Proposal, Role, User
+from zones.dataset import Dataset
 from zones.proposals import (
     ProposalStateError,
     Report,
     StaleProposalError,
     UnknownProposalError,
+    ensure_valid,
     parse_proposal,
     report,
 )
@@ -32,6 +34,8 @@ READERS: tuple[Role, ...] = ("coordinator", "municipality", "police")
 Proposer = Annotated[User, Depends(require_role("coordinator", "municipality"))]
 Reviewer = Annotated[User, Depends(require_role("municipality"))]
 Reader = Annotated[User, Depends(require_role(*READERS))]
+# Ids are uuid4().hex; the bound keeps a long path out of the database query and the 404 body.
+ProposalId = Annotated[str, Path(min_length=1, max_length=32)]
 
 
 class ProposalOut(BaseModel):
@@ -87,10 +91,43 @@ def _audit(session: Any, user: User, action: str, proposal_id: str, detail: str 
     )
 
 
-def visible_proposal(session: Session, user: User, proposal_id: str) -> Proposal:
-    """Return a proposal the user may see; someone else's is as unknown as a missing one (404)."""
+def staff_municipality(user: User) -> str | None:
+    """Return the municipality whose proposals a staff user reviews (None for a coordinator)."""
+    if user.role == "coordinator":
+        return None  # a coordinator's scope is their own proposals
+    if not user.municipality:
+        raise ForbiddenError(
+            "this account belongs to no municipality, so it reviews no proposals: "
+            "wabp users add ... --municipality NAME"
+        )
+    return user.municipality
+
+
+def proposal_municipalities(row: Proposal, dataset: Dataset) -> list[str]:
+    """Return the municipalities a stored proposal concerns (as its report says)."""
+    names = Report.model_validate_json(row.report_json).municipalities
+    if names:
+        return names
+    # Reported before reports named them: the addresses of its zone now, else the dataset's own.
+    reg, table = dataset.register, dataset.table
+    if row.zone_id is not None and row.zone_id in table.zone_ids:
+        z = table.zone_ids.index(row.zone_id)
+        streets = {int(s) for s in reg.street_of[table.primary == z].tolist()}
+        names = sorted({reg.streets[s].municipality for s in streets} - {""})
+    return names or [dataset.meta.name]
+
+
+def _may_see(user: User, municipality: str | None, row: Proposal, dataset: Dataset) -> bool:
+    if municipality is None:
+        return row.created_by == user.id
+    return municipality in proposal_municipalities(row, dataset)
+
+
+def visible_proposal(session: Session, user: User, proposal_id: str, dataset: Dataset) -> Proposal:
+    """Return a proposal the user may see; another's or another municipality's is unknown (404)."""
+    municipality = staff_municipality(user)
     row = session.get(Proposal, proposal_id)
-    if row is None or (user.role == "coordinator" and row.created_by != user.id):
+    if row is None or not _may_see(user, municipality, row, dataset):
         raise UnknownProposalError(f"unknown proposal: {proposal_id}")
     return row
 
@@ -112,7 +149,12 @@ def submit(
     proposal = parse_proposal(feature, current.dataset)
     if proposal.zone_id is not None:
         ensure_zone_access(user, proposal.zone_id)
+    municipality = staff_municipality(user)
     result, _ = report(proposal, current.dataset)
+    if municipality is not None and municipality not in result.municipalities:
+        raise ForbiddenError(
+            f"this proposal concerns {', '.join(result.municipalities)}, not {municipality}"
+        )
     row = Proposal(
         id=uuid.uuid4().hex,
         zone_id=proposal.zone_id,
@@ -132,27 +174,33 @@ def submit(
 
 
 @router.get("", response_model=list[ProposalOut])
-def list_proposals(user: Reader, session: SessionDep) -> list[ProposalOut]:
-    """List proposals: a coordinator sees their own, the municipality and police see all."""
+def list_proposals(user: Reader, session: SessionDep, dataset: DatasetDep) -> list[ProposalOut]:
+    """List proposals: a coordinator's own, or those of the staff user's municipality."""
+    municipality = staff_municipality(user)
     query = select(Proposal).order_by(Proposal.created_at.desc())
-    if user.role == "coordinator":
+    if municipality is None:
         query = query.where(Proposal.created_by == user.id)
-    return [ProposalOut.from_row(r) for r in session.scalars(query)]
+    rows = session.scalars(query)
+    return [ProposalOut.from_row(r) for r in rows if _may_see(user, municipality, r, dataset)]
 
 
 @router.get("/{proposal_id}", response_model=ProposalOut)
-def get_proposal(proposal_id: str, user: Reader, session: SessionDep) -> ProposalOut:
+def get_proposal(
+    proposal_id: ProposalId, user: Reader, session: SessionDep, dataset: DatasetDep
+) -> ProposalOut:
     """Return one proposal with its report."""
-    return ProposalOut.from_row(visible_proposal(session, user, proposal_id))
+    return ProposalOut.from_row(visible_proposal(session, user, proposal_id, dataset))
 
 
 @router.post("/{proposal_id}/approve", response_model=ProposalOut)
-def approve(proposal_id: str, user: Reviewer, state: StateDep, session: SessionDep) -> ProposalOut:
+def approve(
+    proposal_id: ProposalId, user: Reviewer, state: StateDep, session: SessionDep
+) -> ProposalOut:
     """Approve a proposal: re-check it against the zones as they are now, then apply it atomically."""
-    row = visible_proposal(session, user, proposal_id)
+    current = state.current
+    row = visible_proposal(session, user, proposal_id, current.dataset)
     if row.status != "submitted":
         raise ProposalStateError(f"proposal {proposal_id} is already {row.status}")
-    current = state.current
     proposal = parse_proposal(json.loads(row.feature_json), current.dataset)
     fresh, after = report(proposal, current.dataset)
     if current.generation != row.base_generation:
@@ -163,6 +211,13 @@ def approve(proposal_id: str, user: Reviewer, state: StateDep, session: SessionD
             _audit(session, user, "proposal.stale", row.id)
             session.commit()
             raise StaleProposalError(fresh)
+    if not fresh.valid:
+        # Checked here, in memory: once committed, a zone set that fails validation would be the
+        # current generation on disk, and neither this service nor a restart could load it.
+        row.report_json = fresh.model_dump_json()
+        _audit(session, user, "proposal.invalid", row.id)
+        session.commit()
+        ensure_valid(fresh)
     generation = state.store.commit(
         after, note=row.note or "", source=f"proposal:{row.id}", expected=current.generation
     )
@@ -175,10 +230,14 @@ def approve(proposal_id: str, user: Reviewer, state: StateDep, session: SessionD
 
 @router.post("/{proposal_id}/reject", response_model=ProposalOut)
 def reject(
-    proposal_id: str, rejection: Rejection, user: Reviewer, session: SessionDep
+    proposal_id: ProposalId,
+    rejection: Rejection,
+    user: Reviewer,
+    session: SessionDep,
+    dataset: DatasetDep,
 ) -> ProposalOut:
     """Reject a proposal, with a reason for its author."""
-    row = visible_proposal(session, user, proposal_id)
+    row = visible_proposal(session, user, proposal_id, dataset)
     if row.status != "submitted":
         raise ProposalStateError(f"proposal {proposal_id} is already {row.status}")
     row.status, row.decided_by, row.decided_at = "rejected", user.id, dt.datetime.now(dt.UTC)

@@ -95,7 +95,9 @@ class StaffView(BaseModel):
     municipality: str
     group: GroupOut | None
     new_group: bool
-    duplicates: int = Field(description="other open applications with the same phone number")
+    duplicates: int = Field(
+        description="other open applications of the municipality with the same phone number"
+    )
     created_at: dt.datetime
     decided_at: dt.datetime | None
 
@@ -175,7 +177,7 @@ def _scope(user: User) -> str:
     return user.municipality
 
 
-def _staff_view(session: Any, dataset: Dataset, row: Registration) -> StaffView:
+def _staff_view(session: Any, dataset: Dataset, row: Registration, municipality: str) -> StaffView:
     return StaffView(
         id=row.id,
         role=row.role,
@@ -188,7 +190,7 @@ def _staff_view(session: Any, dataset: Dataset, row: Registration) -> StaffView:
         municipality=row.municipality,
         group=_group(dataset, row.zone_id),
         new_group=row.new_group,
-        duplicates=reg.duplicates(session, row),
+        duplicates=reg.duplicates(session, row, municipality),
         created_at=row.created_at,
         decided_at=row.decided_at,
     )
@@ -294,11 +296,12 @@ def list_registrations(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[StaffView]:
     """List the applications of one's own municipality (every one shown is audited)."""
+    scope = _scope(user)
     rows = reg.list_for_staff(
-        session, _scope(user), user.id, status=status, unassigned=unassigned, limit=limit
+        session, scope, user.id, status=status, unassigned=unassigned, limit=limit
     )
     response.headers.update(NO_STORE)
-    return [_staff_view(session, dataset, row) for row in rows]
+    return [_staff_view(session, dataset, row, scope) for row in rows]
 
 
 @router.post("/api/registrations/{registration_id}/approve", response_model=StaffView)
@@ -306,8 +309,9 @@ def approve(
     registration_id: RegistrationId, user: Vetter, session: SessionDep, dataset: DatasetDep
 ) -> StaffView:
     """Approve a pending application (refused when its group is full)."""
-    row = reg.approve(session, registration_id, _scope(user), user.id, dataset.meta.member_cap)
-    return _staff_view(session, dataset, row)
+    scope = _scope(user)
+    row = reg.approve(session, registration_id, scope, user.id, dataset.meta.member_cap)
+    return _staff_view(session, dataset, row, scope)
 
 
 @router.post("/api/registrations/{registration_id}/refuse", response_model=StaffView)
@@ -315,8 +319,9 @@ def refuse(
     registration_id: RegistrationId, user: Vetter, session: SessionDep, dataset: DatasetDep
 ) -> StaffView:
     """Refuse a pending application; no reason is asked or kept."""
-    row = reg.refuse(session, registration_id, _scope(user), user.id)
-    return _staff_view(session, dataset, row)
+    scope = _scope(user)
+    row = reg.refuse(session, registration_id, scope, user.id)
+    return _staff_view(session, dataset, row, scope)
 
 
 @router.post("/api/registrations/{registration_id}/assign", response_model=StaffView)
@@ -330,15 +335,16 @@ def assign(
     """Decide the group of a pending application: an existing zone, or a new group."""
     if (assignment.zone_id is None) != assignment.new_group:
         raise reg.RegistrationError("geef een zone_id of new_group: true, niet beide")
+    scope = _scope(user)
     row = reg.assign_group(
         session,
         registration_id,
-        _scope(user),
+        scope,
         user.id,
         zone_id=assignment.zone_id,
         known_zones=dataset.zones,
     )
-    return _staff_view(session, dataset, row)
+    return _staff_view(session, dataset, row, scope)
 
 
 # --- coordinators -------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ from service.auth import (
     SECRET_FILE,
     CurrentUser,
     ForbiddenError,
+    LoginLimiter,
     PoliceUser,
+    TooManyAttemptsError,
     UserPublic,
     create_access_token,
     ensure_zone_access,
@@ -238,6 +240,44 @@ def test_login_limit_then_429(client: TestClient) -> None:
     assert 0 < int(blocked.headers["retry-after"]) <= 15 * 60
     # Another account from the same address is not blocked.
     assert sign_in(client, "coord@example.be").status_code == 200
+
+
+def test_many_accounts_from_one_address_then_429(database_url: str) -> None:
+    settings = app_settings(DATA, database_url, secret_key=SecretStr(KEY), login_client_limit=5)
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        create_user(session, "police@example.be", PASSWORD, "police", municipality="71002")
+        session.commit()
+    engine.dispose()
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for n in range(5):  # a different account each time: the per-account limit never trips
+            assert sign_in(client, f"guess{n}@example.be", "wrong password!").status_code == 401
+        blocked = sign_in(client, "police@example.be")  # the right password, from this address
+        assert blocked.status_code == 429
+        assert blocked.json()["code"] == "too_many_attempts"
+        assert "from this address" in blocked.json()["detail"]
+        assert 0 < int(blocked.headers["retry-after"]) <= 15 * 60
+        elsewhere = TestClient(app, client=("192.0.2.7", 50000))
+        assert sign_in(elsewhere, "police@example.be").status_code == 200
+
+
+def test_login_limiter_per_address_window() -> None:
+    now = [0.0]
+    limiter = LoginLimiter(client_max_failures=30, clock=lambda: now[0])
+    for n in range(29):
+        limiter.check(f"user{n}@example.be", "198.51.100.1")
+        limiter.failed(f"user{n}@example.be", "198.51.100.1")
+    limiter.failed("known@example.be", "198.51.100.1")
+    # A correct password for one account does not reset the count of the address.
+    limiter.succeeded("known@example.be", "198.51.100.1")
+    with pytest.raises(TooManyAttemptsError, match="from this address") as raised:
+        limiter.check("someone.else@example.be", "198.51.100.1")
+    assert raised.value.headers == {"Retry-After": str(15 * 60 + 1)}
+    limiter.check("someone.else@example.be", "203.0.113.9")  # another address is not blocked
+    now[0] = 15 * 60 + 0.5  # the window slid past every failure
+    limiter.check("someone.else@example.be", "198.51.100.1")
 
 
 def test_a_disabled_user_can_no_longer_sign_in_or_use_a_token(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -28,9 +30,10 @@ from service.db import (
     make_sessionmaker,
     upgrade,
 )
+from service.settings import Settings
 from service.tables import AuditEvent, Base, Proposal, User
 from tests.conftest import DATA
-from tests.service.apps import app_settings
+from tests.service.apps import TEST_KEY, app_settings, copy_dataset
 
 TABLES = {"users", "audit_events", "proposals", "registrations", "consents", "alembic_version"}
 HEAD = "0002"  # the newest migration
@@ -61,6 +64,35 @@ def test_sqlite_pragmas_are_on_for_every_connection(tmp_path: Path) -> None:
             assert pragma("PRAGMA busy_timeout").scalar() == 5000
             assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL
     engine.dispose()
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual umask, under which SQLite alone would make a world-readable file."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_default_database_is_private_after_app_start(tmp_path: Path, umask_022: None) -> None:
+    data_dir = copy_dataset(tmp_path / "alken")
+    settings = Settings(data_dir=data_dir, secret_key=TEST_KEY, _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        # WAL mode: the write-ahead log and shared-memory index exist while the app runs.
+        files = [data_dir / f"wabp.sqlite{suffix}" for suffix in ("", "-wal", "-shm")]
+        assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {
+            f.name: 0o600 for f in files
+        }
+
+
+def test_an_existing_database_keeps_its_mode(tmp_path: Path, umask_022: None) -> None:
+    path = tmp_path / "wabp.sqlite"
+    path.touch(mode=0o640)  # an operator's choice, e.g. a backup group may read it
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
 def test_bare_postgresql_url_uses_psycopg_3() -> None:

@@ -1,4 +1,4 @@
-"""Residents' addresses never reach a log line."""
+"""Residents' addresses never reach a log line; bodies over the size limit are refused."""
 
 from __future__ import annotations
 
@@ -8,10 +8,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
 from service.privacy import DropPrivateQueryStrings
 from tests.conftest import DATA, REPO
+from tests.service.apps import app_settings
+
+MAX_BODY = 4096
 
 
 def _record(path: str) -> logging.LogRecord:
@@ -76,3 +84,52 @@ def test_real_server_access_log_holds_no_address(tmp_path: Path) -> None:
     text = log.read_text()
     assert "GET /api/lookup " in text  # the request was logged...
     assert "Heiligenbornstraat" not in text  # ...without the address
+
+
+# --- body size -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_bodies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = tmp_path_factory.mktemp("db") / "wabp.sqlite"
+    with TestClient(
+        create_app(app_settings(DATA, f"sqlite:///{db}", max_body_bytes=MAX_BODY))
+    ) as c:
+        yield c
+
+
+def _chunks(total: int) -> Iterator[bytes]:
+    """A body without Content-Length: the client sends it chunked, so only counting can stop it."""
+    for _ in range(total // 1000):
+        yield b"x" * 1000
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        pytest.param("/api/registrations", "application/json", id="json"),
+        pytest.param("/aanmelden", "application/x-www-form-urlencoded", id="form"),
+    ],
+)
+def test_chunked_body_over_the_limit_is_413(
+    small_bodies: TestClient, path: str, content_type: str
+) -> None:
+    response = small_bodies.post(
+        path, content=_chunks(3 * MAX_BODY), headers={"content-type": content_type}
+    )
+    assert response.status_code == 413, response.text
+    assert response.json() == {
+        "code": "body_too_large",
+        "detail": f"request body larger than {MAX_BODY} bytes",
+    }
+
+
+def test_declared_length_over_the_limit_is_413_alike(small_bodies: TestClient) -> None:
+    response = small_bodies.post(
+        "/api/registrations", content=b"x" * (MAX_BODY + 1), headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "body_too_large",
+        "detail": f"request body larger than {MAX_BODY} bytes",
+    }

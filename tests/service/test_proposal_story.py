@@ -22,26 +22,34 @@ from typing import Any
 import numpy as np
 import pytest
 import shapely
+import shapely.ops
 from fastapi.testclient import TestClient
 
+from maps.compare import render_proposal_map
 from service.app import create_app
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.settings import Settings
+from service.tables import Proposal
 from service.users import create_user
 from tests.conftest import DATA
 from tests.maps.test_compare import move_markers
 from tests.service.apps import app_settings, copy_dataset
 from zones.dataset import Dataset
-from zones.schema import to_l72
+from zones.proposals import parse_proposal, report
+from zones.schema import Zone, ZoneSet, to_l72
 
 PASSWORD = "correct horse battery staple"
 
-# Sign-in names of the four staff accounts every app here has (no real person's address).
+# Sign-in names, roles, zones and municipalities of the staff accounts every app here has (no real
+# person's address): Alken's own, those of another municipality, and one of no municipality.
 USERS = {
-    "sint-joris": ("coord.sintjoris@example.be", "coordinator", "sint-joris"),
-    "terkoest": ("coord.terkoest@example.be", "coordinator", "terkoest"),
-    "municipality": ("zones@alken.example.be", "municipality", None),
-    "police": ("wijkagent@example.be", "police", None),
+    "sint-joris": ("coord.sintjoris@example.be", "coordinator", "sint-joris", None),
+    "terkoest": ("coord.terkoest@example.be", "coordinator", "terkoest", None),
+    "municipality": ("zones@alken.example.be", "municipality", None, "Alken"),
+    "police": ("wijkagent@example.be", "police", None, "Alken"),
+    "elders": ("zones@elders.example.be", "municipality", None, "Elders"),
+    "police-elders": ("wijkagent@elders.example.be", "police", None, "Elders"),
+    "nowhere": ("zones@nowhere.example.be", "municipality", None, None),
 }
 ZONES_FILE_DIGEST = hashlib.sha256((DATA / "zones.geojson").read_bytes()).hexdigest()
 
@@ -54,8 +62,8 @@ def add_users(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine)
     with make_sessionmaker(engine)() as session:
-        for email, role, zone in USERS.values():
-            create_user(session, email, PASSWORD, role, zone_id=zone)
+        for email, role, zone, municipality in USERS.values():
+            create_user(session, email, PASSWORD, role, zone_id=zone, municipality=municipality)
         session.commit()
     engine.dispose()
 
@@ -88,7 +96,7 @@ def story_app(tmp_path: Path) -> Iterator[Story]:
     root = copy_dataset(tmp_path / "data")
     with TestClient(create_app(settings_for(root))) as client:
         headers = {}
-        for who, (email, _, _) in USERS.items():
+        for who, (email, _, _, _) in USERS.items():
             answer = client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
             assert answer.status_code == 200, answer.text
             headers[who] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
@@ -379,6 +387,34 @@ def submitted(shared: Story) -> dict[str, Any]:
         pytest.param(
             "municipality", "GET", "/proposals/{id}/map", 200, None, id="municipality-map"
         ),
+        pytest.param(
+            "elders", "GET", "/api/proposals/{id}", 404, "unknown_proposal", id="elsewhere-reads"
+        ),
+        pytest.param(
+            "elders",
+            "POST",
+            "/api/proposals/{id}/approve",
+            404,
+            "unknown_proposal",
+            id="elsewhere-approves",
+        ),
+        pytest.param(
+            "police-elders",
+            "GET",
+            "/proposals/{id}/map",
+            404,
+            "unknown_proposal",
+            id="police-elsewhere-map",
+        ),
+        pytest.param(
+            "nowhere",
+            "POST",
+            "/api/proposals/{id}/approve",
+            403,
+            "forbidden",
+            id="no-municipality-approves",
+        ),
+        pytest.param("elders", "POST", "/api/proposals", 403, "forbidden", id="elsewhere-submits"),
     ],
 )
 def test_roles(
@@ -621,3 +657,197 @@ def test_map_of_a_submitted_proposal_lists_its_moves(
     for move in submitted["report"]["moves"]:
         assert f'{move["street"]} <span class="postcode">' in answer.text
     assert "Voorstel voor WABP Sint-Joris" in answer.text
+
+
+# -- a zone set that would not load is never written --------------------------------------------------
+
+
+def half_outside_feature(dataset: Dataset) -> dict[str, Any]:
+    """Heiligenborn plus a square across the nearest stretch of the municipality border."""
+    heiligenborn = dataset.zones.get("heiligenborn").geometry
+    assert dataset.boundary is not None
+    corner = shapely.ops.nearest_points(dataset.boundary.boundary, heiligenborn)[0]
+    square = shapely.box(corner.x - 0.004, corner.y - 0.004, corner.x + 0.004, corner.y + 0.004)
+    shape = shapely.set_precision(shapely.union(heiligenborn, square), 1e-7)
+    body: dict[str, Any] = json.loads(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {"zone_id": "heiligenborn"},
+                "geometry": shapely.geometry.mapping(shape),
+            }
+        )
+    )
+    return body
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    """Return the zone files of a dataset directory (zones.geojson and every generation)."""
+    paths = [root / "zones.geojson", *sorted((root / "generations").glob("*.geojson"))]
+    paths += [root / "generations" / "index.json"]
+    return {str(p.relative_to(root)): p.read_bytes() for p in paths if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("geometry", "reason"),
+    [
+        pytest.param({"type": "Polygon", "coordinates": []}, "empty", id="empty-Polygon"),
+        pytest.param({"type": "MultiPolygon", "coordinates": []}, "empty", id="empty-MultiPolygon"),
+        pytest.param(
+            {
+                "type": "Polygon",
+                "coordinates": [[[4.35, 50.84], [4.36, 50.84], [4.36, 50.85], [4.35, 50.84]]],
+            },
+            "lies outside the municipality (Alken)",
+            id="in-Brussels",
+        ),
+    ],
+)
+def test_shapes_with_nothing_of_alken_in_them_are_refused_at_submission(
+    shared: Story, geometry: dict[str, Any], reason: str
+) -> None:
+    client, headers = shared.client, shared.headers
+    before = files_of(shared.root)
+    body = {"type": "Feature", "properties": {"zone_id": "heiligenborn"}, "geometry": geometry}
+    # The municipality may propose for any zone: the coordinators' zone check plays no part.
+    answer = client.post("/api/proposals", json=body, headers=headers["municipality"])
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "invalid_proposal"
+    assert reason in answer.json()["detail"]
+    assert files_of(shared.root) == before
+
+
+def test_an_approval_that_would_break_the_dataset_writes_nothing(story: Story) -> None:
+    client, headers = story.client, story.headers
+    submitted = client.post(
+        "/api/proposals", json=half_outside_feature(story.dataset), headers=headers["municipality"]
+    )
+    assert submitted.status_code == 201, submitted.text
+    proposal = submitted.json()
+    # The report says so honestly: not valid, with the problem the dataset load would raise.
+    assert proposal["report"]["valid"] is False
+    errors = [p for p in proposal["report"]["problems"] if p["severity"] == "error"]
+    assert [(p["code"], p["zones"]) for p in errors] == [("outside_municipality", ["heiligenborn"])]
+
+    before = files_of(story.root)
+    refused = client.post(
+        f"/api/proposals/{proposal['id']}/approve", headers=headers["municipality"]
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "invalid_zones"
+    assert "outside the municipality" in refused.json()["detail"]
+
+    # Nothing written, nothing decided, and the dataset on disk still loads.
+    assert files_of(story.root) == before
+    assert [g["number"] for g in client.get("/api/generations").json()] == [1]
+    stored = client.get(f"/api/proposals/{proposal['id']}", headers=headers["municipality"])
+    assert stored.json()["status"] == "submitted"
+    Dataset.load(story.root, cache=False)
+
+    # A good proposal is still approved afterwards, and what it writes loads.
+    good = client.post(
+        "/api/proposals", json=strip_feature(story.dataset), headers=headers["sint-joris"]
+    ).json()
+    approved = client.post(f"/api/proposals/{good['id']}/approve", headers=headers["municipality"])
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["result_generation"] == 2
+    assert Dataset.load(story.root, cache=False).zones.get("sint-joris")
+
+
+def _tamper(story: Story, proposal_id: str, geometry: dict[str, Any]) -> None:
+    """Give a stored proposal another geometry, as one stored before today's checks could have."""
+    engine = make_engine(f"sqlite:///{story.root.parent / 'wabp.sqlite'}")
+    with make_sessionmaker(engine)() as session:
+        row = session.get(Proposal, proposal_id)
+        assert row is not None
+        feature = json.loads(row.feature_json)
+        row.feature_json = json.dumps({**feature, "geometry": geometry})
+        session.commit()
+    engine.dispose()
+
+
+def test_an_empty_proposal_stored_earlier_is_neither_approved_nor_a_500(story: Story) -> None:
+    client, headers = story.client, story.headers
+    proposal = client.post(
+        "/api/proposals", json=strip_feature(story.dataset), headers=headers["sint-joris"]
+    ).json()
+    _tamper(story, proposal["id"], {"type": "Polygon", "coordinates": []})
+    before = files_of(story.root)
+
+    page = client.get(f"/proposals/{proposal['id']}/map", headers=headers["municipality"])
+    assert page.status_code == 422 and "empty" in page.json()["detail"]
+    refused = client.post(
+        f"/api/proposals/{proposal['id']}/approve", headers=headers["municipality"]
+    )
+    assert refused.status_code == 422 and "empty" in refused.json()["detail"]
+    assert files_of(story.root) == before
+    Dataset.load(story.root, cache=False)
+
+
+def test_the_comparison_map_of_a_proposal_with_nothing_to_draw(shared: Story) -> None:
+    dataset = shared.dataset
+    proposal = parse_proposal(strip_feature(dataset), dataset)
+    result, after = report(proposal, dataset)
+    target = after.get("sint-joris")
+    empty = ZoneSet(
+        [Zone(target.props, shapely.Polygon()) if z.id == "sint-joris" else z for z in after]
+    )
+    nothing = result.model_copy(update={"moves": []})
+    html = render_proposal_map(dataset, nothing, empty)
+    assert "Voorstel voor WABP Sint-Joris" in html
+    assert "fitBounds" in html  # framed on the municipality, not on a shape that has no extent
+
+
+# -- municipality scope ---------------------------------------------------------------------------------
+
+
+def test_staff_see_the_proposals_of_their_own_municipality_only(
+    shared: Story, submitted: dict[str, Any]
+) -> None:
+    client, headers = shared.client, shared.headers
+    pid = submitted["id"]
+    for who in ("municipality", "police"):
+        assert pid in [p["id"] for p in client.get("/api/proposals", headers=headers[who]).json()]
+    for who in ("elders", "police-elders"):
+        assert client.get("/api/proposals", headers=headers[who]).json() == []
+        for path in (f"/api/proposals/{pid}", f"/proposals/{pid}/map"):
+            unknown = client.get(path, headers=headers[who])
+            assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_proposal"
+    # No municipality on the account: told how to fix it, not shown an empty list.
+    for method, path in (("GET", "/api/proposals"), ("GET", f"/api/proposals/{pid}")):
+        refused = client.request(method, path, headers=headers["nowhere"])
+        assert refused.status_code == 403 and "--municipality" in refused.json()["detail"]
+    # Another municipality's staff may not propose for Alken either.
+    foreign = client.post(
+        "/api/proposals", json=strip_feature(shared.dataset), headers=headers["elders"]
+    )
+    assert foreign.status_code == 403 and "Alken" in foreign.json()["detail"]
+
+
+# -- ids -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/proposals/{id}"),
+        ("POST", "/api/proposals/{id}/approve"),
+        ("POST", "/api/proposals/{id}/reject"),
+        ("GET", "/proposals/{id}/map"),
+    ],
+)
+def test_an_overlong_proposal_id_is_refused_without_echoing_it(
+    shared: Story, method: str, path: str
+) -> None:
+    long_id = "a" * 5000
+    body = {"reason": "Te lang."} if path.endswith("reject") else None
+    for proposal_id in (long_id, "b" * 33):
+        answer = shared.client.request(
+            method,
+            path.format(id=proposal_id),
+            json=body,
+            headers=shared.headers["municipality"],
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] == "invalid_request"
+        assert proposal_id not in answer.text and len(answer.text) < 500

@@ -1,4 +1,4 @@
-"""Retention: `wabp purge` erases refused, removed and undecided applications and old audit events."""
+"""Retention: `wabp purge` erases refused, removed, undecided and left members, and old events."""
 
 from __future__ import annotations
 
@@ -26,8 +26,19 @@ __all__ = ["data_copy"]
 T0 = datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
 ACTOR = "a" * 32
 # The defaults of service.settings, in days.
-RETENTION = {"refused_days": 30, "removed_days": 365, "pending_days": 90, "audit_days": 730}
-KEEP_REGISTRATIONS = {"refused_days": 10_000, "removed_days": 10_000, "pending_days": 10_000}
+RETENTION = {
+    "refused_days": 30,
+    "removed_days": 365,
+    "pending_days": 90,
+    "leaving_days": 30,
+    "audit_days": 730,
+}
+KEEP_REGISTRATIONS = {
+    "refused_days": 10_000,
+    "removed_days": 10_000,
+    "pending_days": 10_000,
+    "leaving_days": 10_000,
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +61,7 @@ def _apply(session: Session, locator: Locator, now: datetime, **overrides: Any) 
 
 
 def _story(session: Session, locator: Locator, now: datetime) -> dict[str, str]:
-    """One refused applicant, one member removed by the coordinator, one pending, one added."""
+    """One refused, one removed by the coordinator, one pending, one added, one left (not removed)."""
     refused = _apply(session, locator, now, phone="0470 00 03 01")
     reg.refuse(session, refused.id, "Alken", ACTOR, now=now)
     removed = _apply(session, locator, now, phone="0470 00 03 02")
@@ -60,8 +71,18 @@ def _story(session: Session, locator: Locator, now: datetime) -> dict[str, str]:
     added = _apply(session, locator, now, phone="0470 00 03 04")
     reg.approve(session, added.id, "Alken", ACTOR, 1024, now=now)
     reg.mark_added(session, "heiligenborn", added.id, ACTOR, now=now)
+    data = reg.RegistrationIn.model_validate(application(phone="0470 00 03 06"))
+    leaving = reg.submit(session, locator, load_group_rules(locator.ds.paths.root), data, now=now)
+    reg.approve(session, leaving.registration.id, "Alken", ACTOR, 1024, now=now)
+    assert reg.withdraw(session, leaving.token, now=now) == "leaving"
     session.commit()
-    return {"refused": refused.id, "removed": removed.id, "pending": pending.id, "added": added.id}
+    return {
+        "refused": refused.id,
+        "removed": removed.id,
+        "pending": pending.id,
+        "added": added.id,
+        "leaving": leaving.registration.id,
+    }
 
 
 def _left(session: Session) -> set[str]:
@@ -77,9 +98,9 @@ def _events(session: Session) -> list[tuple[str, datetime]]:
     ("days_later", "erased"),
     [
         pytest.param(29, set(), id="within-30-days"),
-        pytest.param(31, {"refused"}, id="refused-after-30-days"),
-        pytest.param(91, {"refused", "pending"}, id="undecided-after-90-days"),
-        pytest.param(366, {"refused", "removed", "pending"}, id="removed-after-a-year"),
+        pytest.param(31, {"refused", "leaving"}, id="refused-and-left-after-30-days"),
+        pytest.param(91, {"refused", "leaving", "pending"}, id="undecided-after-90-days"),
+        pytest.param(366, {"refused", "leaving", "removed", "pending"}, id="removed-after-a-year"),
     ],
 )
 def test_purge_with_a_frozen_clock(
@@ -121,15 +142,16 @@ def test_audit_events_go_after_their_retention(
         recent = _apply(session, locator, T0 + timedelta(days=400), phone="0470 00 03 05")
         session.commit()
         before = _events(session)
-        # Every change of the story, stamped with the frozen clock: 2 + 3 + 1 + 3, and one submit.
-        assert len(before) == 10
+        # Every change of the story, stamped with the frozen clock: 2 + 3 + 1 + 3 + 3, and one
+        # submit.
+        assert len(before) == 13
         later = T0 + timedelta(days=days_later)
         dry = reg.purge(session, **KEEP_REGISTRATIONS, audit_days=730, now=later, dry_run=True)
         assert _events(session) == before  # a dry run changes nothing
         report = reg.purge(session, **KEEP_REGISTRATIONS, audit_days=730, now=later)
         session.commit()
         assert report == dry
-        assert report.audit_events == (9 if gone else 0)
+        assert report.audit_events == (12 if gone else 0)
         assert report.total == 0
         # Only the log goes: the registrations it spoke of stay until their own rule erases them.
         assert _left(session) == {*ids.values(), recent.id}
@@ -149,14 +171,14 @@ def test_cli_purge_dry_run_then_for_real(
     assert dry.exit_code == 0, dry.output
     assert dry.output == (
         "would erase 1 refused application(s) older than 30 days, 0 removed member(s) older than "
-        "365 days, 0 undecided application(s) older than 90 days and 0 audit event(s) older than "
-        "730 days\n"
+        "365 days, 0 undecided application(s) older than 90 days, 1 member(s) who left older than "
+        "30 days and 0 audit event(s) older than 730 days\n"
     )
     monkeypatch.setenv("WABP_RETENTION_PENDING_DAYS", "30")
     monkeypatch.setenv("WABP_RETENTION_AUDIT_DAYS", "30")
     dry = runner.invoke(cli, ["purge", "--dry-run", "--data", str(data_copy)])
     assert "1 undecided application(s) older than 30 days" in dry.output
-    assert "9 audit event(s) older than 30 days" in dry.output
+    assert "12 audit event(s) older than 30 days" in dry.output
     with make_sessionmaker(engine)() as session:
         assert _left(session) == set(ids.values())
         assert _events(session) == events
@@ -165,7 +187,8 @@ def test_cli_purge_dry_run_then_for_real(
     assert done.exit_code == 0, done.output
     assert "erased 1 refused application(s)" in done.output
     assert "1 removed member(s) older than 10 days" in done.output
-    assert "9 audit event(s)" in done.output
+    assert "1 member(s) who left" in done.output
+    assert "12 audit event(s)" in done.output
     with make_sessionmaker(engine)() as session:
         assert _left(session) == {ids["added"]}
         # What is left of the log: this run's erasures, by id and reason.
@@ -184,3 +207,33 @@ def test_withdrawal_erases_at_once(engine: Engine, locator: Locator) -> None:
         assert _left(session) == set()
         with pytest.raises(reg.UnknownRegistrationError):
             reg.by_token(session, done.token)
+
+
+@pytest.mark.parametrize(
+    ("days_later", "kept"),
+    [
+        pytest.param(29, True, id="within-30-days"),
+        pytest.param(30, False, id="after-30-days"),
+    ],
+)
+def test_a_member_who_left_is_erased_even_if_the_coordinator_never_acts(
+    engine: Engine, locator: Locator, days_later: int, kept: bool
+) -> None:
+    with make_sessionmaker(engine)() as session:
+        data = reg.RegistrationIn.model_validate(application(phone="0470 00 03 10"))
+        done = reg.submit(session, locator, load_group_rules(locator.ds.paths.root), data, now=T0)
+        reg.approve(session, done.registration.id, "Alken", ACTOR, 1024, now=T0)
+        reg.mark_added(session, "heiligenborn", done.registration.id, ACTOR, now=T0)
+        left = T0 + timedelta(days=3)
+        assert reg.withdraw(session, done.token, now=left) == "leaving"
+        session.commit()
+        # The period runs from the withdrawal, not from the application or the approval.
+        report = reg.purge(session, **RETENTION, now=left + timedelta(days=days_later))
+        session.commit()
+        assert report.leaving == report.total == (0 if kept else 1)
+        assert _left(session) == ({done.registration.id} if kept else set())
+        if not kept:
+            [erasure] = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "registration.erase")
+            ).all()
+            assert erasure.detail == "reason=retention-leaving"

@@ -12,11 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, String, Text, inspect, select, text
 
+from service import csrf
 from service.app import create_app
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.tables import AuditEvent, Consent, Registration
 from service.users import create_user
 from tests.service.apps import app_settings, copy_dataset
+from tests.service.test_signup import Html, form_token
 
 PASSWORD = "correct horse battery"
 MEMBER_CAP = 2
@@ -312,3 +314,49 @@ def test_no_personal_data_in_log_lines(api: Api, caplog: pytest.LogCaptureFixtur
         details = " ".join(e.detail for e in session.scalars(select(AuditEvent)))
     assert "Logtest" in events  # stored in the registration itself ...
     assert "Logtest" not in details and "470000077" not in details  # ... never in the audit log
+
+
+def test_duplicates_count_only_the_own_municipality(api: Api) -> None:
+    mine = api.apply(phone="0470 00 00 55")
+    # The same phone number applied in another municipality (a register this dataset lacks).
+    with make_sessionmaker(api.engine)() as session:
+        session.add(
+            Registration(
+                token_hash="e" * 64,
+                role="participant",
+                name="Elders Aanvrager",
+                phone="+32470000055",
+                relation="live",
+                street="Dorpsstraat",
+                housenumber="1",
+                postcode="9999",
+                municipality="Elders",
+            )
+        )
+        session.commit()
+
+    def counts(email: str) -> dict[str, int]:
+        listed = api.client.get("/api/registrations", headers=api.as_(email)).json()
+        return {r["municipality"]: r["duplicates"] for r in listed}
+
+    # Neither police learns that the number applied in the other town.
+    assert counts(POLICE) == {"Alken": 0}
+    assert counts(POLICE_ELSEWHERE) == {"Elders": 0}
+    again = api.apply(phone="0470 00 00 55", name="Tweede Aanvrager")
+    assert counts(POLICE) == {"Alken": 1}
+    approved = api.client.post(f"/api/registrations/{again['id']}/approve", headers=api.as_(POLICE))
+    assert approved.json()["duplicates"] == 1 and mine["id"] != again["id"]
+
+
+def test_a_leaving_member_reads_when_the_data_go(api: Api) -> None:
+    created = api.apply(phone="0470 00 00 66")
+    api.client.post(f"/api/registrations/{created['id']}/approve", headers=api.as_(POLICE))
+    private = f"/aanmelding/{created['token']}"
+    ask = api.client.get(f"{private}/intrekken")
+    done = api.client.post(f"{private}/intrekken", data={csrf.FIELD: form_token(ask.text)})
+    assert done.status_code == 200
+    said = Html(done.text).text
+    # Kept until the coordinator removes them, or the retention for leaving members ends.
+    assert "Uw gegevens zijn gewist" not in said
+    assert "Zodra dat gebeurd is, wissen wij uw gegevens, en uiterlijk na 30 dagen." in said
+    assert api.client.get(f"/api/aanmelding/{created['token']}").json()["status"] == "leaving"

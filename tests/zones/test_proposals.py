@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import shapely
+import shapely.ops
 
 from tests.conftest import DATA
 from zones.dataset import Dataset
-from zones.proposals import InvalidShapeError, ProposalError, parse_proposal, report
+from zones.errors import ZoneValidationError
+from zones.proposals import (
+    InvalidResultError,
+    InvalidShapeError,
+    ProposalError,
+    ensure_valid,
+    parse_proposal,
+    report,
+)
 from zones.storage import dump_geojson, zones_to_geojson
 
 
@@ -222,3 +232,60 @@ def test_cli_propose_prints_the_report(tmp_path: Path, alken: Dataset) -> None:
     result = CliRunner().invoke(app, ["propose", str(path), "--data", str(DATA)])
     assert result.exit_code == 0, result.output
     assert "verplaatst" in result.stdout and "WABP Terkoest" in result.stdout
+
+
+def half_outside(ds: Dataset) -> shapely.Geometry:
+    """Heiligenborn plus a square across the nearest stretch of the municipality border."""
+    heiligenborn = ds.zones.get("heiligenborn").geometry
+    assert ds.boundary is not None
+    border = ds.boundary.boundary
+    corner = shapely.ops.nearest_points(border, heiligenborn)[0]
+    square = shapely.box(corner.x - 0.004, corner.y - 0.004, corner.x + 0.004, corner.y + 0.004)
+    return shapely.set_precision(shapely.union(heiligenborn, square), 1e-7)
+
+
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        pytest.param({"type": "Polygon", "coordinates": []}, "empty", id="empty-Polygon"),
+        pytest.param({"type": "MultiPolygon", "coordinates": []}, "empty", id="empty-MultiPolygon"),
+        pytest.param(
+            # Brussels: in Belgium, nowhere near Alken.
+            {
+                "type": "Polygon",
+                "coordinates": [[[4.35, 50.84], [4.36, 50.84], [4.36, 50.85], [4.35, 50.84]]],
+            },
+            "100% of the polygon lies outside the municipality (Alken)",
+            id="wholly-outside",
+        ),
+    ],
+)
+def test_shapes_with_nothing_of_the_municipality_in_them_are_refused(
+    alken: Dataset, geometry: Any, message: str
+) -> None:
+    for props in ({"zone_id": "heiligenborn"}, {"name": "WABP Nergens"}):
+        with pytest.raises(ProposalError, match=re.escape(message)):
+            parse_proposal(feature(geometry, **props), alken)
+
+
+def test_report_runs_the_dataset_checks_on_the_zones_it_gives(alken: Dataset) -> None:
+    good = parse_proposal(
+        feature(shapely.geometry.mapping(border_grab(alken)), zone_id="sint-joris"), alken
+    )
+    result, _ = report(good, alken)
+    assert result.valid and not [p for p in result.problems if p.severity == "error"]
+    assert result.municipalities == ["Alken"]
+
+    partly = parse_proposal(
+        feature(shapely.geometry.mapping(half_outside(alken)), zone_id="heiligenborn"), alken
+    )
+    result, after = report(partly, alken)
+    assert not result.valid
+    errors = [p for p in result.problems if p.severity == "error"]
+    assert [(p.code, p.zones) for p in errors] == [("outside_municipality", ["heiligenborn"])]
+    assert any(line.startswith("fout: zone 'heiligenborn'") for line in result.summary)
+    # The same verdict as loading that zone set would give.
+    with pytest.raises(ZoneValidationError, match="outside the municipality"):
+        alken.with_zones(after, strict=True)
+    with pytest.raises(InvalidResultError, match="do not validate: zone 'heiligenborn'"):
+        ensure_valid(result)
