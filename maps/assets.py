@@ -17,6 +17,17 @@ LEAFLET_VERSION = "1.9.3"
 _ASSET_BASE = re.compile(r"^[A-Za-z0-9._~/-]*$")
 
 
+# A same-origin path: pages send the signed-in user's bearer token there, so never another host.
+_API_BASE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+def api_base_path(api_base: str) -> str:
+    """Return `api_base` without a trailing slash, or raise ValueError unless it is same-origin."""
+    if not _API_BASE.fullmatch(api_base) or api_base.startswith("//"):
+        raise ValueError(f"api_base {api_base!r} must be a same-origin path such as '/api'")
+    return api_base.rstrip("/")
+
+
 def asset_url(asset_base: str, relative: str) -> str:
     """Return the URL of a file under ``STATIC_DIR`` served below `asset_base`."""
     if not _ASSET_BASE.fullmatch(asset_base) or asset_base.startswith("//"):

@@ -9,7 +9,6 @@ resident, member or phone number is on this page.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from html import escape
 
@@ -21,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.crs import LonLat
 from maps import fragments
-from maps.assets import asset_url
+from maps.assets import api_base_path, asset_url
 from maps.colours import ZoneColour, readable_outline, zone_colours
 from maps.elements import BindContent, DutchLayerControl, PublicMap
 from maps.geometry import BELGIUM_LATLON, display_geojson, label_point, latlon, latlon_bounds
@@ -42,8 +41,6 @@ NO_GROUP_NAME = "geen groep"
 VOORSTEL_CSS = "wabp/voorstel.css"
 SHELL_SCRIPT = "wabp/voorstel.compare.js"
 SHELL_TITLE = "Voorstel op de kaart"
-# A same-origin path: the shell sends its bearer token there, so never another host.
-_API_BASE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 
 
 @dataclass(frozen=True)
@@ -223,8 +220,7 @@ def render_proposal_map_shell(
     municipality: str, *, asset_base: str = "/static", api_base: str = "/api"
 ) -> str:
     """Return the page that loads a proposal's map with the signed-in user's token (no data in it)."""
-    if not _API_BASE.fullmatch(api_base) or api_base.startswith("//"):
-        raise ValueError(f"api_base {api_base!r} must be a same-origin path such as '/api'")
+    api_base = api_base_path(api_base)
     page = ShellPage(
         title=SHELL_TITLE,
         municipality=municipality,
@@ -233,7 +229,7 @@ def render_proposal_map_shell(
             asset_url(asset_base, VOORSTEL_CSS),
         ],
         script=asset_url(asset_base, SHELL_SCRIPT),
-        api_base=api_base.rstrip("/"),
+        api_base=api_base,
     )
     return render_template("compare_shell.html.j2", page=page)
 

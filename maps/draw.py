@@ -11,12 +11,11 @@ is Leaflet-Geoman, vendored like Leaflet (ECOSYSTEM.md §1.12: folium's ``plugin
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 import shapely
 
-from maps.assets import asset_url
+from maps.assets import api_base_path, asset_url
 from maps.geometry import BELGIUM_LATLON, LatLonBounds, display_geojson, latlon_bounds
 from maps.page import render_template
 from maps.tiles import TileLayerSpec
@@ -24,8 +23,6 @@ from zones.dataset import Dataset
 
 GEOMAN_VERSION = "2.20.2"
 PROPOSAL_MAP_URL = "/proposals/{id}/map"
-# A same-origin path: the page sends its bearer token there, so never another host.
-_API_BASE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 
 
 @dataclass(frozen=True)
@@ -51,8 +48,7 @@ def render_draw_page(
     tiles: TileLayerSpec | None = None,
 ) -> str:
     """Return the HTML of the page where a coordinator proposes the boundary of a zone."""
-    if not _API_BASE.fullmatch(api_base) or api_base.startswith("//"):
-        raise ValueError(f"api_base {api_base!r} must be a same-origin path such as '/api'")
+    api_base = api_base_path(api_base)
     page = DrawPage(
         title="Zonevoorstel indienen",
         municipality=dataset.meta.name,
@@ -67,7 +63,7 @@ def render_draw_page(
             asset_url(asset_base, "vendor/geoman/leaflet-geoman.min.js"),
             asset_url(asset_base, "wabp/voorstel.js"),
         ],
-        api_base=api_base.rstrip("/"),
+        api_base=api_base,
         proposal_map_url=PROPOSAL_MAP_URL,
         bounds=json.dumps(_bounds(dataset)),
         boundary=json.dumps(
