@@ -851,3 +851,39 @@ def test_an_overlong_proposal_id_is_refused_without_echoing_it(
         assert answer.status_code == 422, answer.text
         assert answer.json()["code"] == "invalid_request"
         assert proposal_id not in answer.text and len(answer.text) < 500
+
+
+def test_a_new_group_from_units_over_http(story: Story) -> None:
+    """A proposal given as units (a street's odd side) instead of a drawn polygon."""
+    client, headers = story.client, story.headers
+    reg = story.dataset.register
+    odd = {
+        reg.housenumbers[a]
+        for s in reg.streets
+        if s.name == "Grootstraat"
+        for a in reg.on_street(s.id)
+        if reg.numbers[a] >= 0 and reg.numbers[a] % 2 == 1
+    }
+    body = {
+        "type": "Feature",
+        "properties": {"name": "WABP Grootstraat"},
+        "geometry": None,
+        "units": {"streets": [{"name": "Grootstraat", "numbers": "odd"}]},
+    }
+    submitted = client.post("/api/proposals", json=body, headers=headers["sint-joris"])
+    assert submitted.status_code == 201, submitted.text
+    report = submitted.json()["report"]
+    assert report["new_group"] and report["zone_id"] == "grootstraat"
+    moved = listed(report["moves"])
+    # Every odd number of the street joins the new group, and nothing else does.
+    assert {street for street, _ in moved} == {"Grootstraat"}
+    assert {number for _, number in moved} == odd
+    assert {m["to_zone"] for m in report["moves"]} == {"grootstraat"}
+
+    pid = submitted.json()["id"]
+    approved = client.post(f"/api/proposals/{pid}/approve", headers=headers["municipality"])
+    assert approved.status_code == 200, approved.text
+    found = client.get("/api/lookup", params={"q": "Grootstraat 101, 3570 Alken"}).json()
+    assert [z["name"] for z in found["zones"]] == ["WABP Grootstraat"]
+    even = client.get("/api/lookup", params={"q": "Grootstraat 10, 3570 Alken"}).json()
+    assert "WABP Grootstraat" not in [z["name"] for z in even["zones"]]
