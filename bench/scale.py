@@ -34,11 +34,8 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,10 +49,10 @@ from lookup import (
     BASELINE_OBJECT,
     BASELINE_WARMUP_S,
     baseline_us,
-    free_port,
     git_commit,
     peak_rss_mb,
     percentile,
+    time_serve,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,52 +314,14 @@ def bench_load_warm(out: Figures) -> None:
 
 
 def bench_serve(out: Figures) -> None:
-    """Spawn ``wabp serve`` with the cache warm; poll /healthz until 200 (at most SERVE_TIMEOUT_S)."""
-    wabp = Path(sys.executable).parent / "wabp"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/healthz"
-    cmd = [str(wabp), "serve", "--port", str(port), "--data", str(DATASET_DIR)]
-    with tempfile.TemporaryFile() as log:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        elapsed: float | None = None
-        exit_code: int | None = None
-        hwm_mb: float | None = None
-        cpu_s: float | None = None
-        try:
-            while time.perf_counter() - t0 < SERVE_TIMEOUT_S:
-                if (exit_code := proc.poll()) is not None:
-                    break
-                try:
-                    with urllib.request.urlopen(url, timeout=1) as resp:
-                        if resp.status == 200:
-                            elapsed = time.perf_counter() - t0
-                            break
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pass
-                time.sleep(0.05)
-            hwm_mb = process_peak_rss_mb(proc.pid)
-            cpu_s = process_cpu_s(proc.pid)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if elapsed is None:
-            log.seek(0)
-            lines = log.read().decode("utf-8", "replace").strip().splitlines()
-            last = lines[-1].strip() if lines else "no output"
-            if exit_code is not None:
-                raise RuntimeError(f"wabp serve exited with {exit_code}: {last}")
-            raise RuntimeError(
-                f"wabp serve: no 200 from /healthz within {SERVE_TIMEOUT_S:.0f} s: {last}"
-            )
+    """Time ``wabp serve`` with the cache warm until /healthz answers; then its memory and CPU."""
+
+    def measure(pid: int) -> None:
+        out["peak_rss_mb"] = process_peak_rss_mb(pid)
+        out["cpu_s"] = process_cpu_s(pid)
+
+    out["seconds"] = time_serve(DATASET_DIR, while_up=measure)
     out["command"] = ".venv/bin/wabp serve --port <free port> --data bench/results/flanders"
-    out["seconds"] = elapsed
-    out["peak_rss_mb"] = hwm_mb
-    out["cpu_s"] = cpu_s
 
 
 def process_peak_rss_mb(pid: int) -> float | None:
