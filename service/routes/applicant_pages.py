@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from service import csrf
 from service.auth import SigningKeyDep
 from service.db import SessionDep
-from service.deps import StateDep
+from service.deps import SettingsDep, StateDep
 from service.registrations import (
     UnknownRegistrationError,
     by_token,
@@ -145,7 +145,11 @@ def withdraw_confirmation(
 
 @router.post("/aanmelding/{token}/intrekken", response_class=HTMLResponse)
 def withdraw_registration(
-    request: Request, token: TokenPath, form: PostedForm, session: SessionDep
+    request: Request,
+    token: TokenPath,
+    form: PostedForm,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """Withdraw the application: erased now, or after the coordinator removed the member."""
     try:
@@ -156,5 +160,8 @@ def withdraw_registration(
         "title": "Aanmelding ingetrokken",
         "heading": "Uw aanmelding is ingetrokken",
         "removal": outcome == "leaving",
+        # A member may be in the WhatsApp group: the record goes when the coordinator removes
+        # them, and `wabp purge` erases it after this many days if the coordinator never does.
+        "leaving_days": settings.retention_leaving_days,
     }
     return page(request, "ingetrokken.html", context)
