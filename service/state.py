@@ -2,8 +2,8 @@
 
 Built once at start-up; an approved proposal swaps in the new generation with `reload()`. Requests
 read the current dataset once at their start, so a swap never mixes two generations in one answer.
-The public map is rendered once per generation and base layer (the ``tiles`` setting), then served
-from memory.
+The public map is rendered once per generation with the configured base layer (the ``tiles``
+setting), then served from memory.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from maps.public import render_public_map
 from maps.tiles import TileLayerSpec
@@ -24,12 +24,12 @@ KEEP_OLD_GENERATIONS = 4
 
 @dataclass(frozen=True)
 class Current:
-    """The current generation: dataset, locator and its public map per base layer, once rendered."""
+    """The current generation: dataset, locator and its public map page."""
 
     generation: int
     dataset: Dataset
     locator: Locator
-    maps: dict[TileLayerSpec | None, str] = field(default_factory=dict)
+    public_map: str
 
 
 class ServiceState:
@@ -40,28 +40,15 @@ class ServiceState:
         self.store = GenerationStore(dataset.paths.root)
         self.tiles = tiles
         self._lock = threading.Lock()
-        self._map_lock = threading.Lock()
         self._old: OrderedDict[int, Locator] = OrderedDict()
         self.current = self._make_current(dataset)
         _freeze()
 
     def _make_current(self, dataset: Dataset) -> Current:
-        current = Current(self.store.current().number, dataset, Locator(dataset))
-        # Rendered now, so that the first visitor does not wait (seconds for all of Flanders).
-        current.maps[self.tiles] = _render(dataset, self.tiles)
-        return current
-
-    def public_map(self, tiles: TileLayerSpec | None) -> str:
-        """Return the current generation's public map page with base layer `tiles`."""
-        current = self.current
-        html = current.maps.get(tiles)
-        if html is None:
-            # One render per base layer: concurrent first requests wait for it instead of repeating it.
-            with self._map_lock:
-                html = current.maps.get(tiles)
-                if html is None:
-                    html = current.maps[tiles] = _render(current.dataset, tiles)
-        return html
+        # The map is rendered now, so that the first visitor does not wait (seconds for Flanders).
+        return Current(
+            self.store.current().number, dataset, Locator(dataset), _render(dataset, self.tiles)
+        )
 
     def reload(self) -> Current:
         """Load the newest generation from disk and make it current."""

@@ -14,7 +14,7 @@ router = APIRouter()
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def public_map(state: StateDep) -> HTMLResponse:
     """Serve the public zone map with the configured base layer (rendered once per generation)."""
-    return HTMLResponse(state.public_map(state.tiles))
+    return HTMLResponse(state.current.public_map)
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])
