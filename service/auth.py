@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from service.db import SessionDep
 from service.settings import Settings
 from service.tables import Role, User
+from zones.errors import ForbiddenError
 
 ALGORITHM = "HS256"
 SECRET_FILE = ".wabp-secret"
@@ -59,10 +60,6 @@ class TooManyAttemptsError(Exception):
         super().__init__(
             f"too many failed sign-ins {what}: try again in {retry_after // 60 + 1} minutes"
         )
-
-
-class ForbiddenError(Exception):
-    """The caller is signed in but may not do this (wrong role, another zone)."""
 
 
 class UserPublic(BaseModel):

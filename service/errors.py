@@ -10,79 +10,59 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import CoordinateError, GeoError
-from service.auth import AuthError, ForbiddenError, InvalidCredentialsError, TooManyAttemptsError
+from service.auth import AuthError, InvalidCredentialsError, TooManyAttemptsError
 from service.privacy import redact_path
 from service.ratelimit import PayloadTooLargeError, RateLimitedError
-from service.registrations import (
-    AddressError,
-    AmbiguousAddressError,
-    GroupFullError,
-    NoGroupError,
-    RegistrationError,
-    RegistrationStateError,
-    UnknownRegistrationError,
-)
+from service.registrations import AmbiguousAddressError
 from service.routes.signup import PageError, page_error
-from service.users import DuplicateUserError, UnknownUserError, UserError
 from zones.errors import (
+    ConflictError,
     DatasetError,
-    LookupInputError,
-    PointError,
-    UnknownZoneError,
+    DomainError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    UnavailableError,
     ZoneError,
-    ZoneFileError,
-    ZoneValidationError,
 )
-from zones.generations import StaleGenerationError, UnknownGenerationError
-from zones.proposals import (
-    InvalidResultError,
-    InvalidShapeError,
-    ProposalError,
-    ProposalStateError,
-    StaleProposalError,
-    UnknownProposalError,
-)
-from zones.rules import RulesMissingError
+from zones.proposals import InvalidShapeError, StaleProposalError
 
 log = logging.getLogger("wabp")
 
-# Most specific first: the first matching class decides.
+# By meaning: a domain error derives from one of these and names its own `code`. Most specific
+# first, so that an unknown registration (a registration error, hence also invalid) is a 404.
+MEANINGS: list[tuple[type[DomainError], int]] = [
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (ForbiddenError, 403),
+    (UnavailableError, 503),
+    (InvalidError, 422),
+]
+
+# Errors outside that hierarchy: sign-in, limits, and the catch-all bases of each layer.
 STATUS: list[tuple[type[Exception], int, str]] = [
-    (UnknownZoneError, 404, "unknown_zone"),
-    (UnknownGenerationError, 404, "unknown_generation"),
-    (StaleGenerationError, 409, "stale_generation"),
-    (UnknownProposalError, 404, "unknown_proposal"),
-    (ProposalStateError, 409, "proposal_decided"),
-    (StaleProposalError, 409, "stale_proposal"),
-    (InvalidShapeError, 422, "invalid_shape"),
-    (InvalidResultError, 422, "invalid_zones"),
-    (ProposalError, 422, "invalid_proposal"),
-    (PointError, 422, "invalid_coordinates"),
-    (LookupInputError, 422, "invalid_query"),
     (CoordinateError, 422, "invalid_coordinates"),
-    (ZoneFileError, 422, "invalid_zone_file"),
-    (ZoneValidationError, 422, "invalid_zones"),
-    (RulesMissingError, 503, "registration_unavailable"),
     (DatasetError, 500, "dataset_error"),
     (ZoneError, 400, "zone_error"),
     (GeoError, 400, "geo_error"),
     (InvalidCredentialsError, 401, "invalid_credentials"),
     (AuthError, 401, "not_authenticated"),
-    (ForbiddenError, 403, "forbidden"),
     (TooManyAttemptsError, 429, "too_many_attempts"),
-    (DuplicateUserError, 409, "duplicate_user"),
-    (UnknownUserError, 404, "unknown_user"),
-    (UserError, 422, "invalid_user"),
-    (UnknownRegistrationError, 404, "unknown_registration"),
-    (AmbiguousAddressError, 422, "ambiguous_address"),
-    (NoGroupError, 422, "no_group"),
-    (AddressError, 422, "address_not_found"),
-    (GroupFullError, 409, "group_full"),
-    (RegistrationStateError, 409, "registration_state"),
-    (RegistrationError, 422, "invalid_registration"),
     (RateLimitedError, 429, "too_many_requests"),
     (PayloadTooLargeError, 413, "body_too_large"),
 ]
+
+
+def status_of(exc: Exception) -> tuple[int, str] | None:
+    """Return the status and code of a domain error (None for another exception)."""
+    if isinstance(exc, DomainError):
+        for cls, status in MEANINGS:
+            if isinstance(exc, cls):
+                return status, exc.code
+    for cls_, status, code in STATUS:
+        if isinstance(exc, cls_):
+            return status, code
+    return None
 
 
 def error_body(code: str, detail: object) -> dict[str, object]:
@@ -102,12 +82,13 @@ def _detail(exc: Exception) -> object:
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    for cls, status, code in STATUS:
-        if isinstance(exc, cls):
-            # AuthError carries WWW-Authenticate, TooManyAttemptsError Retry-After.
-            headers = getattr(exc, "headers", None)
-            return JSONResponse(error_body(code, _detail(exc)), status_code=status, headers=headers)
-    raise exc  # pragma: no cover - registered only for the classes above
+    found = status_of(exc)
+    if found is None:  # pragma: no cover - registered only for the classes above
+        raise exc
+    status, code = found
+    # AuthError carries WWW-Authenticate, TooManyAttemptsError Retry-After.
+    headers = getattr(exc, "headers", None)
+    return JSONResponse(error_body(code, _detail(exc)), status_code=status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -135,6 +116,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping of domain errors to status codes on the app."""
+    app.add_exception_handler(DomainError, _domain_error)
     for cls, _, _ in STATUS:
         app.add_exception_handler(cls, _domain_error)
     app.add_exception_handler(PageError, page_error)  # the resident's HTML pages answer in HTML

@@ -18,21 +18,28 @@ from sqlalchemy.orm import Session
 
 from service.auth import hash_password
 from service.tables import ROLES, AuditEvent, Proposal, User
+from zones.errors import ConflictError, InvalidError, NotFoundError
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # Argon2 takes any length; this only bounds the work one request can ask for
 
 
-class UserError(Exception):
+class UserError(InvalidError):
     """An account change that cannot be made; the message says what to fix."""
 
+    code = "invalid_user"
 
-class DuplicateUserError(UserError):
+
+class DuplicateUserError(UserError, ConflictError):
     """The e-mail address already has an account."""
 
+    code = "duplicate_user"
 
-class UnknownUserError(UserError):
+
+class UnknownUserError(UserError, NotFoundError):
     """No account has this e-mail address."""
+
+    code = "unknown_user"
 
 
 def normalize_email(email: str) -> str:

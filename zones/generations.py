@@ -24,7 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, TypeAdapter
 
 from geo.files import atomic_write_text
-from zones.errors import ZoneError
+from zones.errors import ConflictError, NotFoundError, ZoneError
 from zones.schema import ZoneSet
 from zones.storage import dump_geojson, load_zones, zones_to_geojson
 
@@ -41,8 +41,10 @@ class Generation(BaseModel):
     file: str
 
 
-class UnknownGenerationError(ZoneError):
+class UnknownGenerationError(ZoneError, NotFoundError):
     """A generation number that does not exist."""
+
+    code = "unknown_generation"
 
 
 _INDEX = TypeAdapter(list[Generation])
@@ -135,5 +137,7 @@ class GenerationStore:
             return new
 
 
-class StaleGenerationError(ZoneError):
+class StaleGenerationError(ZoneError, ConflictError):
     """A change prepared against a generation that is no longer the current one."""
+
+    code = "stale_generation"

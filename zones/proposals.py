@@ -28,7 +28,7 @@ from zones.assign import AssignmentTable
 from zones.changes import Move, moves
 from zones.dataset import Dataset
 from zones.derive import infer_rule, voronoi_cells
-from zones.errors import ZoneError, ZoneFileError
+from zones.errors import ConflictError, InvalidError, NotFoundError, ZoneError, ZoneFileError
 from zones.schema import StreetRule, Zone, ZoneProperties, ZoneSet, to_l72, to_wgs84
 from zones.storage import StrictMultiPolygon, StrictPolygon, zone_from_feature, zone_to_feature
 from zones.validate import Problem, has_errors
@@ -42,12 +42,16 @@ MIN_OVERLAP_M2 = 1.0
 MIN_INSIDE_SHARE = 0.05
 
 
-class ProposalError(ZoneError):
+class ProposalError(ZoneError, InvalidError):
     """A proposal that cannot be used as it is; the message says what to fix."""
+
+    code = "invalid_proposal"
 
 
 class InvalidShapeError(ProposalError):
     """A self-intersecting (or otherwise invalid) polygon; carries the repaired shape when there is one."""
+
+    code = "invalid_shape"
 
     def __init__(self, reason: str, repaired: dict[str, Any] | None) -> None:
         self.reason = reason
@@ -57,16 +61,22 @@ class InvalidShapeError(ProposalError):
         )
 
 
-class UnknownProposalError(ProposalError):
+class UnknownProposalError(ZoneError, NotFoundError):
     """A proposal id that does not exist, or that the caller may not see."""
 
+    code = "unknown_proposal"
 
-class ProposalStateError(ProposalError):
+
+class ProposalStateError(ZoneError, ConflictError):
     """A proposal that was already approved or rejected."""
+
+    code = "proposal_decided"
 
 
 class InvalidResultError(ProposalError):
     """A proposal whose resulting zone set fails the checks a dataset must pass to load."""
+
+    code = "invalid_zones"
 
     def __init__(self, problems: list[ReportProblem]) -> None:
         self.problems = problems
@@ -74,8 +84,10 @@ class InvalidResultError(ProposalError):
         super().__init__(f"approving this proposal would give zones that do not validate: {errors}")
 
 
-class StaleProposalError(ProposalError):
-    """A proposal whose impact changed because another change was approved since; carries the fresh report."""
+class StaleProposalError(ZoneError, ConflictError):
+    """A proposal whose zones changed since it was made (another approval); carries the fresh report."""
+
+    code = "stale_proposal"
 
     def __init__(self, fresh: Report) -> None:
         self.fresh = fresh

@@ -18,13 +18,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from zones.errors import DatasetError
+from zones.errors import DatasetError, UnavailableError
 
 RULES_FILE = "reglement.json"
 
 
-class RulesMissingError(DatasetError):
+class RulesMissingError(DatasetError, UnavailableError):
     """The dataset has no group rules, so nobody can accept them (registration is switched off)."""
+
+    code = "registration_unavailable"
 
 
 class _TextRef(BaseModel):

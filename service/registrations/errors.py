@@ -14,13 +14,19 @@
 
 from __future__ import annotations
 
+from zones.errors import ConflictError, InvalidError, NotFoundError
 
-class RegistrationError(Exception):
+
+class RegistrationError(InvalidError):
     """A registration that cannot be made or changed; the message (Dutch) says what to do."""
+
+    code = "invalid_registration"
 
 
 class AddressError(RegistrationError):
     """The address cannot decide a group."""
+
+    code = "address_not_found"
 
 
 class AddressNotFoundError(AddressError):
@@ -30,6 +36,8 @@ class AddressNotFoundError(AddressError):
 class AmbiguousAddressError(AddressError):
     """Several register addresses fit what was typed; the applicant picks one."""
 
+    code = "ambiguous_address"
+
     def __init__(self, message: str, candidates: list[str]) -> None:
         self.candidates = candidates
         super().__init__(message)
@@ -38,17 +46,25 @@ class AmbiguousAddressError(AddressError):
 class NoGroupError(AddressError):
     """The address is in no zone, and only a coordinator of a new group may apply there."""
 
+    code = "no_group"
 
-class UnknownRegistrationError(RegistrationError, KeyError):
+
+class UnknownRegistrationError(RegistrationError, NotFoundError, KeyError):
     """No registration with this id or token, or one the caller may not see."""
+
+    code = "unknown_registration"
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "onbekende aanmelding"
 
 
-class RegistrationStateError(RegistrationError):
+class RegistrationStateError(RegistrationError, ConflictError):
     """The action does not fit the registration's status."""
 
+    code = "registration_state"
 
-class GroupFullError(RegistrationError):
+
+class GroupFullError(RegistrationError, ConflictError):
     """The group already has as many members as a WhatsApp group can hold."""
+
+    code = "group_full"

@@ -35,7 +35,8 @@ from maps.draw import render_draw_page
 from service.auth import SigningKeyDep, get_current_user, oauth2_scheme, require_role
 from service.db import SessionDep
 from service.deps import DatasetDep, StateDep
-from service.routes.proposals import READERS, ProposalId, visible_proposal
+from service.proposals import visible_proposal
+from service.routes.proposals import READERS, ProposalId
 from service.state import ServiceState
 from service.tables import Proposal
 from zones.dataset import Dataset

@@ -23,12 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from service import registrations as reg
-from service.auth import ForbiddenError, ensure_zone_access, require_role
+from service.auth import ensure_zone_access, require_role
 from service.db import SessionDep
 from service.deps import DatasetDep, LocatorDep
 from service.ratelimit import RegistrationLimit
 from service.tables import AuditEvent, Registration, RegistrationStatus, User
 from zones.dataset import Dataset
+from zones.errors import ForbiddenError
 from zones.rules import load_group_rules
 
 router = APIRouter(tags=["registrations"])

@@ -1,0 +1,62 @@
+"""Who sees which proposal: a coordinator their own, police and municipality their municipality's."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.tables import Proposal, User
+from zones.dataset import Dataset
+from zones.errors import ForbiddenError
+from zones.proposals import Report, UnknownProposalError
+
+
+def staff_municipality(user: User) -> str | None:
+    """Return the municipality whose proposals a staff user reviews (None for a coordinator)."""
+    if user.role == "coordinator":
+        return None  # a coordinator's scope is their own proposals
+    if not user.municipality:
+        raise ForbiddenError(
+            "this account belongs to no municipality, so it reviews no proposals: "
+            "wabp users add ... --municipality NAME"
+        )
+    return user.municipality
+
+
+def proposal_municipalities(row: Proposal, dataset: Dataset) -> list[str]:
+    """Return the municipalities a stored proposal concerns (as its report says)."""
+    names = Report.model_validate_json(row.report_json).municipalities
+    if names:
+        return names
+    # Reported before reports named them: the addresses of its zone now, else the dataset's own.
+    reg, table = dataset.register, dataset.table
+    if row.zone_id is not None and row.zone_id in table.zone_ids:
+        z = table.zone_ids.index(row.zone_id)
+        streets = {int(s) for s in reg.street_of[table.primary == z].tolist()}
+        names = sorted({reg.streets[s].municipality for s in streets} - {""})
+    return names or [dataset.meta.name]
+
+
+def may_see(user: User, municipality: str | None, row: Proposal, dataset: Dataset) -> bool:
+    """Tell whether `user` (reviewing for `municipality`, None for a coordinator) sees `row`."""
+    if municipality is None:
+        return row.created_by == user.id
+    return municipality in proposal_municipalities(row, dataset)
+
+
+def visible_proposal(session: Session, user: User, proposal_id: str, dataset: Dataset) -> Proposal:
+    """Return a proposal the user may see; another's or another municipality's is unknown (404)."""
+    municipality = staff_municipality(user)
+    row = session.get(Proposal, proposal_id)
+    if row is None or not may_see(user, municipality, row, dataset):
+        raise UnknownProposalError(f"unknown proposal: {proposal_id}")
+    return row
+
+
+def visible_proposals(session: Session, user: User, dataset: Dataset) -> list[Proposal]:
+    """Return the proposals a user may see, newest first."""
+    municipality = staff_municipality(user)
+    query = select(Proposal).order_by(Proposal.created_at.desc())
+    if municipality is None:
+        query = query.where(Proposal.created_by == user.id)
+    return [r for r in session.scalars(query) if may_see(user, municipality, r, dataset)]
