@@ -359,24 +359,57 @@ def init(
         Path, typer.Option(help="address register: CRAB-style or BeST CSV (.csv or .csv.gz)")
     ],
     zones: Annotated[
-        Path, typer.Option(help="zones GeoJSON (WGS84); features need only id and name")
+        Path,
+        typer.Option(
+            help="zones: GeoJSON, shapefile or GeoPackage in WGS84, Lambert 72 or Lambert 2008; "
+            "features need an id and a name"
+        ),
     ],
     boundary: Annotated[
-        Path | None, typer.Option(help="municipality boundary GeoJSON (optional)")
+        Path | None,
+        typer.Option(help="municipality boundaries (any format as --zones; optional)"),
     ] = None,
     name: Annotated[
         str | None, typer.Option(help="name shown on the map (default: the municipalities)")
     ] = None,
+    police_zone: Annotated[
+        str | None,
+        typer.Option(
+            "--police-zone",
+            help='keep the municipalities of this police zone (e.g. "Kanton Borgloon") and '
+            "make it the dataset's police zone",
+        ),
+    ] = None,
+    id_field: Annotated[
+        str | None, typer.Option(help="zone property holding the id (default: id, geoitem, code)")
+    ] = None,
+    name_field: Annotated[
+        str | None, typer.Option(help="zone property holding the name (default: name, naam)")
+    ] = None,
 ) -> None:
-    """Create a dataset directory for any municipality from its register and its zones."""
+    """Create a dataset directory for one municipality or several (a police zone)."""
     from zones.importing import create_dataset
 
     with _domain_errors():
-        report = create_dataset(directory, addresses, zones, boundary, name)
+        report = create_dataset(
+            directory,
+            addresses,
+            zones,
+            boundary,
+            name,
+            police_zone=police_zone,
+            id_field=id_field,
+            name_field=name_field,
+        )
     typer.echo(
         f"created {directory}: {report.addresses:,} addresses in postcode(s) {', '.join(report.postcodes)}, "
         f"{report.zones} zones, boundary: {report.boundary}"
     )
+    typer.echo(f"municipalities: {', '.join(report.municipalities)}")
+    if report.renamed:
+        typer.echo("zone ids made slugs (the original is kept as property source_id):")
+        for original, slug in report.renamed.items():
+            typer.echo(f"  {original} -> {slug}")
     for note in report.notes:
         typer.echo(f"note: {note}")
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry.base import BaseGeometry
 
 from geo.matcher import StreetMatcher
+from geo.municipalities import municipality_places, with_merged_names
 from geo.places import PlaceIndex, read_bpost
 from geo.register import AddressRegister
 from geo.spatial import PolygonIndex
@@ -32,6 +33,7 @@ from zones.assign import AssignmentTable, assign, find_conflicts, zone_index
 from zones.cache import cache_key, load_cached, store_cached
 from zones.errors import DatasetError, ZoneValidationError
 from zones.generations import GenerationStore
+from zones.municipal import Municipalities, MunicipalityMeta, PoliceZoneMeta
 from zones.schema import ZoneSet, to_l72
 from zones.storage import InfobordFeature, load_boundary, load_infoborden, load_zones
 from zones.validate import Problem, check_streets, check_zone_set, has_errors
@@ -49,6 +51,9 @@ class DatasetMeta(BaseModel):
         default=1024, ge=1, description="WhatsApp groups hold at most 1,024 members"
     )
     join_url: str | None = None
+    # Several municipalities (e.g. a police zone); empty: the register's one municipality.
+    municipalities: list[MunicipalityMeta] = Field(default_factory=list)
+    police_zones: list[PoliceZoneMeta] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,9 @@ class Dataset:
     places: PlaceIndex
     suggester: StreetSuggester
     boundary_l72: BaseGeometry | None = field(default=None)
+    municipalities: Municipalities = field(
+        default_factory=lambda: Municipalities([], [], [], member_cap=1024, join_url=None)
+    )
     # Expensive things derived on demand (e.g. Voronoi cells for proposals), kept for reuse.
     derived: dict[str, Any] = field(default_factory=dict)
 
@@ -194,6 +202,8 @@ class Dataset:
             raise ZoneValidationError([p for p in problems if p.severity == "error"])
         names = [(s.postcode, s.municipality) for s in register.streets if s.municipality]
         names += _area_places(zones, register, table)
+        # Old and new names across the 2025 mergers (Borgloon, Tongeren-Borgloon) both place an address.
+        places = with_merged_names([*read_bpost(), *municipality_places(), *names])
         return cls(
             paths=paths,
             meta=meta,
@@ -208,9 +218,16 @@ class Dataset:
             or StreetMatcher(
                 [s.name for s in register.streets], [s.postcode for s in register.streets]
             ),
-            places=PlaceIndex([*read_bpost(), *names]),
+            places=PlaceIndex(places),
             suggester=suggester or StreetSuggester([s.name for s in register.streets]),
             boundary_l72=boundary_l72,
+            municipalities=Municipalities(
+                meta.municipalities,
+                meta.police_zones,
+                {s.municipality for s in register.streets} - {""} or {meta.name},
+                member_cap=meta.member_cap,
+                join_url=meta.join_url,
+            ),
         )
 
 

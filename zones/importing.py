@@ -8,22 +8,26 @@ changed: addresses added, removed or moved, and addresses that now fall in anoth
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.errors import RegisterError
 from geo.files import atomic_write_text
 from geo.housenumber import number_key
+from geo.municipalities import find_municipality, municipalities_of_postcode, police_zone_members
+from geo.normalize import place_key
 from geo.register import AddressRegister, normalise_frame, read_register_csv
 from zones.assign import assign
 from zones.dataset import Dataset, DatasetMeta, DatasetPaths
 from zones.errors import DatasetError, ZoneValidationError
+from zones.municipal import MunicipalityMeta, PoliceZoneMeta
 from zones.schema import ZoneSet, to_l72
-from zones.storage import load_boundary, load_zones, save_zones
+from zones.sources import BoundaryPart, boundary_geojson, read_boundary, read_zones
+from zones.storage import dump_geojson, save_zones
 from zones.validate import check_zone_set, has_errors
 
 STORED_COLUMNS = ["postcode", "municipality", "street", "housenumber", "box", "lat", "lon"]
@@ -54,12 +58,105 @@ class InitReport:
     zones: int
     boundary: str
     notes: list[str] = field(default_factory=list)
+    municipalities: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+
+
+def fill_municipalities(frame: pd.DataFrame, parts: list[BoundaryPart]) -> list[str]:
+    """Give every register row a municipality: its column, else the boundary, else the postcode.
+
+    Never the name of a folder: a dataset named after its directory gave staff accounts a
+    municipality no application carries. Returns notes on what was filled from where.
+    """
+    notes = []
+    missing = frame["municipality"].fillna("").str.strip() == ""
+    named = [p for p in parts if p.name]
+    if missing.any() and named:
+        lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
+        points = shapely.points(lon, lat)
+        filled = 0
+        for part in named:
+            inside = missing.to_numpy() & shapely.covered_by(points, part.geometry)
+            frame.loc[inside, "municipality"] = part.name
+            filled += int(inside.sum())
+        missing = frame["municipality"].fillna("").str.strip() == ""
+        if filled:
+            notes.append(f"municipality of {filled:,} addresses taken from the boundary")
+    if missing.any():
+        by_postcode = {pc: municipalities_of_postcode(pc) for pc in frame.loc[missing, "postcode"]}
+        single = {pc: names[0] for pc, names in by_postcode.items() if len(names) == 1}
+        rows = missing & frame["postcode"].isin(single)
+        frame.loc[rows, "municipality"] = frame.loc[rows, "postcode"].map(single)
+        if rows.any():
+            notes.append(f"municipality of {int(rows.sum()):,} addresses taken from the postcode")
+        left = missing & ~rows
+        if left.any():
+            postcodes = ", ".join(sorted(set(frame.loc[left, "postcode"])))
+            raise DatasetError(
+                f"{int(left.sum()):,} addresses (postcode {postcodes}) have no municipality: "
+                "add a municipality column or give --boundary with the municipalities' names"
+            )
+    return notes
+
+
+def _select_police_zone(
+    frame: pd.DataFrame, parts: list[BoundaryPart], police_zone: str
+) -> tuple[pd.DataFrame, list[BoundaryPart], PoliceZoneMeta, list[str]]:
+    """Keep the register rows and boundary parts of one police zone's municipalities."""
+    found = police_zone_members(police_zone)
+    if found is None:
+        raise DatasetError(f"unknown police zone {police_zone!r} (as in the provinces' tables)")
+    full_name, members = found
+    names = {place_key(m.name) for m in members}
+    codes = {m.nis for m in members}
+    keep = frame["municipality"].map(lambda n: place_key(str(n)) in names)
+    notes = []
+    if not keep.all():
+        notes.append(
+            f"police zone {full_name}: kept {int(keep.sum()):,} of {len(frame):,} addresses"
+        )
+    frame = frame[keep].reset_index(drop=True)
+    kept_parts = [p for p in parts if p.nis in codes or place_key(p.name) in names]
+    if parts and len(kept_parts) < len(parts):
+        notes.append(f"police zone {full_name}: kept {len(kept_parts)} of {len(parts)} boundaries")
+    if frame.empty:
+        raise DatasetError(
+            f"the register has no address in police zone {full_name} "
+            f"({', '.join(m.name for m in members)})"
+        )
+    held = sorted(set(frame["municipality"]))
+    code = members[0].police_zone_code
+    meta = PoliceZoneMeta(name=full_name.removeprefix("PZ "), code=code, municipalities=held)
+    return frame, kept_parts, meta, notes
+
+
+def _municipality_meta(frame: pd.DataFrame, parts: list[BoundaryPart]) -> list[MunicipalityMeta]:
+    out = []
+    for name in sorted(set(frame["municipality"])):
+        part = next((p for p in parts if place_key(p.name) == place_key(name)), None)
+        known = find_municipality(name, "2024") or find_municipality(name)
+        nis = part.nis if part is not None and part.nis else (known.nis if known else "")
+        postcodes = sorted(set(frame.loc[frame["municipality"] == name, "postcode"]))
+        out.append(MunicipalityMeta(name=name, nis=nis, postcodes=postcodes))
+    return out
 
 
 def create_dataset(
-    root: Path, addresses: Path, zones: Path, boundary: Path | None = None, name: str | None = None
+    root: Path,
+    addresses: Path,
+    zones: Path,
+    boundary: Path | None = None,
+    name: str | None = None,
+    *,
+    police_zone: str | None = None,
+    id_field: str | None = None,
+    name_field: str | None = None,
 ) -> InitReport:
-    """Create a dataset directory from a register, a zone file and (optionally) a boundary."""
+    """Create a dataset directory from a register, a zone file and (optionally) a boundary.
+
+    Zone and boundary files may be GeoJSON, shapefile or GeoPackage, in WGS84, Lambert 72 or
+    Lambert 2008 (see `zones.sources`). With `police_zone`, only its municipalities are kept.
+    """
     root = Path(root)
     paths = DatasetPaths(root)
     if paths.addresses.exists() or paths.zones.exists():
@@ -67,29 +164,46 @@ def create_dataset(
             f"{root}: already holds a dataset (use `wabp import-addresses` to refresh it)"
         )
     frame = read_register_frame(addresses)
-    zone_set = load_zones(zones)
+    parts = read_boundary(boundary) if boundary is not None else []
+    notes = fill_municipalities(frame, parts)
+    police_zones = []
+    if police_zone is not None:
+        frame, parts, pz, selected = _select_police_zone(frame, parts, police_zone)
+        police_zones.append(pz)
+        notes += selected
+    shape = shapely.union_all([p.geometry for p in parts]) if parts else None
+    # A zone file of a larger area (the wijken of all of Flanders) gives only the dataset's zones.
+    imported = read_zones(zones, id_field=id_field, name_field=name_field, inside=shape)
+    zone_set = imported.zones
+    notes = imported.notes + notes
     # Refuse a broken boundary and zones with errors before writing anything: an invalid
     # geometry cannot even be saved (set_precision raises on it).
-    shape = load_boundary(boundary) if boundary is not None else None
     problems = check_zone_set(zone_set, to_l72(shape) if shape is not None else None)
     if has_errors(problems):
         raise ZoneValidationError([p for p in problems if p.severity == "error"])
     root.mkdir(parents=True, exist_ok=True)
-    notes = []
     if boundary is not None:
         boundary_note = str(boundary)
     else:
         boundary_note = "none"
         notes.append("no --boundary given: the checks 'inside the municipality' are skipped")
-    municipalities = sorted({m for m in frame["municipality"] if m})
-    meta = DatasetMeta(name=name or ", ".join(municipalities) or root.name)
+    listed = _municipality_meta(frame, parts)
+    municipalities = [m.name for m in listed]
+    default_name = police_zones[0].name if police_zones else ", ".join(municipalities)
+    meta = DatasetMeta(
+        name=name or default_name,
+        # One municipality needs no list: the register names it (the shipped Alken layout).
+        municipalities=listed if len(listed) > 1 or police_zones else [],
+        police_zones=police_zones,
+    )
     try:
-        if boundary is not None:
-            shutil.copyfile(boundary, paths.boundary)
+        if parts:
+            atomic_write_text(paths.boundary, dump_geojson(boundary_geojson(parts)))
         write_register(frame, paths.addresses)
         save_zones(zone_set, paths.zones)
         atomic_write_text(
-            paths.meta, json.dumps(meta.model_dump(), ensure_ascii=False, indent=1) + "\n"
+            paths.meta,
+            json.dumps(meta.model_dump(exclude_defaults=True), ensure_ascii=False, indent=1) + "\n",
         )
         Dataset.load(root)  # the new dataset must load; if not, say why and leave nothing half made
     except Exception:
@@ -97,7 +211,13 @@ def create_dataset(
             p.unlink(missing_ok=True)
         raise
     return InitReport(
-        len(frame), sorted(set(frame["postcode"])), len(zone_set), boundary_note, notes
+        len(frame),
+        sorted(set(frame["postcode"])),
+        len(zone_set),
+        boundary_note,
+        notes,
+        municipalities,
+        imported.renamed,
     )
 
 

@@ -479,7 +479,7 @@ class Locator:
     def _label(self, address: CanonicalAddress) -> str:
         number = f" {address.housenumber}" if address.housenumber else ""
         box = f" bus {address.box}" if address.box else ""
-        return f"{address.street}{number}{box}, {address.postcode} {address.municipality}".strip()
+        return f"{address.street}{number}{box}, {address.postcode} {address.municipality_label}".strip()
 
     def _result(self, f: _Found, notices: list[Notice]) -> LookupResult:
         refs = self._refs(f.zone_ids)

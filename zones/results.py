@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+from geo.municipalities import display_name
 
 Status = Literal["found", "no_zone", "ambiguous", "not_found"]
 Precision = Literal["address", "interpolated", "street", "coordinates"]
@@ -31,6 +33,15 @@ class CanonicalAddress(BaseModel):
     box: str | None = None
     postcode: str
     municipality: str
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="the municipality as residents read it since the 2025 mergers: the current "
+        "name, the former one in brackets (Tongeren-Borgloon (Borgloon))"
+    )
+    @property
+    def municipality_label(self) -> str:
+        """Return the municipality with its current and, where it helps, its former name."""
+        return display_name(self.municipality, self.postcode)
 
 
 class Location(BaseModel):

@@ -101,14 +101,53 @@ def parse_json(text: str, source: str) -> Any:
 def _features(data: Any, source: str) -> list[Any]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise ZoneFileError(f"{source}: expected a GeoJSON FeatureCollection")
-    if "crs" in data:
+    if "crs" in data and not names_wgs84(data["crs"]):
         raise ZoneFileError(
-            f"{source}: has a legacy 'crs' member; GeoJSON must be WGS84 longitude/latitude (RFC 7946)"
+            f"{source}: has a legacy 'crs' member naming {crs_name(data['crs']) or 'an unknown CRS'}; "
+            "a stored zone file must be WGS84 longitude/latitude (RFC 7946): "
+            "`wabp init` reprojects Lambert 72 (EPSG:31370) and Lambert 2008 (EPSG:3812) files"
         )
     features = data.get("features")
     if not isinstance(features, list):
         raise ZoneFileError(f"{source}: 'features' must be a list")
     return features
+
+
+# What GeoJSON exporters (geopandas, QGIS, GDAL before RFC 7946) write for plain WGS84 lon/lat.
+_WGS84_NAMES = {
+    "crs84",
+    "ogc:1.3:crs84",
+    "ogc::crs84",
+    "ogc:crs84",
+    "epsg:4326",
+    "epsg::4326",
+    "epsg:0:4326",
+}
+
+
+def crs_name(member: Any) -> str | None:
+    """Return the name a legacy GeoJSON ``crs`` member gives (``{"type": "name", ...}``), or None."""
+    if isinstance(member, dict) and isinstance(member.get("properties"), dict):
+        name = member["properties"].get("name")
+        return name if isinstance(name, str) else None
+    return None
+
+
+def names_wgs84(member: Any) -> bool:
+    """Tell whether a legacy ``crs`` member names WGS84 lon/lat (CRS84 or EPSG:4326): harmless.
+
+    EPSG:4326 officially has latitude first, but GeoJSON writers that name it write lon/lat;
+    the Belgium bounds check catches a file that really is lat/lon.
+    """
+    name = crs_name(member)
+    if name is None:
+        return False
+    key = (
+        name.lower()
+        .removeprefix("urn:ogc:def:crs:")
+        .removeprefix("http://www.opengis.net/def/crs/")
+    )
+    return key.replace("/", ":") in _WGS84_NAMES
 
 
 def _feature_label(i: int, raw: Any) -> str:

@@ -58,6 +58,7 @@ def test_init_then_lookup_answers_from_the_new_dataset(tmp_path: Path, register_
     assert result.stdout == (
         f"created {root}: 16 addresses in postcode(s) 3570, 2 zones, "
         f"boundary: {DATA / 'boundary.geojson'}\n"
+        "municipalities: Alken\n"
     )
 
     found = wabp("lookup", "Heiligenbornstraat 12, 3570 Alken", "--json", "--data", root)
@@ -82,7 +83,8 @@ def test_init_without_boundary_notes_the_skipped_checks(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].endswith("boundary: none")
     assert lines[1:] == [
-        "note: no --boundary given: the checks 'inside the municipality' are skipped"
+        "municipalities: Alken",
+        "note: no --boundary given: the checks 'inside the municipality' are skipped",
     ]
 
 

@@ -287,3 +287,47 @@ def test_import_of_a_broken_register_keeps_the_old_one(alken_small: Path) -> Non
 def test_import_into_a_missing_dataset(tmp_path: Path) -> None:
     with pytest.raises(DatasetError):
         import_addresses(tmp_path / "nope", FIXTURES / "register_crab.csv")
+
+
+# -- where a register's municipality comes from -------------------------------------------------
+
+
+def register_without_municipality(tmp_path: Path) -> Path:
+    frame = pd.read_csv(FIXTURES / "register_crab.csv", dtype=str, keep_default_na=False)
+    path = tmp_path / "register.csv"
+    frame.drop(columns=["municipality"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("boundary", "source"),
+    [
+        pytest.param(BOUNDARY, "from the boundary", id="boundary"),
+        pytest.param(None, "from the postcode", id="postcode table"),
+    ],
+)
+def test_municipality_never_comes_from_the_folder_name(
+    tmp_path: Path, boundary: Path | None, source: str
+) -> None:
+    root = tmp_path / "mijn-dataset"
+    report = create_dataset(root, register_without_municipality(tmp_path), ZONES, boundary)
+    assert report.municipalities == ["Alken"]
+    # Positioned addresses are placed by the boundary; those without a position by the postcode.
+    assert any(source in note for note in report.notes)
+    ds = Dataset.load(root)
+    assert ds.meta.name == "Alken"
+    assert ds.municipalities.names == ["Alken"]
+    stored = pd.read_csv(root / "addresses.csv", dtype=str, keep_default_na=False)
+    assert set(stored["municipality"]) == {"Alken"}
+
+
+def test_wijken_in_lambert72_with_uppercase_ids_make_a_dataset(tmp_path: Path) -> None:
+    root = tmp_path / "alken"
+    report = create_dataset(
+        root, FIXTURES / "register_crab.csv", FIXTURES / "wijken_lambert72.shp", BOUNDARY
+    )
+    assert report.renamed == {"73001W01": "73001w01", "73001W02": "73001w02"}
+    assert any("reprojected from Belgian Lambert 72" in note for note in report.notes)
+    ds = Dataset.load(root)
+    assert [z.id for z in ds.zones] == ["73001w01", "73001w02"]
+    assert Locator(ds).lookup("Heiligenbornstraat 12").status == "no_zone"  # west of both

@@ -81,6 +81,7 @@ def test_heiligenbornstraat_12(locator: Locator) -> None:
         "box": None,
         "postcode": "3570",
         "municipality": "Alken",
+        "municipality_label": "Alken",
     }
     assert result.warnings == []
     assert result.message.startswith(

@@ -1,0 +1,117 @@
+"""The municipalities and police zones of a dataset (``dataset.json``).
+
+A dataset may hold several municipalities, e.g. every municipality of a police zone. Each has its
+name (as the register writes it: registrations and staff accounts use that name), NIS code,
+contact, rules text, join URL and member cap. A dataset without a ``municipalities`` list (the
+shipped Alken data) is the special case of one municipality: the register's, with the dataset's
+own cap and join URL.
+
+Errors::
+
+    UnknownMunicipalityError   a municipality or police zone the dataset does not hold
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from geo.municipalities import police_zone_key
+from geo.normalize import place_key
+from zones.errors import ZoneError
+
+WHATSAPP_CAP = 1024  # members a WhatsApp group can hold
+
+
+class UnknownMunicipalityError(ZoneError):
+    """A municipality or police zone that the dataset does not hold; the message lists those it does."""
+
+
+class MunicipalityMeta(BaseModel):
+    """One municipality of a dataset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, description="as the register writes it")
+    nis: str = Field(default="", max_length=5, description="NIS code (e.g. 73009)")
+    postcodes: list[str] = Field(default_factory=list)
+    contact: str | None = Field(default=None, max_length=500)
+    rules: str | None = Field(
+        default=None, max_length=200, description="rules text file, relative to the dataset"
+    )
+    join_url: str | None = None
+    member_cap: int | None = Field(default=None, ge=1, le=WHATSAPP_CAP)
+
+
+class PoliceZoneMeta(BaseModel):
+    """A police zone: the municipalities whose applications its officers vet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    code: str = Field(default="", max_length=20)
+    municipalities: list[str] = Field(min_length=1)
+
+
+class Municipalities:
+    """The municipalities and police zones of a loaded dataset, found by name or NIS code."""
+
+    def __init__(
+        self,
+        listed: Iterable[MunicipalityMeta],
+        police_zones: Iterable[PoliceZoneMeta],
+        register_names: Iterable[str],
+        *,
+        member_cap: int,
+        join_url: str | None,
+    ) -> None:
+        self.items = list(listed)
+        if not self.items:  # one municipality (or a few) named only by the register
+            self.items = [MunicipalityMeta(name=n) for n in sorted(set(register_names) - {""})]
+        self._default_cap, self._default_join = member_cap, join_url
+        self.police_zones = list(police_zones)
+
+    @property
+    def names(self) -> list[str]:
+        """Return the municipality names, as the register writes them."""
+        return [m.name for m in self.items]
+
+    def get(self, value: str) -> MunicipalityMeta | None:
+        """Return the municipality with this name or NIS code (case and accents ignored)."""
+        key = place_key(value)
+        for m in self.items:
+            if value.strip() == m.nis or place_key(m.name) == key:
+                return m
+        return None
+
+    def find(self, value: str) -> MunicipalityMeta:
+        """Return a municipality by name or NIS code, or raise naming those the dataset holds."""
+        found = self.get(value)
+        if found is None:
+            raise UnknownMunicipalityError(
+                f"this dataset holds no municipality {value.strip()!r}; it holds: "
+                f"{', '.join(self.names) or 'none'}"
+            )
+        return found
+
+    def police_zone(self, value: str) -> PoliceZoneMeta:
+        """Return a police zone by name (``PZ`` optional) or code, or raise naming those held."""
+        key = police_zone_key(value)
+        for zone in self.police_zones:
+            if police_zone_key(zone.name) == key or (zone.code and zone.code == value.strip()):
+                return zone
+        held = ", ".join(z.name for z in self.police_zones) or "none"
+        raise UnknownMunicipalityError(
+            f"this dataset holds no police zone {value.strip()!r}; it holds: {held}"
+        )
+
+    def member_cap(self, municipality: str | None) -> int:
+        """Return the member cap of a municipality's groups (the dataset's when it sets none)."""
+        m = self.get(municipality) if municipality else None
+        return m.member_cap if m is not None and m.member_cap is not None else self._default_cap
+
+    def join_url(self, municipality: str | None) -> str | None:
+        """Return where residents of a municipality join (the dataset's when it sets none)."""
+        m = self.get(municipality) if municipality else None
+        return m.join_url if m is not None and m.join_url else self._default_join
