@@ -13,6 +13,8 @@ Parity = Literal["even", "odd"]
 _REGISTER = re.compile(
     r"^\s*(?P<num>\d+)\s*(?P<suffix>[a-z]{0,4})\s*(?:_\s*(?P<sub>\w*))?\s*$", re.I
 )
+# The same pattern by a public name: the published site's search reads it (maps/searchindex.py).
+REGISTER_PATTERN = _REGISTER
 
 
 @dataclass(frozen=True, order=True)

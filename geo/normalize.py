@@ -40,6 +40,15 @@ _OLV = re.compile(r"\b(?:o\s?l\s?v(?:rouw)?|onze\s?lieve\s?vrouw)(?=\s|$|[a-z])"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+def rules() -> dict[str, object]:
+    """Return the abbreviation rules as data (the published site's search applies the same)."""
+    return {
+        "tokens": dict(_TOKEN_ABBREVIATIONS),
+        "suffixes": [list(pair) for pair in _SUFFIX_ABBREVIATIONS],
+        "olv": _OLV,
+    }
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation, collapse spaces (``Sint-Jorisstraat`` -> ``sint jorisstraat``)."""
     text = unicodedata.normalize("NFKC", text)

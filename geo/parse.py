@@ -28,6 +28,15 @@ _POSTCODE = re.compile(r"(?<!\d)([1-9]\d{3})(?!\d)")
 _PLACE_ONLY = re.compile(r"^\s*(?:[1-9]\d{3})?\s*[^\W\d_][^\d]*$|^\s*[1-9]\d{3}\s*$")
 _GLUED = re.compile(r"(?<=[^\W\d_]{2})(?=\d)")
 _COUNTRY = re.compile(r"\b(belgie|belgië|belgique|belgium|be)\s*$", re.IGNORECASE)
+# The patterns above by name, for the published site's search, which reads them instead of
+# keeping a copy of its own (maps/searchindex.py exports them).
+PATTERNS = {
+    "number": _NUMBER,
+    "postcode": _POSTCODE,
+    "place_only": _PLACE_ONLY,
+    "glued": _GLUED,
+    "country": _COUNTRY,
+}
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,10 @@ class PlaceIndex:
         )
         return set(self._postcodes[best[0]]) if best else None
 
+    def entries(self) -> list[tuple[str, list[str]]]:
+        """Return (place key, postcodes) in the order `resolve` reads them (ties go to the first)."""
+        return [(key, sorted(self._postcodes[key])) for key in self._keys]
+
     def name(self, postcode: str) -> str | None:
         """Return a place name for a postcode."""
         return self._names.get(postcode)

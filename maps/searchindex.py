@@ -1,43 +1,58 @@
-"""The street index of a published site: the zone of every street, or of each of its house numbers.
+"""The lookup of a published site: the register's streets and numbers, and the lookup's own rules.
 
-A published site answers "which group is mine?" without a server: ``static/wabp/search.js`` loads
-this index (as ``zoekindex.js``, a script, because a page opened from disk may not fetch JSON) and
-resolves a typed address in the browser. It is built from the register and the address -> zone
-table, so it gives the same zone as the service's lookup, street rules included.
+A published site answers "which group is mine?" without a server, and must answer as
+``GET /api/lookup`` does. So ``static/wabp/lookup-core.js`` is a port of `zones.lookup` (with
+`geo.parse`, `geo.normalize`, `geo.matcher` and `geo.places`) that keeps no rule of its own: the
+patterns, abbreviations, thresholds, place names and Dutch texts come from Python, in this index
+(written as ``zoekindex.js``, a script, because a page opened from disk may not fetch JSON).
 
 Format (``window.WABP_INDEX``; positions are integers of 10^-5 degree, about 1 m)::
 
-    {"v": 1, "detail": bool,
+    {"v": 2, "detail": bool,
      "z": [[id, name, area, href], ...],           zones, referred to by position
      "m": [municipality, ...],                     place names, referred to by position
-     "s": [[name, postcode, place, lat, lon, zone, runs, numbers], ...]}
+     "s": [[name, key, postcode, place, lat, lon, zone, runs, addresses, rules, boxes], ...],
+     "r": {...}}                                   the rules (see `lookup_rules`)
 
 A zone reference is a position in ``z``, ``-1`` for no zone, or a list of positions for an address
-on a shared border. ``zone`` is the whole street's reference when every address agrees, else
-``null`` and ``runs`` lists ``[from, to, zone, side, dlat, dlon]`` (side 0 both, 1 odd, 2 even; the
-offset is a representative address of the run from the street's point); the first run holding a
-number decides. ``numbers`` maps a house-number key (``"30a"``) to ``[dlat, dlon]`` (``[]`` when the
-register has no position), or to ``[dlat, dlon, zone]`` when that address's zone is not what the
-street or runs say. Without ``detail`` (large registers) it holds only those exceptions.
+on a shared border. Per street: ``key`` is `geo.normalize.street_key` of its name; ``zone`` is the
+whole street's reference when every address agrees, else ``null`` and ``runs`` lists ``[from, to,
+zone, side, dlat, dlon]`` (side 0 both, 1 odd, 2 even). ``addresses`` are the register's addresses
+in street order, ``[housenumber, zone, dlat, dlon]`` plus the zones it lies near (a list) when the
+address is near a zone boundary; ``dlat``/``dlon`` are ``null`` without a position. ``rules`` are
+the active zones' street rules that decide house numbers, ``[zone, "all"|"even"|"odd"|[from, to,
+side]]``; ``boxes`` is 1 when the register has box numbers on the street.
+
+With ``detail`` every address is listed and the browser's answer is the service's. Without it
+(registers too large to ship whole) ``addresses`` holds only the addresses whose zone is not what
+the street or its runs say, and the browser says its answer is not certain.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from geo.housenumber import number_key
+from geo import normalize
+from geo.housenumber import REGISTER_PATTERN, number_key
+from geo.matcher import Thresholds
+from geo.normalize import street_key
+from geo.parse import PATTERNS
+from zones import messages
 from zones.assign import AssignmentTable
 from zones.coverage import street_order
 from zones.dataset import Dataset
-from zones.schema import Zone
+from zones.lookup import MAX_CANDIDATES, MAX_QUERY_LENGTH, Locator
+from zones.schema import StreetRule, Zone
 
-# Up to this many addresses, every address gets its own position (Alken: about 70 KB in all).
+# Up to this many addresses, every address is in the index (Alken: about 110 KB in all).
 DETAIL_MAX_ADDRESSES = 60_000
 SCALE = 100_000
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 ZoneRef = int | list[int]
 Run = list[Any]
@@ -45,12 +60,14 @@ Run = list[Any]
 
 class _Item(NamedTuple):
     key: str
+    housenumber: str
     number: int
     zone: ZoneRef
     # `zone` as a set member or dict key (a list becomes a tuple), computed once per address.
     same: object
     lat: int | None
     lon: int | None
+    near: list[int]
 
 
 def build_search_index(
@@ -60,61 +77,142 @@ def build_search_index(
     *,
     detail: bool | None = None,
 ) -> dict[str, Any]:
-    """Return the street index of `zones` (the active ones) over the dataset's register."""
+    """Return the search index of `zones` (the active ones) over the dataset's register."""
     register, table = dataset.register, dataset.table
     detail = len(register) <= DETAIL_MAX_ADDRESSES if detail is None else detail
-    refs, same = _zone_refs(table, {z.id: i for i, z in enumerate(zones)})
+    position = {z.id: i for i, z in enumerate(zones)}
+    refs, same = _zone_refs(table, position)
+    near = {
+        a: sorted(position[z] for z in table.near_of(a) if z in position) for a in table.near
+    }
     # Plain lists, read once per address below: indexing numpy arrays item by item is slow.
     positioned = register.positioned.tolist()
     lat = np.round(np.where(register.positioned, register.lat, 0) * SCALE).astype(np.int64).tolist()
     lon = np.round(np.where(register.positioned, register.lon, 0) * SCALE).astype(np.int64).tolist()
     numbers = register.numbers.tolist()
-    housenumbers = register.housenumbers
+    housenumbers, boxes = register.housenumbers, register.boxes
     # House numbers repeat: each distinct one gets its key once.
     key_of = {h: number_key(h) for h in set(housenumbers)}
     # The register in street order (number, then key), sorted once for every street.
     order = street_order(dataset)
     ids_in_order, starts = order.ids.tolist(), order.starts.tolist()
+    locator = Locator(dataset)
     places: dict[str, int] = {}
     streets = []
     for street in register.streets:
         lo, hi = starts[street.id], starts[street.id + 1]
         if lo == hi:
             continue
+        ids = ids_in_order[lo:hi]
         items = [
             _Item(
                 key_of[housenumbers[a]],
+                housenumbers[a],
                 numbers[a],
                 refs[a],
                 same[a],
                 lat[a] if positioned[a] else None,
                 lon[a] if positioned[a] else None,
+                near.get(a, []),
             )
-            for a in ids_in_order[lo:hi]
+            for a in ids
         ]
         place = places.setdefault(street.municipality, len(places))
-        streets.append([street.name, street.postcode, place, *_street_entry(items, detail)])
+        rules = [
+            [position[z], _rule_spec(rule)]
+            for z, rule in locator.street_rules(street.id)
+            if z in position
+        ]
+        streets.append(
+            [
+                street.name,
+                street_key(street.name),
+                street.postcode,
+                place,
+                *_street_entry(items, detail),
+                rules,
+                int(any(boxes[a] for a in ids)),
+            ]
+        )
     return {
         "v": INDEX_VERSION,
         "detail": detail,
         "z": [[z.id, z.name, z.props.area, zone_href(z)] for z in zones],
         "m": list(places),
         "s": streets,
+        "r": lookup_rules(dataset),
     }
 
 
-def resolve(entry: Sequence[Any], key: str, number: int) -> ZoneRef | None:
-    """Return the zone reference the index gives a house number (None when it cannot tell).
+def lookup_rules(dataset: Dataset) -> dict[str, Any]:
+    """Return the lookup's rules as data: parse patterns, abbreviations, thresholds, places, texts."""
+    abbreviations = normalize.rules()
+    olv = abbreviations.pop("olv")
+    assert isinstance(olv, re.Pattern)
+    return {
+        "patterns": {name: js_regex(p) for name, p in PATTERNS.items()}
+        | {"register_number": js_regex(REGISTER_PATTERN), "olv": js_regex(olv)},
+        "abbreviations": abbreviations,
+        "thresholds": asdict(dataset.matcher.thresholds),
+        "places": [[key, " ".join(codes)] for key, codes in dataset.places.entries()],
+        "texts": messages.texts(),
+        "max_candidates": MAX_CANDIDATES,
+        "max_query": MAX_QUERY_LENGTH,
+    }
 
-    The same rule as ``search.js``: an exception for the key, else the street's zone, else the
-    first run holding the number.
+
+# Python's Unicode classes, written as JavaScript's (with the "u" flag).
+_JS_CLASSES = (
+    ("[^\\W\\d_]", "\\p{L}"),
+    ("[\\w]", "[\\p{L}\\p{N}_]"),
+    ("(?P<", "(?<"),
+)
+
+
+def js_regex(pattern: re.Pattern[str]) -> list[str]:
+    """Return [source, flags] of a Python pattern as a JavaScript RegExp with the same meaning.
+
+    Only what `geo` uses is translated: verbose layout, named groups, the letter class
+    ``[^\\W\\d_]`` and ``[\\w]``; anything else Python-only is refused rather than changed.
     """
-    found = entry[7].get(key)
-    if found is not None and len(found) > 2:
-        return found[2]  # type: ignore[no-any-return]
-    if entry[5] is not None:
-        return entry[5]  # type: ignore[no-any-return]
-    return _run_zone(entry[6], number)
+    source = pattern.pattern
+    if pattern.flags & re.VERBOSE:
+        source = _strip_verbose(source)
+    for python, js in _JS_CLASSES:
+        source = source.replace(python, js)
+    # A bare \w left (outside a class: the checks above took those) is a letter, digit or "_".
+    source = re.sub(r"(?<!\\)\\w", lambda _: "[\\p{L}\\p{N}_]", source)
+    if re.search(r"\\[wWAZ]|\(\?[aiLmsux]|\(\?P=|\(\?#", source):
+        raise ValueError(f"pattern {pattern.pattern!r} has Python-only syntax left: {source!r}")
+    return [source, "u" + ("i" if pattern.flags & re.IGNORECASE else "")]
+
+
+def _strip_verbose(source: str) -> str:
+    """Drop the layout whitespace of a verbose pattern (escaped and bracketed spaces stay)."""
+    out, in_class, escaped = [], False, False
+    for char in source:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "#":
+            raise ValueError("comments in verbose patterns are not translated")
+        elif char.isspace():
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def _rule_spec(rule: StreetRule) -> Any:
+    numbers = rule.numbers
+    if isinstance(numbers, str):
+        return numbers
+    side = {None: 0, "odd": 1, "even": 2}[numbers.parity]
+    return [numbers.from_, numbers.to, side]
 
 
 def _zone_refs(
@@ -134,7 +232,7 @@ def _zone_refs(
 
 
 def _street_entry(items: list[_Item], detail: bool) -> list[Any]:
-    """Return [lat, lon, zone, runs, numbers] of one street's items (sorted by number)."""
+    """Return [lat, lon, zone, runs, addresses] of one street's items (in street order)."""
     placed = [i for i in items if i.lat is not None and i.lon is not None]
     lat = lon = None
     if placed:
@@ -154,26 +252,16 @@ def _street_entry(items: list[_Item], detail: bool) -> list[Any]:
     distinct = {i.same for i in items}
     zone: ZoneRef | None = items[0].zone if len(distinct) == 1 else None
     runs = [] if zone is not None else _runs(items, offset)
-    numbers: dict[str, list[Any]] = {}
-    by_key: dict[str, list[_Item]] = {}
-    for item in items:
-        by_key.setdefault(item.key, []).append(item)
+    addresses: list[list[Any]] = []
     street_zone = items[0].same if zone is not None else None
-    for key, same in by_key.items():
-        here = same[0]
-        actual, actual_same = here.zone, here.same
-        if len(same) > 1:
-            # One house number on two plots (kept by the register) may touch two zones: both count.
-            merged = sorted({z for i in same for z in _as_list(i.zone)})
-            actual = -1 if not merged else merged[0] if len(merged) == 1 else merged
-            actual_same = _hashable(actual)
-            here = next((i for i in same if i.lat is not None), here)
-        expected = street_zone if zone is not None else _hashable(_run_zone(runs, same[0].number))
-        if expected != actual_same:
-            numbers[key] = [*offset(here), actual]
-        elif detail:
-            numbers[key] = offset(here) if here.lat is not None else []
-    return [lat, lon, zone, runs, numbers]
+    for item in items:
+        expected = street_zone if zone is not None else _hashable(_run_zone(runs, item.number))
+        if detail or expected != item.same:
+            row = [item.housenumber, item.zone, *offset(item)]
+            if item.near:
+                row.append(item.near)
+            addresses.append(row)
+    return [lat, lon, zone, runs, addresses]
 
 
 def _runs(items: list[_Item], offset: Callable[[_Item], list[int | None]]) -> list[Run]:
@@ -209,12 +297,6 @@ def _run_zone(runs: Sequence[Run], number: int) -> ZoneRef | None:
         if start <= number <= end and (side == 0 or side == (1 if number % 2 else 2)):
             return zone  # type: ignore[no-any-return]
     return None
-
-
-def _as_list(ref: ZoneRef) -> list[int]:
-    if isinstance(ref, list):
-        return ref
-    return [] if ref < 0 else [ref]
 
 
 def _hashable(ref: ZoneRef | None) -> object:

@@ -97,6 +97,10 @@ class Locator:
             return postcodes
         return self._match_street(parsed, postcodes, notices)
 
+    def street_rules(self, sid: int) -> list[tuple[str, StreetRule]]:
+        """Return (zone id, rule) of the active zones' rules that decide numbers of a street."""
+        return self._street_rules.get(sid, [])
+
     def lookup_many(self, queries: list[str]) -> list[LookupResult]:
         """Resolve a list of addresses; an unusable line gives not_found with an `invalid_query` warning."""
         out = []

@@ -37,13 +37,19 @@ def _names(zones: list[ZoneRef]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
 
 
+FOUND_ONE = "{label} hoort bij {zone}. Meld u aan om lid te worden van deze groep."
+FOUND_MANY = "{label} ligt op de grens van {zones}: u kunt bij elk van deze groepen aansluiten."
+NO_ZONE = (
+    "Voor {label} is er nog geen WABP-groep. Start er zelf een: meld u aan als coördinator, "
+    "of neem contact op met de gemeente."
+)
+
+
 def found(label: str, zones: list[ZoneRef]) -> str:
     """Tell a resident which group is theirs."""
     if len(zones) == 1:
-        return f"{label} hoort bij {zones[0].name}. Meld u aan om lid te worden van deze groep."
-    return (
-        f"{label} ligt op de grens van {_names(zones)}: u kunt bij elk van deze groepen aansluiten."
-    )
+        return FOUND_ONE.format(label=label, zone=zones[0].name)
+    return FOUND_MANY.format(label=label, zones=_names(zones))
 
 
 def found_point(zones: list[ZoneRef]) -> str:
@@ -55,10 +61,7 @@ def found_point(zones: list[ZoneRef]) -> str:
 
 def no_zone(label: str) -> str:
     """Tell a resident there is no group yet, and how to start one."""
-    return (
-        f"Voor {label} is er nog geen WABP-groep. Start er zelf een: meld u aan als coördinator, "
-        "of neem contact op met de gemeente."
-    )
+    return NO_ZONE.format(label=label)
 
 
 NO_ZONE_POINT = "Hier is nog geen WABP-groep. Start er zelf een: meld u aan als coördinator."
@@ -70,3 +73,18 @@ NOT_FOUND = (
 )
 NOT_SERVED = "Postcode {postcode} valt buiten het gebied van deze dienst. Neem contact op met uw eigen gemeente."
 NO_STREET = "Typ een straatnaam en een huisnummer, bijvoorbeeld 'Kerkstraat 12, 3570 Alken'."
+
+
+def texts() -> dict[str, object]:
+    """Return every text above as data: the published site's search says the same words."""
+    return {
+        "warnings": dict(WARNINGS),
+        "found_one": FOUND_ONE,
+        "found_many": FOUND_MANY,
+        "no_zone": NO_ZONE,
+        "ambiguous": AMBIGUOUS,
+        "ambiguous_number": AMBIGUOUS_NUMBER,
+        "not_found": NOT_FOUND,
+        "not_served": NOT_SERVED,
+        "no_street": NO_STREET,
+    }
