@@ -12,10 +12,9 @@ from html import escape
 from urllib.parse import urlsplit
 
 from maps.colours import ZoneColour
+from zones.nextsteps import DEFAULT_JOIN_URL as DEFAULT_JOIN_URL
 from zones.schema import Zone
 from zones.storage import InfobordFeature
-
-DEFAULT_JOIN_URL = "/aanmelden"
 
 
 def safe_href(url: str | None, default: str = DEFAULT_JOIN_URL) -> str:

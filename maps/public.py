@@ -29,6 +29,8 @@ from zones.dataset import Dataset
 from zones.schema import Zone
 from zones.storage import InfobordFeature
 
+# The service's server-rendered result page (service/routes/pages.py): the search without scripts.
+SEARCH_PAGE = "/zoek"
 # Above these counts the legend names no zones and the map page links to the group list instead.
 LEGEND_MAX = 30
 INLINE_GROUPS_MAX = 60
@@ -93,6 +95,7 @@ def render_public_map(
     tiles: TileLayerSpec | None = None,
     prepared: PreparedZones | None = None,
     site: Site | None = None,
+    search_action: str | None = None,
 ) -> str:
     """Return the full HTML page of the public zone map.
 
@@ -124,6 +127,8 @@ def render_public_map(
         site=site,
         search=lookup_url is not None or site is not None,
         lookup_url=lookup_url,
+        # Without JavaScript the form goes to the service's result page; a published site has none.
+        search_action=SEARCH_PAGE if site is None else search_action,
         example_address=_example_address(dataset),
         map_name=m.get_name(),
         zone_data=zone_data,

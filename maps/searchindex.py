@@ -12,7 +12,8 @@ Format (``window.WABP_INDEX``; positions are integers of 10^-5 degree, about 1 m
      "z": [[id, name, area, href], ...],           zones, referred to by position
      "m": [municipality, ...],                     place names, referred to by position
      "s": [[name, key, postcode, place, lat, lon, zone, runs, addresses, rules, boxes], ...],
-     "r": {...}}                                   the rules (see `lookup_rules`)
+     "r": {...},                                   the rules (see `lookup_rules`)
+     "c": {...}}                                   contacts (see `zones.nextsteps.Contacts`)
 
 A zone reference is a position in ``z``, ``-1`` for no zone, or a list of positions for an address
 on a shared border. Per street: ``key`` is `geo.normalize.street_key` of its name; ``zone`` is the
@@ -39,7 +40,6 @@ import numpy as np
 
 from geo import normalize
 from geo.housenumber import REGISTER_PATTERN, number_key
-from geo.matcher import Thresholds
 from geo.normalize import street_key
 from geo.parse import PATTERNS
 from zones import messages
@@ -47,6 +47,7 @@ from zones.assign import AssignmentTable
 from zones.coverage import street_order
 from zones.dataset import Dataset
 from zones.lookup import MAX_CANDIDATES, MAX_QUERY_LENGTH, Locator
+from zones.nextsteps import contacts_of
 from zones.schema import StreetRule, Zone
 
 # Up to this many addresses, every address is in the index (Alken: about 110 KB in all).
@@ -76,15 +77,18 @@ def build_search_index(
     zone_href: Callable[[Zone], str | None] = lambda zone: None,
     *,
     detail: bool | None = None,
+    join_url: str | None = None,
 ) -> dict[str, Any]:
-    """Return the search index of `zones` (the active ones) over the dataset's register."""
+    """Return the search index of `zones` (the active ones) over the dataset's register.
+
+    `join_url` is the registration form the answers link to; None when the site has none (the
+    answers then say how to join through the municipality).
+    """
     register, table = dataset.register, dataset.table
     detail = len(register) <= DETAIL_MAX_ADDRESSES if detail is None else detail
     position = {z.id: i for i, z in enumerate(zones)}
     refs, same = _zone_refs(table, position)
-    near = {
-        a: sorted(position[z] for z in table.near_of(a) if z in position) for a in table.near
-    }
+    near = {a: sorted(position[z] for z in table.near_of(a) if z in position) for a in table.near}
     # Plain lists, read once per address below: indexing numpy arrays item by item is slow.
     positioned = register.positioned.tolist()
     lat = np.round(np.where(register.positioned, register.lat, 0) * SCALE).astype(np.int64).tolist()
@@ -141,6 +145,7 @@ def build_search_index(
         "m": list(places),
         "s": streets,
         "r": lookup_rules(dataset),
+        "c": asdict(contacts_of(dataset, join_url)),
     }
 
 

@@ -46,7 +46,13 @@ from zones.storage import InfobordFeature, zones_to_geojson
 
 ASSET_DIR = "assets"
 # What the published pages load from maps/static; the proposal editor's files stay out.
-ASSETS = ("vendor/leaflet", "wabp/public-map.css", "wabp/zones.js", "wabp/search.js")
+ASSETS = (
+    "vendor/leaflet",
+    "wabp/public-map.css",
+    "wabp/zones.js",
+    "wabp/lookup-core.js",
+    "wabp/search.js",
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class PublishOptions:
     lookup_url: str | None = None
     tolerance_m: float = DEFAULT_TOLERANCE_M
     join_url: str | None = None
+    # The service's result page (``<base-url>/zoek``): where the search form goes without scripts.
+    search_page: str | None = None
 
 
 @dataclass
@@ -85,6 +93,10 @@ def publish_site(dataset: Dataset, out_dir: Path, options: PublishOptions) -> Pu
         and fragments.safe_href(options.lookup_url, "") != options.lookup_url
     ):
         raise ValueError(f"lookup URL {options.lookup_url!r} must be an http(s) or relative link")
+    if options.search_page is not None and not options.search_page.startswith(
+        ("http://", "https://")
+    ):
+        raise ValueError(f"search page {options.search_page!r} must be an http(s) address")
     if options.join_url is not None and (
         fragments.safe_href(options.join_url, "") != options.join_url
         or not options.join_url.startswith(("http://", "https://"))
@@ -105,13 +117,30 @@ def publish_site(dataset: Dataset, out_dir: Path, options: PublishOptions) -> Pu
     return report
 
 
+def published_join_url(dataset: Dataset, options: PublishOptions) -> str | None:
+    """Return the registration form a published site links to, or None when it has none.
+
+    A relative link (the dataset's ``/aanmelden``) is dead from disk and on another host, so only
+    an absolute one counts; without it the pages say how to join through the municipality.
+    """
+    for url in (options.join_url, dataset.meta.join_url):
+        if url and url.startswith(("http://", "https://")):
+            return url
+    return None
+
+
 def _write_site(dataset: Dataset, root: Path, options: PublishOptions) -> PublishReport:
     """Write every file of the site into `root` (the staging folder)."""
     clock = _Clock()
     prepared = prepare_zones(dataset, options.tolerance_m)
     clock.lap("outlines")
     site = Site(lookup_url=options.lookup_url, join_url=options.join_url)
-    index = build_search_index(dataset, prepared.zones, lambda z: site.zone_href(z.id))
+    index = build_search_index(
+        dataset,
+        prepared.zones,
+        lambda z: site.zone_href(z.id),
+        join_url=published_join_url(dataset, options),
+    )
     report = PublishReport(root, prepared, bool(index["detail"]))
     writer = _Writer(root, report)
     writer.text(site.search_index, f"window.WABP_INDEX={script_json(index)};\n")
@@ -126,6 +155,7 @@ def _write_site(dataset: Dataset, root: Path, options: PublishOptions) -> Publis
             tiles=options.tiles,
             prepared=prepared,
             site=site,
+            search_action=options.search_page,
         ),
     )
     clock.lap("map page")

@@ -199,7 +199,13 @@ def publish(
             report = publish_site(
                 dataset,
                 out_dir,
-                PublishOptions(spec, lookup, tolerance_m=tolerance, join_url=join_url),
+                PublishOptions(
+                    spec,
+                    lookup,
+                    tolerance_m=tolerance,
+                    join_url=join_url,
+                    search_page=f"{base.rstrip('/')}/zoek" if base else None,
+                ),
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -218,8 +224,8 @@ def publish(
     )
     if join_url is None:
         typer.echo(
-            "warning: the join links point to /aanmelden on the site's own host; give "
-            "--register-url or --base-url so that they work wherever the site is hosted",
+            "warning: no registration page: the site tells residents to join through the "
+            "municipality's contact; give --register-url or --base-url to link to the form",
             err=True,
         )
     typer.echo(

@@ -61,7 +61,9 @@ def _noisy(rng: random.Random, street: str, number: str, postcode: str, place: s
     name = _spell(rng, street)
     if "_" in number:  # CRAB's bisnummer "80_2" is typed "80/2" or "80 bus 2"
         head, _, sub = number.partition("_")
-        number = f"{head}/{sub}" if sub and rng.random() < 0.5 else f"{head} bus {sub}" if sub else head
+        number = (
+            f"{head}/{sub}" if sub and rng.random() < 0.5 else f"{head} bus {sub}" if sub else head
+        )
     elif rng.random() < 0.1:
         number = f"{number} bus {rng.randint(1, 4)}"
     elif rng.random() < 0.1 and number.isdigit():

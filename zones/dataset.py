@@ -54,6 +54,9 @@ class DatasetMeta(BaseModel):
     # Several municipalities (e.g. a police zone); empty: the register's one municipality.
     municipalities: list[MunicipalityMeta] = Field(default_factory=list)
     police_zones: list[PoliceZoneMeta] = Field(default_factory=list)
+    # The municipality's contact for residents (who to ask about buurtpreventie), as shown.
+    contact: str | None = Field(default=None, max_length=300)
+    contact_url: str | None = Field(default=None, max_length=300)
 
 
 @dataclass(frozen=True)

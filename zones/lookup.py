@@ -22,6 +22,7 @@ from geo.parse import ParsedAddress, parse_alternatives
 from zones import messages
 from zones.dataset import Dataset
 from zones.errors import LookupInputError, PointError
+from zones.nextsteps import DEFAULT_JOIN_URL, contacts_of, next_steps
 from zones.results import (
     Candidate,
     CanonicalAddress,
@@ -58,10 +59,16 @@ class Locator:
         self._street_rules = self._rules_by_street()
         # A street's centre is asked for again and again (candidates, whole streets): keep it.
         self._centres: dict[int, Location | None] = {}
+        self.contacts = contacts_of(dataset, dataset.meta.join_url or DEFAULT_JOIN_URL)
 
     # -- public -----------------------------------------------------------------------------
     def lookup(self, query: str) -> LookupResult:
-        """Resolve a typed address to its group(s)."""
+        """Resolve a typed address to its group(s), with what to do next."""
+        result = self._lookup(query)
+        result.next_steps = next_steps(result, self.contacts)
+        return result
+
+    def _lookup(self, query: str) -> LookupResult:
         query = query.strip()
         if not query:
             raise LookupInputError("empty query: type a street and house number")
@@ -134,7 +141,12 @@ class Locator:
         return out
 
     def lookup_point(self, lon: float, lat: float) -> LookupResult:
-        """Return the zones covering a WGS84 point (every zone it touches)."""
+        """Return the zones covering a WGS84 point (every zone it touches), with what to do next."""
+        result = self._lookup_point(lon, lat)
+        result.next_steps = next_steps(result, self.contacts)
+        return result
+
+    def _lookup_point(self, lon: float, lat: float) -> LookupResult:
         try:
             p = check_lonlat(lon, lat)
         except CoordinateError as exc:

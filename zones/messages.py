@@ -74,6 +74,27 @@ NOT_FOUND = (
 NOT_SERVED = "Postcode {postcode} valt buiten het gebied van deze dienst. Neem contact op met uw eigen gemeente."
 NO_STREET = "Typ een straatnaam en een huisnummer, bijvoorbeeld 'Kerkstraat 12, 3570 Alken'."
 
+# What to do next, per step code (zones/nextsteps.py decides which apply).
+STEPS = {
+    "join_group": "Meld u aan bij {zone}.",
+    "group_contact": "{zone}: {contact}",
+    "start_group": "Start zelf een groep: meld u aan als coördinator voor uw buurt.",
+    "join_via_municipality": "Aanmelden gebeurt via de gemeente {municipality} ({contact}).",
+    "contact_municipality": "Vragen? Neem contact op met de gemeente {municipality} ({contact}).",
+    "outside": (
+        "Uw adres ligt niet in {municipality}. Vraag uw eigen gemeente of er bij u een "
+        "buurtpreventiegroep is."
+    ),
+    "add_housenumber": "Geef ook uw huisnummer op.",
+    "pick_candidate": "Kies hierboven uw adres.",
+    "call_police": (
+        "Ziet u iets verdachts? Bel eerst 101 (politie), en pas daarna de groep. "
+        "Bij direct gevaar belt u 112."
+    ),
+}
+# When the municipality published no contact.
+NO_CONTACT = "via het gemeentehuis"
+
 
 def texts() -> dict[str, object]:
     """Return every text above as data: the published site's search says the same words."""
@@ -87,4 +108,6 @@ def texts() -> dict[str, object]:
         "not_found": NOT_FOUND,
         "not_served": NOT_SERVED,
         "no_street": NO_STREET,
+        "steps": dict(STEPS),
+        "no_contact": NO_CONTACT,
     }

@@ -76,6 +76,14 @@ class Candidate(BaseModel):
     score: float | None = None
 
 
+class NextStep(BaseModel):
+    """What a resident can do next: a Dutch sentence, and a link when there is one to follow."""
+
+    code: str
+    text: str
+    href: str | None = None
+
+
 class LookupResult(BaseModel):
     """The answer to "which WABP group is mine?"."""
 
@@ -88,6 +96,9 @@ class LookupResult(BaseModel):
     warnings: list[Notice] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     message: str
+    # `actions` as sentences with their links (join form with the address filled in, contacts,
+    # 101/112): the same steps the pages show.
+    next_steps: list[NextStep] = Field(default_factory=list)
 
 
 class StreetSuggestion(BaseModel):

@@ -306,8 +306,10 @@ def test_cli_publishes_the_site(
     assert (out / "index.html").is_file()
     assert re.search(r"index\.html\s+\d+ KB", stdout)
     page = (out / "index.html").read_text(encoding="utf-8")
-    # The base URL gives the search its second opinion and the join links their address.
-    assert 'action="https://wabp.alken.be/api/lookup"' in page
+    # The base URL gives the search its second opinion, the form without scripts its result
+    # page, and the join links their address.
+    assert 'data-lookup="https://wabp.alken.be/api/lookup"' in page
+    assert 'action="https://wabp.alken.be/zoek"' in page
     assert 'href="https://wabp.alken.be/aanmelden"' in (out / "groepen.html").read_text("utf-8")
     assert "warning" not in stderr
 
@@ -331,6 +333,7 @@ def test_cli_warns_when_the_join_link_is_local(
         ),
         pytest.param(["--register-url", "javascript:alert(1)"], "http(s)", id="bad-register"),
         pytest.param(["--lookup-url", "javascript:x"], "lookup URL", id="bad-lookup"),
+        pytest.param(["--base-url", "wabp.alken.be"], "--base-url", id="bad-base"),
     ],
 )
 def test_cli_bad_options_say_what_to_fix(

@@ -384,7 +384,7 @@
 
   Locator.prototype.answer = function (status, fields) {
     var out = {status: status, address: null, location: null, zones: [], candidates: [],
-      precision: null, warnings: [], actions: [], message: "", certain: this.detail};
+      precision: null, warnings: [], actions: [], message: "", certain: this.detail, next_steps: []};
     Object.keys(fields).forEach(function (k) { out[k] = fields[k]; });
     return out;
   };
@@ -684,6 +684,54 @@
     }
     return this.answer("ambiguous", {candidates: candidates.slice(0, this.maxCandidates), warnings: notices,
       message: this.texts.ambiguous, actions: ["pick_candidate", "contact_municipality"]});
+  };
+
+  // -- zones/nextsteps.py ---------------------------------------------------------------------------
+
+  function joinLink(joinUrl, address, coordinator) {
+    var query = [];
+    if (address) { query.push("adres=" + encodeURIComponent(address).replace(/%20/g, "+")); }
+    if (coordinator) { query.push("rol=coordinator"); }
+    if (!query.length) { return joinUrl; }
+    return joinUrl + (joinUrl.indexOf("?") >= 0 ? "&" : "?") + query.join("&");
+  }
+
+  Locator.prototype.isOutside = function (result) {
+    return result.status === "not_found" && result.actions.length === 1 &&
+      result.actions[0] === "contact_municipality";
+  };
+
+  // The steps that fit an answer; `contacts` as the index's "c", `joinUrl` the site's form or null.
+  Locator.prototype.nextSteps = function (result, contacts, joinUrl) {
+    var steps = this.texts.steps, out = [];
+    var label = result.address ? this.label(result.address) : null;
+    var contact = contacts.contact || this.texts.no_contact;
+    var values = {municipality: contacts.municipality, contact: contact};
+    var ask = {code: "contact_municipality", text: format(steps.contact_municipality, values), href: contacts.contact_url || null};
+    var via = {code: "join_via_municipality", text: format(steps.join_via_municipality, values), href: contacts.contact_url || null};
+    if (result.status === "found") {
+      result.zones.forEach(function (zone) {
+        if (joinUrl) {
+          out.push({code: "join_group", text: format(steps.join_group, {zone: zone.name}), href: joinLink(joinUrl, label, false)});
+        }
+        var group = (contacts.groups || {})[zone.id];
+        if (group) { out.push({code: "group_contact", text: format(steps.group_contact, {zone: zone.name, contact: group}), href: null}); }
+      });
+      if (!joinUrl) { out.push(via); }
+    } else if (result.status === "no_zone") {
+      out.push(joinUrl ? {code: "start_group", text: steps.start_group, href: joinLink(joinUrl, label, true)} : via);
+      out.push(ask);
+    } else if (result.status === "ambiguous") {
+      out.push(result.actions.indexOf("add_housenumber") >= 0
+        ? {code: "add_housenumber", text: steps.add_housenumber, href: null}
+        : {code: "pick_candidate", text: steps.pick_candidate, href: null});
+    } else if (this.isOutside(result)) {
+      out.push({code: "outside", text: format(steps.outside, {municipality: contacts.municipality}), href: null});
+    } else {
+      out.push(ask);
+    }
+    out.push({code: "call_police", text: steps.call_police, href: "tel:101"});
+    return out;
   };
 
   root.WABP_LOCATOR = {
