@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -29,7 +30,8 @@ from unidecode import unidecode
 
 ROOT = Path(__file__).resolve().parent.parent
 ALKEN_DIR = ROOT / "data"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# ``../shared/data`` next to the checkout; WABP_SHARED_DATA points elsewhere (a git worktree).
+SHARED_DATA = Path(os.environ.get("WABP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 REGISTER_CSV = (
     SHARED_DATA
     / "crab_adresposities_2014_sanderd17"

@@ -56,7 +56,8 @@ from lookup import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# ``../shared/data`` next to the checkout; WABP_SHARED_DATA points elsewhere (a git worktree).
+SHARED_DATA = Path(os.environ.get("WABP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 FLANDERS_CSV = (
     SHARED_DATA / "crab_adresposities_2014_sanderd17" / "flanders_addresses_crab2014.csv.gz"
 )

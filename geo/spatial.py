@@ -56,3 +56,41 @@ class PolygonIndex:
         points = shapely.points(x, y)
         pairs = self._tree.query(points, predicate="dwithin", distance=distance)
         return pairs[0], pairs[1]
+
+
+class PointGrid:
+    """Points bucketed into square cells: "which points lie in this box" without a tree.
+
+    Built in one sort (a fraction of a second for 2.65 M points); a box query is one binary search
+    per row of cells. Points with NaN coordinates (no position) are left out.
+    """
+
+    def __init__(self, x: FloatArray, y: FloatArray, cell: float = 500.0) -> None:
+        ids = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))
+        self.cell = cell
+        self.x0 = float(x[ids].min()) if len(ids) else 0.0
+        self.y0 = float(y[ids].min()) if len(ids) else 0.0
+        cx = ((x[ids] - self.x0) // cell).astype(np.int64)
+        cy = ((y[ids] - self.y0) // cell).astype(np.int64)
+        self.columns = int(cx.max()) + 1 if len(ids) else 1
+        self.rows = int(cy.max()) + 1 if len(ids) else 0
+        keys = cy * self.columns + cx
+        order = np.argsort(keys, kind="stable")
+        self._ids = ids[order]
+        self._keys = keys[order]
+
+    def in_box(self, xmin: float, ymin: float, xmax: float, ymax: float) -> npt.NDArray[np.int64]:
+        """Return the ids of the points in the cells the box touches (a superset of those inside)."""
+        if not len(self._ids):
+            return np.empty(0, dtype=np.int64)
+        c0 = max(int((xmin - self.x0) // self.cell), 0)
+        c1 = min(int((xmax - self.x0) // self.cell), self.columns - 1)
+        r0 = max(int((ymin - self.y0) // self.cell), 0)
+        r1 = min(int((ymax - self.y0) // self.cell), self.rows - 1)
+        if c0 > c1 or r0 > r1:
+            return np.empty(0, dtype=np.int64)
+        starts = np.arange(r0, r1 + 1, dtype=np.int64) * self.columns
+        lo = np.searchsorted(self._keys, starts + c0, side="left")
+        hi = np.searchsorted(self._keys, starts + c1, side="right")
+        parts = [self._ids[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)

@@ -9,7 +9,7 @@ resident or coordinator confirms instead of trusting a line drawn through a fron
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,10 +56,22 @@ def zone_index(zones: ZoneSet) -> PolygonIndex:
     return PolygonIndex([z.id for z in active], [z.geometry_l72 for z in active])
 
 
+def streets_by_name(register: AddressRegister) -> dict[str, list[int]]:
+    """Return the register's street ids per street name (one name, several postcodes)."""
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for s in register.streets:
+        by_name[s.name].append(s.id)
+    return dict(by_name)
+
+
 def rule_streets(
     rule: StreetRule, zone: Zone, register: AddressRegister, by_name: dict[str, list[int]]
 ) -> list[int]:
-    """Return the register street ids a rule of `zone` refers to."""
+    """Return the register street ids a rule of `zone` refers to.
+
+    The one answer to "which streets does this rule name": assignment, conflicts, the lookup of a
+    house number the register lacks and the delta of a changed zone set all read it.
+    """
     ids = by_name.get(rule.name, [])
     if rule.postcode is not None:
         return [i for i in ids if register.streets[i].postcode == rule.postcode]
@@ -77,28 +89,76 @@ def rule_streets(
     return near
 
 
-def street_claims(zones: ZoneSet, register: AddressRegister) -> dict[int, list[str]]:
-    """Return, for every address a deciding street rule claims, the zones that claim it."""
-    by_name: dict[str, list[int]] = defaultdict(list)
-    for s in register.streets:
-        by_name[s.name].append(s.id)
-    claims: dict[int, list[str]] = defaultdict(list)
-    for zone in zones.active():
-        for rule in zone.props.streets:
-            if not rule.decides():
+RuleStreets = tuple[tuple[StreetRule, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True)
+class ZoneRules:
+    """The deciding street rules of the active zones, each with the register streets it names."""
+
+    per_zone: dict[str, RuleStreets]
+    by_street: dict[int, list[tuple[str, StreetRule]]]
+
+    @classmethod
+    def resolve(
+        cls,
+        zones: ZoneSet,
+        register: AddressRegister,
+        by_name: dict[str, list[int]] | None = None,
+        reuse: ZoneRules | None = None,
+        unchanged: Collection[str] = (),
+    ) -> ZoneRules:
+        """Resolve every deciding rule; the rules of `unchanged` zones are taken from `reuse`."""
+        names = by_name if by_name is not None else streets_by_name(register)
+        per_zone: dict[str, RuleStreets] = {}
+        by_street: dict[int, list[tuple[str, StreetRule]]] = {}
+        for zone in zones.active():
+            if reuse is not None and zone.id in unchanged and zone.id in reuse.per_zone:
+                resolved = reuse.per_zone[zone.id]
+            else:
+                resolved = tuple(
+                    (rule, tuple(rule_streets(rule, zone, register, names)))
+                    for rule in zone.props.streets
+                    if rule.decides()
+                )
+            if not resolved:
                 continue
-            for sid in rule_streets(rule, zone, register, by_name):
+            per_zone[zone.id] = resolved
+            for rule, sids in resolved:
+                for sid in sids:
+                    by_street.setdefault(sid, []).append((zone.id, rule))
+        return cls(per_zone, by_street)
+
+    def streets_of(self, zone_id: str) -> set[int]:
+        """Return the streets the rules of a zone name."""
+        return {sid for _, sids in self.per_zone.get(zone_id, ()) for sid in sids}
+
+    def claims(
+        self, register: AddressRegister, streets: Iterable[int] | None = None
+    ) -> dict[int, list[str]]:
+        """Return, for every address the rules claim (on `streets`, default all), the claiming zones."""
+        claims: dict[int, list[str]] = defaultdict(list)
+        for sid in self.by_street if streets is None else streets:
+            for zone_id, rule in self.by_street.get(sid, ()):
                 for a in register.on_street(sid):
                     if rule.covers(parse_register_number(register.housenumbers[a])):
-                        if zone.id not in claims[a]:
-                            claims[a].append(zone.id)
-    return claims
+                        if zone_id not in claims[a]:
+                            claims[a].append(zone_id)
+        return claims
+
+
+def street_claims(zones: ZoneSet, register: AddressRegister) -> dict[int, list[str]]:
+    """Return, for every address a deciding street rule claims, the zones that claim it."""
+    return ZoneRules.resolve(zones, register).claims(register)
+
+
+def _conflicts(claims: dict[int, list[str]]) -> list[RuleConflict]:
+    return [RuleConflict(a, tuple(z)) for a, z in sorted(claims.items()) if len(z) > 1]
 
 
 def find_conflicts(zones: ZoneSet, register: AddressRegister) -> list[RuleConflict]:
     """Return the addresses claimed by the street rules of more than one zone."""
-    claims = street_claims(zones, register)
-    return [RuleConflict(a, tuple(z)) for a, z in sorted(claims.items()) if len(z) > 1]
+    return _conflicts(street_claims(zones, register))
 
 
 class AssignmentTable:
@@ -121,6 +181,7 @@ class AssignmentTable:
         self.source = source
         self.extra = extra
         self.near = near
+        self.number = {z: i for i, z in enumerate(zone_ids)}
 
     def __len__(self) -> int:
         return len(self.primary)
@@ -142,6 +203,32 @@ class AssignmentTable:
         """Return the ids of other zones within the position uncertainty of address `a`."""
         return tuple(self.zone_ids[z] for z in self.near.get(a, ()))
 
+    def members(self, zone_id: str) -> npt.NDArray[np.int64]:
+        """Return the addresses of a zone, as their only zone or one of several (sorted ids).
+
+        The one answer to "who is in this zone": reports, coverage and reviews all read it.
+        """
+        z = self.number.get(zone_id)
+        if z is None:
+            return np.empty(0, dtype=np.int64)
+        ids = np.flatnonzero(self.primary == z)
+        shared = [a for a, zs in self.extra.items() if z in zs]
+        return np.union1d(ids, np.asarray(shared, dtype=np.int64)) if shared else ids
+
+    def renumbered(self, zone_ids: list[str]) -> AssignmentTable:
+        """Return a copy numbered by `zone_ids`; rows of a zone not in `zone_ids` get no zone."""
+        new = {z: i for i, z in enumerate(zone_ids)}
+        to_new = np.array([new.get(z, -1) for z in self.zone_ids] + [-1], dtype=np.int32)
+        primary = to_new[self.primary]  # index -1 reads the extra last -1: no zone stays none
+
+        def convert(zs: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(int(to_new[z]) for z in zs if to_new[z] >= 0)
+
+        extra = {a: convert(zs) for a, zs in self.extra.items()}
+        near = {a: convert(zs) for a, zs in self.near.items()}
+        near = {a: zs for a, zs in near.items() if zs}
+        return AssignmentTable(list(zone_ids), primary, self.source.copy(), extra, near)
+
     def counts(self) -> Counter[str]:
         """Return the number of addresses per zone id."""
         counts: Counter[str] = Counter()
@@ -156,23 +243,75 @@ class AssignmentTable:
 
 
 def assign(
-    zones: ZoneSet, register: AddressRegister, near_distance: float = NEAR_DISTANCE_M
+    zones: ZoneSet,
+    register: AddressRegister,
+    near_distance: float = NEAR_DISTANCE_M,
+    *,
+    rules: ZoneRules | None = None,
+    index: PolygonIndex | None = None,
 ) -> tuple[AssignmentTable, list[RuleConflict]]:
     """Assign every register address its zones; report addresses claimed by two zones' rules."""
-    ids = [z.id for z in zones]
-    number = {z: i for i, z in enumerate(ids)}
-    index = zone_index(zones)
-    to_set = np.array([number[k] for k in index.keys], dtype=np.int32)
-    claims = street_claims(zones, register)
-    conflicts = [RuleConflict(a, tuple(z)) for a, z in sorted(claims.items()) if len(z) > 1]
-
+    rules = rules if rules is not None else ZoneRules.resolve(zones, register)
+    index = index if index is not None else zone_index(zones)
     n = len(register)
-    primary = np.full(n, -1, dtype=np.int32)
-    source = np.full(n, SOURCES.index("none"), dtype=np.int8)
-    extra: dict[int, tuple[int, ...]] = {}
-    near: dict[int, tuple[int, ...]] = {}
+    table = AssignmentTable(
+        [z.id for z in zones],
+        np.full(n, -1, dtype=np.int32),
+        np.full(n, SOURCES.index("none"), dtype=np.int8),
+        {},
+        {},
+    )
+    claims = rules.claims(register)
+    _assign_rows(table, np.arange(n), claims, index, register, near_distance)
+    return table, _conflicts(claims)
 
-    claimed = np.zeros(n, dtype=bool)
+
+def reassign(
+    old: AssignmentTable,
+    old_conflicts: list[RuleConflict],
+    zones: ZoneSet,
+    rules: ZoneRules,
+    index: PolygonIndex,
+    register: AddressRegister,
+    rows: npt.NDArray[np.int64],
+    near_distance: float = NEAR_DISTANCE_M,
+) -> tuple[AssignmentTable, list[RuleConflict]]:
+    """Return the assignment to `zones` as the old table with the addresses `rows` recomputed.
+
+    `rows` must hold every address the change can affect (see `zones.delta.affected_rows`); the
+    zones both sets hold must be in the same relative order, so that zone numbers keep their order.
+    """
+    table = old.renumbered([z.id for z in zones])
+    for a in rows.tolist():
+        table.extra.pop(a, None)
+        table.near.pop(a, None)
+    table.primary[rows] = -1
+    table.source[rows] = SOURCES.index("none")
+    streets = np.unique(register.street_of[rows]).tolist()
+    claims = rules.claims(register, streets)
+    wanted = set(rows.tolist())
+    claims = {a: zs for a, zs in claims.items() if a in wanted}
+    _assign_rows(table, rows, claims, index, register, near_distance)
+    kept = [c for c in old_conflicts if c.address_id not in wanted]
+    conflicts = sorted([*kept, *_conflicts(claims)], key=lambda c: c.address_id)
+    return table, conflicts
+
+
+def _assign_rows(
+    table: AssignmentTable,
+    rows: npt.NDArray[np.int64],
+    claims: dict[int, list[str]],
+    index: PolygonIndex,
+    register: AddressRegister,
+    near_distance: float,
+) -> None:
+    """Decide the addresses `rows` (reset to no zone) of `table` in place: rules, polygon, neighbours."""
+    number = table.number
+    to_set = np.array([number[k] for k in index.keys], dtype=np.int32)
+    primary, source, extra, near = table.primary, table.source, table.extra, table.near
+    polygon = SOURCES.index("polygon")
+
+    claimed = np.zeros(len(register), dtype=bool)
     for a, zs in claims.items():
         claimed[a] = True
         primary[a] = number[zs[0]]
@@ -180,42 +319,42 @@ def assign(
         if len(zs) > 1:
             extra[a] = tuple(number[z] for z in zs)
 
-    todo = np.flatnonzero(register.positioned & ~claimed)
+    todo = rows[register.positioned[rows] & ~claimed[rows]]
     if len(index) and len(todo):
         pts, polys = index.covering_many(register.x[todo], register.y[todo])
         order = np.lexsort((to_set[polys], pts))
         pts, hit = todo[pts[order]], to_set[polys[order]]
         first = np.unique(pts, return_index=True)[1]
         primary[pts[first]] = hit[first]
-        source[pts[first]] = SOURCES.index("polygon")
+        source[pts[first]] = polygon
         if len(pts) > len(first):  # points on a shared border: every zone they touch
             for a in np.unique(pts[np.r_[False, pts[1:] == pts[:-1]]]).tolist():
                 extra[a] = tuple(sorted(hit[pts == a].tolist()))
         # Only points near a border can be near another zone: test those against the zones within reach.
         near_pts, near_polys = index.within_many(register.x[todo], register.y[todo], near_distance)
-        others = todo[near_pts]
-        for a, z in zip(others.tolist(), to_set[near_polys].tolist(), strict=True):
-            if source[a] != SOURCES.index("polygon") or z == primary[a] or z in extra.get(a, ()):
-                continue
-            near[a] = (*near.get(a, ()), z)
-    near = {a: tuple(sorted(set(zs))) for a, zs in near.items()}
-    _from_neighbours(register, primary, source, extra)
-    return AssignmentTable(ids, primary, source, extra, near), conflicts
+        others, within = todo[near_pts], to_set[near_polys]
+        # Most pairs are a point and its own zone: drop those in bulk, look at the rest one by one.
+        keep = (source[others] == polygon) & (within != primary[others])
+        found: dict[int, set[int]] = {}
+        for a, z in zip(others[keep].tolist(), within[keep].tolist(), strict=True):
+            if z not in extra.get(a, ()):
+                found.setdefault(a, set()).add(z)
+        for a, near_zones in found.items():
+            near[a] = tuple(sorted(near_zones))
+    _from_neighbours(register, table, rows)
 
 
 def _from_neighbours(
-    register: AddressRegister,
-    primary: npt.NDArray[np.int32],
-    source: npt.NDArray[np.int8],
-    extra: dict[int, tuple[int, ...]],
+    register: AddressRegister, table: AssignmentTable, rows: npt.NDArray[np.int64]
 ) -> None:
     """Give an address without position and without a deciding street rule the zone of its neighbours.
 
     The nearest positioned numbers below and above it on the same side of the street must agree;
     otherwise it stays in no zone (a lookup then offers both).
     """
+    primary, source, extra = table.primary, table.source, table.extra
     none = SOURCES.index("none")
-    for a in np.flatnonzero(~register.positioned & (source == none)).tolist():
+    for a in rows[~register.positioned[rows] & (source[rows] == none)].tolist():
         n = int(register.numbers[a])
         if n < 0:
             continue

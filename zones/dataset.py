@@ -8,35 +8,37 @@ Layout (the shipped ``data/`` is Alken's)::
     infoborden.geojson   information boards (optional)
     dataset.json         name and settings of the dataset (optional)
 
-Loading builds every index once: the register, the street matcher, the zone index and the
-address -> zone table. A lookup then never scans all addresses or zones.
+Loading builds every index once: the register side (register, street matcher, places, boundary,
+infoborden) and the zone side (zone index, address -> zone table). A lookup then never scans all
+addresses or zones; another generation or a proposal builds only a new zone side.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry.base import BaseGeometry
 
 from geo.matcher import StreetMatcher
-from geo.municipalities import municipality_places, with_merged_names
-from geo.places import PlaceIndex, read_bpost
+from geo.places import PlaceIndex
 from geo.register import AddressRegister
 from geo.spatial import PolygonIndex
 from geo.suggest import StreetSuggester
-from zones.assign import AssignmentTable, assign, find_conflicts, zone_index
+from zones.assign import AssignmentTable
 from zones.cache import cache_key, load_cached, store_cached
-from zones.errors import DatasetError, ZoneValidationError
+from zones.errors import DatasetError
 from zones.generations import GenerationStore
 from zones.municipal import Municipalities, MunicipalityMeta, PoliceZoneMeta
-from zones.schema import ZoneSet, to_l72
+from zones.register_side import RegisterSide
+from zones.schema import ZoneSet
 from zones.storage import InfobordFeature, load_boundary, load_infoborden, load_zones
-from zones.validate import Problem, check_streets, check_zone_set, has_errors
+from zones.validate import Problem
+from zones.zone_side import ZoneSide
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -96,28 +98,94 @@ class DatasetPaths:
         return self.root / "dataset.json"
 
 
-@dataclass
 class Dataset:
-    """Everything a lookup, a map or a validation needs, loaded and indexed once."""
+    """Everything a lookup, a map or a validation needs: a register side and a zone side.
 
-    paths: DatasetPaths
-    meta: DatasetMeta
-    register: AddressRegister
-    zones: ZoneSet
-    boundary: BaseGeometry | None
-    infoborden: list[InfobordFeature]
-    table: AssignmentTable
-    problems: list[Problem]
-    index: PolygonIndex
-    matcher: StreetMatcher
-    places: PlaceIndex
-    suggester: StreetSuggester
-    boundary_l72: BaseGeometry | None = field(default=None)
-    municipalities: Municipalities = field(
-        default_factory=lambda: Municipalities([], [], [], member_cap=1024, join_url=None)
-    )
-    # Expensive things derived on demand (e.g. Voronoi cells for proposals), kept for reuse.
-    derived: dict[str, Any] = field(default_factory=dict)
+    The register side (`zones.register_side`) is built once per load and shared by every
+    generation and proposal; `with_zones` builds only a new zone side (`zones.zone_side`).
+    """
+
+    def __init__(
+        self, paths: DatasetPaths, meta: DatasetMeta, base: RegisterSide, side: ZoneSide
+    ) -> None:
+        self.paths = paths
+        self.meta = meta
+        self.base = base
+        self.side = side
+
+    # -- the register side --------------------------------------------------------------------
+    @property
+    def register(self) -> AddressRegister:
+        """Return the address register."""
+        return self.base.register
+
+    @property
+    def matcher(self) -> StreetMatcher:
+        """Return the street matcher."""
+        return self.base.matcher
+
+    @property
+    def suggester(self) -> StreetSuggester:
+        """Return the street autocomplete."""
+        return self.base.suggester
+
+    @property
+    def boundary(self) -> BaseGeometry | None:
+        """Return the municipality boundary (WGS84), if the dataset has one."""
+        return self.base.boundary
+
+    @property
+    def boundary_l72(self) -> BaseGeometry | None:
+        """Return the municipality boundary in Lambert 72."""
+        return self.base.boundary_l72
+
+    @property
+    def infoborden(self) -> list[InfobordFeature]:
+        """Return the information boards."""
+        return self.base.infoborden
+
+    # -- the zone side ------------------------------------------------------------------------
+    @property
+    def zones(self) -> ZoneSet:
+        """Return the zone set."""
+        return self.side.zones
+
+    @property
+    def table(self) -> AssignmentTable:
+        """Return the address -> zone table."""
+        return self.side.table
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Return what validation found in the zone set."""
+        return self.side.problems
+
+    @property
+    def index(self) -> PolygonIndex:
+        """Return the spatial index of the active zones."""
+        return self.side.index
+
+    @property
+    def places(self) -> PlaceIndex:
+        """Return the place names (bpost, the register's municipalities, the zones' areas)."""
+        return self.side.places
+
+    @cached_property
+    def municipalities(self) -> Municipalities:
+        """Return the municipalities (and police zones) the dataset serves."""
+        meta = self.meta
+        return Municipalities(
+            meta.municipalities,
+            meta.police_zones,
+            {s.municipality for s in self.register.streets} - {""} or {meta.name},
+            member_cap=meta.member_cap,
+            join_url=meta.join_url,
+        )
+
+    @property
+    def derived(self) -> dict[str, Any]:
+        """Return what was derived from this zone side on demand (kept for reuse)."""
+        return self.side.derived
 
     @classmethod
     def load(cls, root: Path, *, strict: bool = True, cache: bool = True) -> Dataset:
@@ -165,16 +233,11 @@ class Dataset:
         return dataset
 
     def with_zones(self, zones: ZoneSet, *, strict: bool = False) -> Dataset:
-        """Return the same register indexed against another zone set (a generation or a proposal)."""
-        return Dataset.build(
-            self.paths,
-            self.meta,
-            self.register,
-            zones,
-            strict=strict,
-            matcher=self.matcher,
-            suggester=self.suggester,
-        )
+        """Return the same register side with another zone set (a generation or a proposal).
+
+        Only the addresses the change can affect are assigned again (see `ZoneSide.changed_to`).
+        """
+        return Dataset(self.paths, self.meta, self.base, self.side.changed_to(zones, strict=strict))
 
     @classmethod
     def build(
@@ -191,65 +254,8 @@ class Dataset:
     ) -> Dataset:
         """Index an already loaded register and zone set (reusing cached `table` and street indexes)."""
         boundary = load_boundary(paths.boundary) if paths.boundary.is_file() else None
-        boundary_l72 = to_l72(boundary) if boundary is not None else None
         infoborden = load_infoborden(paths.infoborden) if paths.infoborden.is_file() else []
-        problems = check_zone_set(zones, boundary_l72)
-        if strict and has_errors(problems):
-            raise ZoneValidationError([p for p in problems if p.severity == "error"])
-        if table is None:
-            table, conflicts = assign(zones, register)
-        else:
-            conflicts = find_conflicts(zones, register)
-        problems += check_streets(zones, register, table, conflicts)
-        if strict and has_errors(problems):
-            raise ZoneValidationError([p for p in problems if p.severity == "error"])
-        names = [(s.postcode, s.municipality) for s in register.streets if s.municipality]
-        names += _area_places(zones, register, table)
-        # Old and new names across the 2025 mergers (Borgloon, Tongeren-Borgloon) both place an address.
-        places = with_merged_names([*read_bpost(), *municipality_places(), *names])
-        return cls(
-            paths=paths,
-            meta=meta,
-            register=register,
-            zones=zones,
-            boundary=boundary,
-            infoborden=infoborden,
-            table=table,
-            problems=problems,
-            index=zone_index(zones),
-            matcher=matcher
-            or StreetMatcher(
-                [s.name for s in register.streets], [s.postcode for s in register.streets]
-            ),
-            places=PlaceIndex(places),
-            suggester=suggester or StreetSuggester([s.name for s in register.streets]),
-            boundary_l72=boundary_l72,
-            municipalities=Municipalities(
-                meta.municipalities,
-                meta.police_zones,
-                {s.municipality for s in register.streets} - {""} or {meta.name},
-                member_cap=meta.member_cap,
-                join_url=meta.join_url,
-            ),
+        base = RegisterSide.build(
+            register, boundary, infoborden, matcher=matcher, suggester=suggester
         )
-
-
-def _area_places(
-    zones: ZoneSet, register: AddressRegister, table: AssignmentTable
-) -> list[tuple[str, str]]:
-    """Return (postcode, area name) pairs so that hamlets and wijken ("Sint-Joris") count as places.
-
-    bpost's list lacks many hamlets, and some share a name with a place elsewhere in Flanders;
-    a zone's area names the part of this dataset's postcodes where its addresses are.
-    """
-    pairs = []
-    for z, zone in enumerate(table.zone_ids):
-        area = zones.get(zone).props.area
-        if not area:
-            continue
-        streets = np.unique(register.street_of[table.primary == z])
-        pairs += [
-            (postcode, area)
-            for postcode in sorted({register.streets[s].postcode for s in streets.tolist()})
-        ]
-    return pairs
+        return cls(paths, meta, base, ZoneSide.build(base, zones, strict=strict, table=table))

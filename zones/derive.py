@@ -265,7 +265,7 @@ def voronoi_cells(dataset: Any) -> dict[int, BaseGeometry]:
     Clipped to the boundary, or to the addresses' hull plus 500 m when the dataset has none; cached
     on the dataset object because proposals by units ask for it repeatedly.
     """
-    cached = dataset.derived.get("voronoi_cells")
+    cached = dataset.base.derived.get("voronoi_cells")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     register: AddressRegister = dataset.register
@@ -278,5 +278,5 @@ def voronoi_cells(dataset: Any) -> dict[int, BaseGeometry]:
     out = {}
     for a in np.flatnonzero(register.positioned).tolist():
         out[a] = cell_of[(round(float(register.x[a]), 2), round(float(register.y[a]), 2))]
-    dataset.derived["voronoi_cells"] = out
+    dataset.base.derived["voronoi_cells"] = out
     return out

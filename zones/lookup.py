@@ -33,7 +33,6 @@ from zones.results import (
     StreetSuggestion,
     ZoneRef,
 )
-from zones.schema import StreetRule
 
 MAX_QUERY_LENGTH = 200
 MAX_CANDIDATES = 5
@@ -56,7 +55,6 @@ class Locator:
     def __init__(self, dataset: Dataset) -> None:
         self.ds = dataset
         self._postcodes = dataset.register.postcodes()
-        self._street_rules = self._rules_by_street()
         # A street's centre is asked for again and again (candidates, whole streets): keep it.
         self._centres: dict[int, Location | None] = {}
         self.contacts = contacts_of(dataset, dataset.meta.join_url or DEFAULT_JOIN_URL)
@@ -355,7 +353,7 @@ class Locator:
         location, precision = self._estimate_position(sid, parsed.housenumber)
         by_rule = tuple(
             z
-            for z, rule in self._street_rules.get(sid, [])
+            for z, rule in self.ds.side.rules.by_street.get(sid, [])
             if typed is not None and rule.covers(typed)
         )
         if by_rule:
@@ -448,19 +446,6 @@ class Locator:
         return Location(lat=float(reg.lat[a]), lon=float(reg.lon[a]))
 
     # -- building results -------------------------------------------------------------------
-    def _rules_by_street(self) -> dict[int, list[tuple[str, StreetRule]]]:
-        by_name: dict[str, list[int]] = {}
-        for s in self.ds.register.streets:
-            by_name.setdefault(s.name, []).append(s.id)
-        out: dict[int, list[tuple[str, StreetRule]]] = {}
-        for zone in self.ds.zones.active():
-            for rule in zone.props.streets:
-                if rule.decides():
-                    for sid in by_name.get(rule.name, []):
-                        if rule.postcode in (None, self.ds.register.streets[sid].postcode):
-                            out.setdefault(sid, []).append((zone.id, rule))
-        return out
-
     def _canonical(self, a: int, box: str | None) -> CanonicalAddress:
         reg = self.ds.register
         street = reg.streets[int(reg.street_of[a])]

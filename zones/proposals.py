@@ -382,12 +382,8 @@ def rules_from_polygon(polygon_l72: BaseGeometry, register: AddressRegister) -> 
 
 
 def _members(table: AssignmentTable, zone_id: str) -> set[int]:
-    """Return the addresses of a zone (as their only zone or one of several)."""
-    if zone_id not in table.zone_ids:
-        return set()
-    z = table.zone_ids.index(zone_id)
-    members = set(np.flatnonzero(table.primary == z).tolist())
-    return members | {a for a, zs in table.extra.items() if z in zs}
+    """Return the addresses of a zone (as their only zone or one of several), as a set."""
+    return set(table.members(zone_id).tolist())
 
 
 def _overlap_m2(zone: Zone, shape_l72: BaseGeometry) -> float:

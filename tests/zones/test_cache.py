@@ -76,7 +76,7 @@ def test_second_load_reuses_the_cache(
         raise AssertionError("a cached load must neither read the register nor assign zones")
 
     monkeypatch.setattr(AddressRegister, "from_csv", classmethod(boom))
-    monkeypatch.setattr("zones.dataset.assign", boom)
+    monkeypatch.setattr("zones.zone_side.assign", boom)
     second = Dataset.load(root)
     assert len(second.register) == 4574
     assert_same(second, first)

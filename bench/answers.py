@@ -1,0 +1,109 @@
+"""Record every lookup answer on the Alken and Asse corpora, or compare them with a recording.
+
+Run ``.venv/bin/python bench/answers.py --record OUT.json`` before a change and
+``.venv/bin/python bench/answers.py --compare OUT.json`` after it: a refactoring of the lookup or
+of the assignment must not change a single answer. The queries: every register address typed as
+``street number, postcode`` and as its point, every street without a number and with a number the
+register lacks, and the noisy cases of ``bench/accuracy.py`` (typos, no place, boxes, ...).
+
+Asse/Zellik needs ``../shared/data`` (built in a temporary directory); without it only Alken runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from _datasets import ALKEN_DIR, ASSE_MISSING, asse_dataset_dir, shared_data_missing
+from accuracy import build_cases, ground_truth
+
+NOISY_PER_KIND = 300
+SEED = 1
+
+
+def queries(ds: Any, label: str) -> Iterator[tuple[str, str]]:
+    """Yield (kind, query) pairs for a dataset: clean addresses, streets, missing numbers, noise."""
+    reg = ds.register
+    for a in range(len(reg)):
+        street = reg.streets[int(reg.street_of[a])]
+        box = f" bus {reg.boxes[a]}" if reg.boxes[a] else ""
+        yield "text", f"{street.name} {reg.housenumbers[a]}{box}, {street.postcode}"
+        if reg.positioned[a]:
+            yield "point", f"{float(reg.lon[a])!r},{float(reg.lat[a])!r}"
+    for s in reg.streets:
+        yield "text", f"{s.name}, {s.postcode}"
+        yield "text", f"{s.name} 999, {s.postcode}"
+        yield "text", f"{s.name} 2{len(s.name)}, {s.postcode}"
+        yield "text", f"{s.name} 7"
+    truths, ctx, _ = ground_truth(ds, label)
+    for case in build_cases(truths, ctx, NOISY_PER_KIND, SEED):
+        yield "text", case.query
+
+
+def answers(root: Path, label: str) -> dict[str, str]:
+    """Return every answer of a dataset, by kind and query, as JSON text."""
+    from zones.dataset import Dataset
+    from zones.errors import LookupInputError
+    from zones.lookup import Locator
+
+    ds = Dataset.load(root)
+    locator = Locator(ds)
+    out: dict[str, str] = {}
+    for kind, query in queries(ds, label):
+        key = f"{label}|{kind}|{query}"
+        if key in out:
+            continue
+        try:
+            if kind == "point":
+                lon, lat = (float(v) for v in query.split(","))
+                result = locator.lookup_point(lon, lat)
+            else:
+                result = locator.lookup(query)
+            out[key] = result.model_dump_json()
+        except LookupInputError as exc:
+            out[key] = f"error: {exc}"
+    return out
+
+
+def all_answers() -> dict[str, str]:
+    """Return the answers of Alken and, with ``../shared/data``, Asse/Zellik."""
+    out = answers(ALKEN_DIR, "alken")
+    if shared_data_missing() is None:
+        with asse_dataset_dir() as root:
+            out |= answers(root, "asse")
+    else:
+        print(ASSE_MISSING)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Record or compare; exit 1 when an answer differs."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--record", type=Path, help="write the answers to this JSON file")
+    group.add_argument("--compare", type=Path, help="compare the answers with this JSON file")
+    args = parser.parse_args(argv)
+    now = all_answers()
+    if args.record:
+        args.record.write_text(json.dumps(now, ensure_ascii=False), encoding="utf-8")
+        print(f"recorded {len(now):,} answers to {args.record}")
+        return 0
+    before: dict[str, str] = json.loads(args.compare.read_text(encoding="utf-8"))
+    common = before.keys() & now.keys()
+    changed = sorted(k for k in common if before[k] != now[k])
+    print(f"{len(common):,} answers compared; {len(changed):,} differ")
+    if before.keys() != now.keys():
+        print(
+            f"queries only before: {len(before.keys() - now.keys())}, only now: {len(now.keys() - before.keys())}"
+        )
+    for key in changed[:10]:
+        print(f"- {key}\n  before: {before[key]}\n  now:    {now[key]}")
+    return 1 if changed or before.keys() != now.keys() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The register side of a dataset: what depends on the addresses only, built once per load.
+
+The register, its street matcher and autocomplete, the place names, the municipality boundary and
+the infoborden do not change when the zones do: every generation and every proposal report shares
+one `RegisterSide` and builds only a new `zones.zone_side.ZoneSide`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+from geo.matcher import StreetMatcher
+from geo.municipalities import municipality_places, with_merged_names
+from geo.places import PlaceIndex, read_bpost
+from geo.register import AddressRegister
+from geo.spatial import PointGrid
+from geo.suggest import StreetSuggester
+from zones.assign import streets_by_name
+from zones.schema import to_l72
+from zones.storage import InfobordFeature
+
+
+@dataclass(eq=False)
+class RegisterSide:
+    """The address register and everything derived from it alone."""
+
+    register: AddressRegister
+    matcher: StreetMatcher
+    suggester: StreetSuggester
+    boundary: BaseGeometry | None
+    boundary_l72: BaseGeometry | None
+    infoborden: list[InfobordFeature]
+    # bpost's place names, every municipality name of each postcode (2024 and 2025) and the
+    # register's municipalities; zone areas are added per zone side.
+    place_pairs: list[tuple[str, str]]
+    by_name: dict[str, list[int]]
+    postcodes: set[str]
+    # Expensive things derived on demand (e.g. Voronoi cells of the addresses), kept for reuse.
+    derived: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        register: AddressRegister,
+        boundary: BaseGeometry | None = None,
+        infoborden: list[InfobordFeature] | None = None,
+        *,
+        matcher: StreetMatcher | None = None,
+        suggester: StreetSuggester | None = None,
+    ) -> RegisterSide:
+        """Index a loaded register (reusing cached street indexes when given)."""
+        streets = register.streets
+        names = [(s.postcode, s.municipality) for s in streets if s.municipality]
+        # Old and new names across the 2025 mergers (Borgloon, Tongeren-Borgloon) both place an address.
+        pairs = with_merged_names([*read_bpost(), *municipality_places(), *names])
+        return cls(
+            register=register,
+            matcher=matcher
+            or StreetMatcher([s.name for s in streets], [s.postcode for s in streets]),
+            suggester=suggester or StreetSuggester([s.name for s in streets]),
+            boundary=boundary,
+            boundary_l72=to_l72(boundary) if boundary is not None else None,
+            infoborden=infoborden or [],
+            place_pairs=pairs,
+            by_name=streets_by_name(register),
+            postcodes=register.postcodes(),
+        )
+
+    @cached_property
+    def places(self) -> PlaceIndex:
+        """Return the place index of bpost's names and the register's municipalities."""
+        return PlaceIndex(self.place_pairs)
+
+    @cached_property
+    def grid(self) -> PointGrid:
+        """Return the addresses bucketed by position (for "which addresses can a change reach")."""
+        return PointGrid(self.register.x, self.register.y)
