@@ -273,6 +273,10 @@ class AddressRegister:
         lo, hi = self._slice(street_id)
         return self._order[lo:hi]
 
+    def street_order(self) -> npt.NDArray[np.int64]:
+        """Return every address id ordered by street, then house-number key (`on_street_array` order)."""
+        return self._order
+
     def postcodes(self) -> set[str]:
         """Return the postcodes present in the register."""
         return {s.postcode for s in self.streets}

@@ -16,6 +16,19 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.crs import FloatArray, LambertXY
 
+# From this many points on, testing each polygon against the points of its box beats the tree.
+BULK_POINTS = 20_000
+
+
+def _pairs(
+    parts: list[tuple[npt.NDArray[np.int64], int]],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    if not parts:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    pts = np.concatenate([p for p, _ in parts]).astype(np.intp)
+    polys = np.concatenate([np.full(len(p), i, dtype=np.intp) for p, i in parts])
+    return pts, polys
+
 
 class PolygonIndex:
     """An immutable spatial index of keyed polygons (Lambert 72)."""
@@ -48,6 +61,46 @@ class PolygonIndex:
         points = shapely.points(x, y)
         pairs = self._tree.query(points, predicate="covered_by")
         return pairs[0], pairs[1]
+
+    def covering_and_near(
+        self, x: FloatArray, y: FloatArray, distance: float
+    ) -> tuple[
+        npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]
+    ]:
+        """Return (point, polygon) pairs that cover, and pairs within `distance` that do not.
+
+        The same answer as `covering_many` and `within_many` (minus the covering pairs), computed
+        the other way round for many points: each prepared polygon tests the points of its box
+        (no point objects for the covering test; a point intersects a polygon exactly when the
+        polygon covers it). Few points go through the tree instead.
+        """
+        if len(x) < BULK_POINTS:
+            pts, polys = self.covering_many(x, y)
+            near_pts, near_polys = self.within_many(x, y, distance)
+            covering = set(zip(pts.tolist(), polys.tolist(), strict=True))
+            keep = np.array(
+                [
+                    (p, g) not in covering
+                    for p, g in zip(near_pts.tolist(), near_polys.tolist(), strict=True)
+                ],
+                dtype=bool,
+            )
+            return pts, polys, near_pts[keep], near_polys[keep]
+        grid = PointGrid(x, y)
+        cover_parts: list[tuple[npt.NDArray[np.int64], int]] = []
+        near_parts: list[tuple[npt.NDArray[np.int64], int]] = []
+        for i, geom in enumerate(self.geometries):
+            xmin, ymin, xmax, ymax = shapely.bounds(geom).tolist()
+            box = grid.in_box(xmin - distance, ymin - distance, xmax + distance, ymax + distance)
+            if not len(box):
+                continue
+            inside = shapely.intersects_xy(geom, x[box], y[box])
+            cover_parts.append((box[inside], i))
+            rest = box[~inside]
+            if len(rest):
+                close = shapely.dwithin(geom, shapely.points(x[rest], y[rest]), distance)
+                near_parts.append((rest[close], i))
+        return (*_pairs(cover_parts), *_pairs(near_parts))
 
     def within_many(
         self, x: FloatArray, y: FloatArray, distance: float

@@ -27,6 +27,8 @@ SOURCES: tuple[Source, ...] = ("street", "polygon", "neighbours", "none")
 NEAR_DISTANCE_M = 15.0
 # A street rule without postcode applies to same-named streets whose addresses come this close.
 RULE_REACH_M = 500.0
+# House numbers stay below this; a street's side and a number share one sortable integer.
+NUMBER_SPAN = 1 << 32
 
 
 @dataclass(frozen=True)
@@ -321,7 +323,8 @@ def _assign_rows(
 
     todo = rows[register.positioned[rows] & ~claimed[rows]]
     if len(index) and len(todo):
-        pts, polys = index.covering_many(register.x[todo], register.y[todo])
+        x, y = register.x[todo], register.y[todo]
+        pts, polys, near_pts, near_polys = index.covering_and_near(x, y, near_distance)
         order = np.lexsort((to_set[polys], pts))
         pts, hit = todo[pts[order]], to_set[polys[order]]
         first = np.unique(pts, return_index=True)[1]
@@ -330,18 +333,19 @@ def _assign_rows(
         if len(pts) > len(first):  # points on a shared border: every zone they touch
             for a in np.unique(pts[np.r_[False, pts[1:] == pts[:-1]]]).tolist():
                 extra[a] = tuple(sorted(hit[pts == a].tolist()))
-        # Only points near a border can be near another zone: test those against the zones within reach.
-        near_pts, near_polys = index.within_many(register.x[todo], register.y[todo], near_distance)
+        # Near another zone: within reach of a zone that does not cover it, decided by polygon.
         others, within = todo[near_pts], to_set[near_polys]
-        # Most pairs are a point and its own zone: drop those in bulk, look at the rest one by one.
-        keep = (source[others] == polygon) & (within != primary[others])
+        keep = source[others] == polygon
         found: dict[int, set[int]] = {}
         for a, z in zip(others[keep].tolist(), within[keep].tolist(), strict=True):
-            if z not in extra.get(a, ()):
-                found.setdefault(a, set()).add(z)
+            found.setdefault(a, set()).add(z)
         for a, near_zones in found.items():
             near[a] = tuple(sorted(near_zones))
     _from_neighbours(register, table, rows)
+
+
+# From this many addresses without position on, one vectorised search beats a loop per address.
+BULK_NEIGHBOURS = 2_000
 
 
 def _from_neighbours(
@@ -352,24 +356,74 @@ def _from_neighbours(
     The nearest positioned numbers below and above it on the same side of the street must agree;
     otherwise it stays in no zone (a lookup then offers both).
     """
-    primary, source, extra = table.primary, table.source, table.extra
     none = SOURCES.index("none")
-    for a in rows[~register.positioned[rows] & (source[rows] == none)].tolist():
-        n = int(register.numbers[a])
-        if n < 0:
-            continue
-        ids = register.on_street_array(int(register.street_of[a]))
-        nums = register.numbers[ids]
-        side = register.positioned[ids] & (nums >= 0) & (nums % 2 == n % 2) & (source[ids] != none)
-        found = []
-        below, above = side & (nums < n), side & (nums > n)
-        if below.any():
-            found.append(int(ids[below][np.argmax(nums[below])]))
-        if above.any():
-            found.append(int(ids[above][np.argmin(nums[above])]))
-        zone_sets = {extra.get(b, (int(primary[b]),)) for b in found}
+    todo = rows[~register.positioned[rows] & (table.source[rows] == none)]
+    todo = todo[register.numbers[todo] >= 0]
+    if len(todo) >= BULK_NEIGHBOURS:
+        below, above = _neighbours_bulk(register, table, todo)
+    else:
+        below, above = _neighbours_each(register, table, todo)
+    primary, source, extra = table.primary, table.source, table.extra
+    for a, lo, hi in zip(todo.tolist(), below.tolist(), above.tolist(), strict=True):
+        zone_sets = {extra.get(b, (int(primary[b]),)) for b in (lo, hi) if b >= 0}
         if len(zone_sets) == 1:
             zs = zone_sets.pop()
             primary[a], source[a] = zs[0], SOURCES.index("neighbours")
             if len(zs) > 1:
                 extra[a] = zs
+
+
+def _neighbours_each(
+    register: AddressRegister, table: AssignmentTable, todo: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return, per address, the nearest decided positioned number below and above (-1: none)."""
+    none = SOURCES.index("none")
+    below = np.full(len(todo), -1, dtype=np.int64)
+    above = np.full(len(todo), -1, dtype=np.int64)
+    for i, a in enumerate(todo.tolist()):
+        n = int(register.numbers[a])
+        ids = register.on_street_array(int(register.street_of[a]))
+        nums = register.numbers[ids]
+        side = (
+            register.positioned[ids]
+            & (nums >= 0)
+            & (nums % 2 == n % 2)
+            & (table.source[ids] != none)
+        )
+        lower, higher = side & (nums < n), side & (nums > n)
+        if lower.any():  # the first of the highest numbers below, in the street's order
+            below[i] = ids[lower][np.argmax(nums[lower])]
+        if higher.any():
+            above[i] = ids[higher][np.argmin(nums[higher])]
+    return below, above
+
+
+def _neighbours_bulk(
+    register: AddressRegister, table: AssignmentTable, todo: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return what `_neighbours_each` returns, with one sort of the candidates and two searches."""
+    order = register.street_order()  # address ids in the street's order (street, number key)
+    nums = register.numbers[order]
+    ok = register.positioned[order] & (nums >= 0) & (table.source[order] != SOURCES.index("none"))
+    cand, position = order[ok], np.flatnonzero(ok)
+    # One sorted key per candidate: street and side, then number; ties keep the street's order.
+    group = register.street_of[cand].astype(np.int64) * 2 + register.numbers[cand] % 2
+    key = group * NUMBER_SPAN + register.numbers[cand]
+    sort = np.lexsort((position, key))
+    cand, key = cand[sort], key[sort]
+    if not len(cand):
+        return np.full(len(todo), -1, dtype=np.int64), np.full(len(todo), -1, dtype=np.int64)
+    n = register.numbers[todo]
+    wanted = (register.street_of[todo].astype(np.int64) * 2 + n % 2) * NUMBER_SPAN + n
+    last_below = np.searchsorted(key, wanted, side="left") - 1
+    has_below = (last_below >= 0) & (
+        key[np.maximum(last_below, 0)] // NUMBER_SPAN == wanted // NUMBER_SPAN
+    )
+    # The first of the run of that number: what argmax over the street's order picks.
+    first_below = np.searchsorted(key, key[np.maximum(last_below, 0)], side="left")
+    first_above = np.searchsorted(key, wanted, side="right")
+    clipped = np.minimum(first_above, len(key) - 1)
+    has_above = (first_above < len(key)) & (key[clipped] // NUMBER_SPAN == wanted // NUMBER_SPAN)
+    below = np.where(has_below, cand[first_below], -1)
+    above = np.where(has_above, cand[clipped], -1)
+    return below.astype(np.int64), above.astype(np.int64)

@@ -17,7 +17,7 @@ from shapely import affinity
 
 from geo.spatial import PointGrid
 from tests.common import collection, feature, point_in_a, register, zone_a, zone_b_sharing_edge
-from zones.assign import AssignmentTable
+from zones.assign import SOURCES, AssignmentTable, assign
 from zones.dataset import Dataset, DatasetMeta, DatasetPaths
 from zones.delta import changed_zones
 from zones.lookup import Locator
@@ -157,3 +157,20 @@ def test_a_missing_number_uses_the_streets_the_rule_names(tmp_path: Path) -> Non
     near = locator.lookup("Kerkstraat 3, 3570")
     assert [z.id for z in near.zones] == ["west"]
     assert shapely.Point(4.0, 51.0).distance(zone_a) > 1  # the far street is really far
+
+
+@pytest.mark.parametrize(
+    ("points", "neighbours"), [(0, 0), (10**9, 10**9)], ids=["bulk paths", "one by one"]
+)
+def test_bulk_and_one_by_one_assignment_agree(
+    alken: Dataset, monkeypatch: pytest.MonkeyPatch, points: int, neighbours: int
+) -> None:
+    # Many points are tested polygon by polygon and neighbours found by one sort; a few go through
+    # the tree and a loop. Both ways must give the table that the other gives.
+    monkeypatch.setattr("geo.spatial.BULK_POINTS", points)
+    monkeypatch.setattr("zones.assign.BULK_NEIGHBOURS", neighbours)
+    table, conflicts = assign(alken.zones, alken.register)
+    assert_same_table(table, alken.table)
+    assert conflicts == alken.side.conflicts
+    assert len(alken.table.near) > 0
+    assert np.count_nonzero(alken.table.source == SOURCES.index("neighbours")) > 50
