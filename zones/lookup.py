@@ -33,6 +33,7 @@ from zones.results import (
     StreetSuggestion,
     ZoneRef,
 )
+from zones.schema import StreetRule
 
 MAX_QUERY_LENGTH = 200
 MAX_CANDIDATES = 5
@@ -104,7 +105,7 @@ class Locator:
 
     def street_rules(self, sid: int) -> list[tuple[str, StreetRule]]:
         """Return (zone id, rule) of the active zones' rules that decide numbers of a street."""
-        return self._street_rules.get(sid, [])
+        return self.ds.side.rules.by_street.get(sid, [])
 
     def lookup_many(self, queries: list[str]) -> list[LookupResult]:
         """Resolve a list of addresses; an unusable line gives not_found with an `invalid_query` warning."""
