@@ -152,7 +152,9 @@ def test_api_base_must_be_a_same_origin_path(alken: Dataset, api_base: str) -> N
 
 
 def test_municipality_name_is_escaped(alken: Dataset) -> None:
-    evil = Dataset(alken.paths, alken.meta.model_copy(update={"name": EVIL}), alken.base, alken.side)
+    evil = Dataset(
+        alken.paths, alken.meta.model_copy(update={"name": EVIL}), alken.base, alken.side
+    )
     page = render_draw_page(evil)
     assert EVIL not in page
     assert escape(EVIL, quote=False) in page
