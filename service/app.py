@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from maps.assets import STATIC_DIR
 from maps.tiles import tiles_from_setting
+from service.admission import Admission
 from service.auth import LoginLimiter, load_signing_key
 from service.db import database_url, make_engine, make_sessionmaker, upgrade
 from service.errors import install_error_handlers
@@ -42,8 +43,13 @@ def create_app(settings: Settings) -> FastAPI:
         tiles = tiles_from_setting(settings.tiles, settings.tiles_attribution)
         app.state.wabp = ServiceState(Dataset.load(settings.data_dir), tiles=tiles)
         # Migrate before serving: a request never meets an older schema than the code expects.
-        engine = make_engine(database_url(settings))
+        engine = make_engine(
+            database_url(settings), pool_size=settings.db_pool_size, wait=settings.db_wait_seconds
+        )
         upgrade(engine)
+        app.state.admission = Admission(
+            settings.db_pool_size, settings.db_queue, settings.db_wait_seconds
+        )
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.signing_key = load_signing_key(settings)
         app.state.login_limiter = LoginLimiter.from_settings(settings)

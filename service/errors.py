@@ -6,10 +6,13 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import CoordinateError, GeoError
+from service.admission import ServiceBusyError
 from service.auth import AuthError, InvalidCredentialsError, TooManyAttemptsError
 from service.privacy import redact_path
 from service.ratelimit import PayloadTooLargeError, RateLimitedError
@@ -81,7 +84,10 @@ def _detail(exc: Exception) -> object:
     return str(exc)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ServiceBusyError) and "text/html" in request.headers.get("accept", ""):
+        # A resident's browser (the form, the private pages) gets the Dutch error page.
+        return await page_error(request, PageError(503, str(exc), exc.headers))
     found = status_of(exc)
     if found is None:  # pragma: no cover - registered only for the classes above
         raise exc
@@ -109,6 +115,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    # A lock or pool time-out, or a lost connection: the transaction was rolled back, nothing was
+    # stored, and trying again shortly is the right thing to do. The message of these errors can
+    # hold the statement's parameters (personal data): only the class is logged.
+    cause = getattr(exc, "orig", None) or exc
+    path = redact_path(request.url.path)
+    log.warning("database busy on %s %s: %s", request.method, path, type(cause).__name__)
+    return await _domain_error(request, ServiceBusyError())
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
     return JSONResponse(error_body("internal_error", "Er ging iets mis."), status_code=500)
@@ -122,4 +138,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PageError, page_error)  # the resident's HTML pages answer in HTML
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(PoolTimeoutError, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

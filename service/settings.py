@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     registration_max_body_bytes: int = Field(
         default=16_384, ge=1024, description="largest registration body accepted"
     )
+    # Writes under load (service/admission.py): requests that use the database at once (also the
+    # connection pool's size), how many may wait for a turn, and how long, before a quick 503.
+    db_pool_size: int = Field(
+        default=8, ge=1, le=100, description="requests using the database at once, per process"
+    )
+    db_queue: int = Field(
+        default=256, ge=0, description="requests that may wait for the database before 503"
+    )
+    db_wait_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="longest wait for the database before 503"
+    )
 
     # Publishing (`wabp publish`, `wabp print`): the base map and where residents register.
     tiles: str = Field(

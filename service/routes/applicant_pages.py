@@ -117,6 +117,7 @@ def registration_data(token: TokenPath, session: SessionDep) -> Response:
         data = export_data(session, token)
     except UnknownRegistrationError:
         raise PageError(404, GONE) from None
+    session.commit()  # the audit event of this download
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(
         body,
@@ -156,6 +157,7 @@ def withdraw_registration(
         outcome = withdraw(session, token)
     except UnknownRegistrationError:
         raise PageError(404, GONE) from None
+    session.commit()
     context = {
         "title": "Aanmelding ingetrokken",
         "heading": "Uw aanmelding is ingetrokken",

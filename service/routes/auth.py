@@ -49,6 +49,7 @@ def token(
         limiter.failed(form.username, client)
         raise
     limiter.succeeded(form.username, client)
+    session.commit()  # a password hash upgraded by authenticate()
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: tokens must not be cached
     return Token(access_token=create_access_token(user, key, settings.token_minutes))
 

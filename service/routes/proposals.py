@@ -80,7 +80,9 @@ def submit(
     session: SessionDep,
 ) -> ProposalOut:
     """Submit a boundary proposal for one's own zone or a new group; answers with its impact report."""
-    return ProposalOut.from_row(proposals.submit(session, user, state, feature))
+    row = proposals.submit(session, user, state, feature)
+    session.commit()  # before answering: a 201 means stored
+    return ProposalOut.from_row(row)
 
 
 @router.get("", response_model=list[ProposalOut])
@@ -102,7 +104,9 @@ def approve(
     proposal_id: ProposalId, user: Reviewer, state: StateDep, session: SessionDep
 ) -> ProposalOut:
     """Approve a proposal: re-check it against the zones as they are now, then apply it atomically."""
-    return ProposalOut.from_row(proposals.approve(session, user, state, proposal_id))
+    row = proposals.approve(session, user, state, proposal_id)
+    session.commit()
+    return ProposalOut.from_row(row)
 
 
 @router.post("/{proposal_id}/reject", response_model=ProposalOut)
@@ -114,6 +118,6 @@ def reject(
     state: StateDep,
 ) -> ProposalOut:
     """Reject a proposal, with a reason for its author."""
-    return ProposalOut.from_row(
-        proposals.reject(session, user, state, proposal_id, rejection.reason)
-    )
+    row = proposals.reject(session, user, state, proposal_id, rejection.reason)
+    session.commit()
+    return ProposalOut.from_row(row)

@@ -213,6 +213,7 @@ def apply(
     """Apply to join the group of an address (or to coordinate a new one); returns a private link."""
     rules = load_group_rules(locator.ds.paths.root)
     done = reg.submit(session, locator, rules, data)
+    session.commit()  # before answering: a 201 means stored
     response.headers.update(NO_STORE)
     row = done.registration
     return Created(
@@ -264,6 +265,7 @@ def my_status(
 def my_data(token: Token, session: SessionDep) -> JSONResponse:
     """Download everything stored about oneself, as a JSON file."""
     data = reg.export_data(session, token)
+    session.commit()  # the audit event of this read
     return JSONResponse(
         data,
         headers={
@@ -277,6 +279,7 @@ def my_data(token: Token, session: SessionDep) -> JSONResponse:
 def my_withdrawal(token: Token, session: SessionDep) -> Withdrawn:
     """Withdraw the application, or leave the group."""
     outcome = reg.withdraw(session, token)
+    session.commit()
     message = "Uw gegevens zijn gewist." if outcome == "erased" else reg.STATUS_MESSAGES["leaving"]
     return Withdrawn(outcome=outcome, message=message)
 
@@ -302,7 +305,9 @@ def list_registrations(
         session, scope, user.id, status=status, unassigned=unassigned, limit=limit
     )
     response.headers.update(NO_STORE)
-    return [_staff_view(session, dataset, row, scope) for row in rows]
+    views = [_staff_view(session, dataset, row, scope) for row in rows]
+    session.commit()  # the audit events of these reads
+    return views
 
 
 @router.post("/api/registrations/{registration_id}/approve", response_model=StaffView)
@@ -312,7 +317,9 @@ def approve(
     """Approve a pending application (refused when its group is full)."""
     scope = _scope(user)
     row = reg.approve(session, registration_id, scope, user.id, dataset.meta.member_cap)
-    return _staff_view(session, dataset, row, scope)
+    view = _staff_view(session, dataset, row, scope)
+    session.commit()
+    return view
 
 
 @router.post("/api/registrations/{registration_id}/refuse", response_model=StaffView)
@@ -322,7 +329,9 @@ def refuse(
     """Refuse a pending application; no reason is asked or kept."""
     scope = _scope(user)
     row = reg.refuse(session, registration_id, scope, user.id)
-    return _staff_view(session, dataset, row, scope)
+    view = _staff_view(session, dataset, row, scope)
+    session.commit()
+    return view
 
 
 @router.post("/api/registrations/{registration_id}/assign", response_model=StaffView)
@@ -345,7 +354,9 @@ def assign(
         zone_id=assignment.zone_id,
         known_zones=dataset.zones,
     )
-    return _staff_view(session, dataset, row, scope)
+    view = _staff_view(session, dataset, row, scope)
+    session.commit()
+    return view
 
 
 # --- coordinators -------------------------------------------------------------------------------
@@ -373,13 +384,15 @@ def group_members(
     response.headers.update(NO_STORE)
     group = _group(dataset, zone_id)
     assert group is not None
-    return Members(
+    shown = Members(
         zone_id=zone_id,
         name=group.name,
         member_cap=dataset.meta.member_cap,
         filled=reg.group_fill(session, zone_id),
         members=[_member(row) for row in rows],
     )
+    session.commit()  # the audit events of these reads
+    return shown
 
 
 @router.post("/api/groups/{zone_id}/members/{registration_id}/added", response_model=Member)
@@ -388,7 +401,9 @@ def member_added(
 ) -> Member:
     """Record that an approved member was added to the WhatsApp group."""
     ensure_zone_access(user, zone_id)
-    return _member(reg.mark_added(session, zone_id, registration_id, user.id))
+    member = _member(reg.mark_added(session, zone_id, registration_id, user.id))
+    session.commit()
+    return member
 
 
 @router.post("/api/groups/{zone_id}/members/{registration_id}/removed", response_model=Removed)
@@ -397,7 +412,9 @@ def member_removed(
 ) -> Removed:
     """Record that a member was removed from the WhatsApp group (a leaving member is erased)."""
     ensure_zone_access(user, zone_id)
-    return Removed(outcome=reg.mark_removed(session, zone_id, registration_id, user.id))
+    removed = Removed(outcome=reg.mark_removed(session, zone_id, registration_id, user.id))
+    session.commit()
+    return removed
 
 
 # --- the audit log ---------------------------------------------------------------------------

@@ -330,6 +330,7 @@ def submit_registration_form(
     except LookupInputError:
         session.rollback()
         return _form_page(request, key, rules, values, {"address": MESSAGES["address"]})
+    session.commit()  # before the redirect: the confirmation page means stored
     # A path, not a full URL: behind a TLS proxy the app may not know its public scheme.
     url = request.url_for("registration_confirmation", token=done.token).path
     return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)

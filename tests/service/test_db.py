@@ -276,11 +276,13 @@ def session_app(database_url: str) -> Iterator[tuple[TestClient, Engine]]:
     app = create_app(settings)
 
     @app.post("/test/events")
-    def add_event(session: SessionDep, fail: bool = False) -> dict[str, str]:
+    def add_event(session: SessionDep, fail: bool = False, commit: bool = True) -> dict[str, str]:
         session.add(AuditEvent(action="t", object_type="x", object_id="1"))
         session.flush()
         if fail:
             raise ValueError("boom")
+        if commit:
+            session.commit()
         return {"ok": "yes"}
 
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -306,3 +308,16 @@ def test_session_rolls_back_when_the_route_raises(session_app: tuple[TestClient,
     assert response.status_code == 500
     assert response.json()["code"] == "internal_error"
     assert count_events(engine) == 0
+
+
+def test_a_route_that_forgets_to_commit_answers_500_and_stores_nothing(
+    session_app: tuple[TestClient, Engine],
+) -> None:
+    # Routes commit inside the request; closing the session never commits for them, so a
+    # forgotten commit is loud (500, logged) instead of a 200 for data that was rolled back.
+    client, engine = session_app
+    response = client.post("/test/events", params={"commit": False})
+    assert response.status_code == 500
+    assert count_events(engine) == 0
+    assert client.post("/test/events").status_code == 200  # the connection went back clean
+    assert count_events(engine) == 1
