@@ -7,7 +7,7 @@ places those pieces in one of our Jinja2 templates, which escape every text they
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,9 @@ SITE_PAGES = (
     ("regels.html", "Afspraken"),
     ("dekking.html", "Dekking"),
 )
+
+# The service's path of a site file where it is not the file name without ".html".
+LIVE_PATHS = {"index.html": ""}
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,16 @@ class Site:
     search_index: str = "zoekindex.js"
     # The registration page as an absolute address; None: the dataset's own (relative) link.
     join_url: str | None = None
+    # Served by the service itself: links are the service's paths (/groepen), the search asks the
+    # API; else a published folder whose links are relative files (groepen.html).
+    live: bool = False
+    # How to join when there is no registration form to link to (the municipality's contact).
+    join_elsewhere: str = ""
 
     def href(self, path: str) -> str:
-        """Return the relative link to a file of the site."""
+        """Return the link to a page or file of the site."""
+        if self.live:
+            return "/" + LIVE_PATHS.get(path, path.removesuffix(".html"))
         return self.root + path
 
     def zone_href(self, zone_id: str) -> str:
@@ -61,8 +71,8 @@ class Site:
 
     def at(self, current: str) -> Site:
         """Return the links as seen from another page of the site."""
-        root = "../" * current.count("/")
-        return Site(root, current, self.lookup_url, self.search_index, self.join_url)
+        root = "" if self.live else "../" * current.count("/")
+        return replace(self, root=root, current=current)
 
     def menu(self) -> list[tuple[str, str, bool]]:
         """Return (link, text, is-current-page) for the site menu."""

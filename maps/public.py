@@ -74,10 +74,17 @@ def prepare_zones(dataset: Dataset, tolerance_m: float = 0.0) -> PreparedZones:
     return PreparedZones(zones, display, {z.id: c for z, c in zip(zones, indices, strict=True)})
 
 
-def join_href(dataset: Dataset, site: Site | None) -> str:
-    """Return the link to the registration page: the site's absolute one, else the dataset's."""
+def join_href(dataset: Dataset, site: Site | None) -> str | None:
+    """Return the link to the registration page, or None when a published site has none.
+
+    The service links to its own form; a published site only to an absolute address, since a
+    relative ``/aanmelden`` is dead from disk and on another host (its pages then say how to
+    join through the municipality: `Site.join_elsewhere`).
+    """
     if site is not None and site.join_url:
         return site.join_url
+    if site is not None and not site.live:
+        return None
     return fragments.safe_href(dataset.meta.join_url)
 
 
@@ -128,7 +135,7 @@ def render_public_map(
         search=lookup_url is not None or site is not None,
         lookup_url=lookup_url,
         # Without JavaScript the form goes to the service's result page; a published site has none.
-        search_action=SEARCH_PAGE if site is None else search_action,
+        search_action=SEARCH_PAGE if site is None or site.live else search_action,
         example_address=_example_address(dataset),
         map_name=m.get_name(),
         zone_data=zone_data,
@@ -183,6 +190,7 @@ def zone_map(
         join_url=join_href(dataset, site),
         zone_href=(lambda z: site.zone_href(z.id)) if site is not None else (lambda z: None),
         focus=focus,
+        join_elsewhere=site.join_elsewhere if site is not None else "",
     )
     return m, Markup(script_json(data))
 

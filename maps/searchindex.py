@@ -11,7 +11,7 @@ Format (``window.WABP_INDEX``; positions are integers of 10^-5 degree, about 1 m
     {"v": 2, "detail": bool,
      "z": [[id, name, area, href], ...],           zones, referred to by position
      "m": [municipality, ...],                     place names, referred to by position
-     "s": [[name, key, postcode, place, lat, lon, zone, runs, addresses, rules, boxes], ...],
+     "s": [[name, key, postcode, place, lat, lon, zone, runs, addresses, rules, boxes, parts], ...],
      "r": {...},                                   the rules (see `lookup_rules`)
      "c": {...}}                                   contacts (see `zones.nextsteps.Contacts`)
 
@@ -22,7 +22,8 @@ zone, side, dlat, dlon]`` (side 0 both, 1 odd, 2 even). ``addresses`` are the re
 in street order, ``[housenumber, zone, dlat, dlon]`` plus the zones it lies near (a list) when the
 address is near a zone boundary; ``dlat``/``dlon`` are ``null`` without a position. ``rules`` are
 the active zones' street rules that decide house numbers, ``[zone, "all"|"even"|"odd"|[from, to,
-side]]``; ``boxes`` is 1 when the register has box numbers on the street.
+side]]``; ``boxes`` is 1 when the register has box numbers on the street; ``parts`` lists, for a
+street in several zones, ``[zones, "1-125 (oneven)"]`` per zone set (`zones.coverage.street_parts`).
 
 With ``detail`` every address is listed and the browser's answer is the service's. Without it
 (registers too large to ship whole) ``addresses`` holds only the addresses whose zone is not what
@@ -44,7 +45,7 @@ from geo.normalize import street_key
 from geo.parse import PATTERNS
 from zones import messages
 from zones.assign import AssignmentTable
-from zones.coverage import street_order
+from zones.coverage import street_order, street_parts
 from zones.dataset import Dataset
 from zones.lookup import MAX_CANDIDATES, MAX_QUERY_LENGTH, Locator
 from zones.nextsteps import contacts_of
@@ -136,6 +137,7 @@ def build_search_index(
                 *_street_entry(items, detail),
                 rules,
                 int(any(boxes[a] for a in ids)),
+                _parts(dataset, street.id, position) if len({i.same for i in items}) > 1 else [],
             ]
         )
     return {
@@ -210,6 +212,14 @@ def _strip_verbose(source: str) -> str:
             continue
         out.append(char)
     return "".join(out)
+
+
+def _parts(dataset: Dataset, street_id: int, position: dict[str, int]) -> list[list[Any]]:
+    """Return a split street's parts as [zone positions, house numbers] (`zones.coverage`)."""
+    return [
+        [sorted(position[z] for z in zone_set if z in position), numbers]
+        for zone_set, numbers in street_parts(dataset, street_id)
+    ]
 
 
 def _rule_spec(rule: StreetRule) -> Any:

@@ -39,8 +39,10 @@ from maps.sitepages import render_coverage_page, render_groups_page, render_rule
 from maps.tiles import TileLayerSpec
 from maps.zonedata import script_json
 from maps.zonepage import neighbours, render_zone_page
+from zones import messages
 from zones.coverage import coverage, zone_streets
 from zones.dataset import Dataset
+from zones.nextsteps import contacts_of
 from zones.schema import ZoneSet
 from zones.storage import InfobordFeature, zones_to_geojson
 
@@ -127,6 +129,14 @@ def published_join_url(dataset: Dataset, options: PublishOptions) -> str | None:
         if url and url.startswith(("http://", "https://")):
             return url
     return None
+
+
+def join_elsewhere(dataset: Dataset) -> str:
+    """Return how to join when the site has no registration form: through the municipality."""
+    contacts = contacts_of(dataset)
+    return messages.STEPS["join_via_municipality"].format(
+        municipality=contacts.municipality, contact=contacts.municipality_contact()
+    )
 
 
 def _write_site(dataset: Dataset, root: Path, options: PublishOptions) -> PublishReport:

@@ -54,9 +54,10 @@ def zone_layer_data(
     colours: dict[str, int],
     *,
     map_name: str,
-    join_url: str,
+    join_url: str | None,
     zone_href: Callable[[Zone], str | None] = lambda zone: None,
     focus: str | None = None,
+    join_elsewhere: str = "",
 ) -> dict[str, Any]:
     """Return what ``zones.js`` draws: palette, zones (largest first) with outline and texts."""
     # Largest first: small zones are drawn on top (clickable) and big zones' names get placed first.
@@ -64,6 +65,7 @@ def zone_layer_data(
     return {
         "map": map_name,
         "joinUrl": join_url,
+        "joinElsewhere": join_elsewhere,
         "focus": focus,
         "canvas": len(ordered) > CANVAS_ABOVE,
         "palette": [[c.fill, c.outline] for c in palette_colours()],

@@ -6,12 +6,13 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import CoordinateError, GeoError
+from maps.livesite import render_error
 from service.admission import ServiceBusyError
 from service.auth import AuthError, InvalidCredentialsError, TooManyAttemptsError
 from service.privacy import redact_path
@@ -84,6 +85,22 @@ def _detail(exc: Exception) -> object:
     return str(exc)
 
 
+def wants_html(request: Request) -> bool:
+    """Tell whether an error should be a Dutch page: a browser asking for a page, not the API."""
+    path = request.url.path
+    accept = request.headers.get("accept", "")
+    return not path.startswith(("/api/", "/docs", "/openapi")) and "text/html" in accept
+
+
+def _html_error(request: Request, status: int, headers: dict[str, str] | None) -> HTMLResponse:
+    state = getattr(request.app.state, "wabp", None)
+    if state is not None:
+        html = state.current.site.error_page(status)
+    else:  # before start-up finished: no dataset, so no menu
+        html = render_error(status, "", None)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
 async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ServiceBusyError) and "text/html" in request.headers.get("accept", ""):
         # A resident's browser (the form, the private pages) gets the Dutch error page.
@@ -94,6 +111,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     status, code = found
     # AuthError carries WWW-Authenticate, TooManyAttemptsError Retry-After.
     headers = getattr(exc, "headers", None)
+    if status in (404, 429) and wants_html(request):
+        return _html_error(request, status, headers)
     return JSONResponse(error_body(code, _detail(exc)), status_code=status, headers=headers)
 
 
@@ -105,8 +124,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_request", errors), status_code=422)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404 and wants_html(request):
+        return _html_error(request, 404, getattr(exc, "headers", None))
     codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
     return JSONResponse(
         error_body(codes.get(exc.status_code, "http_error"), exc.detail),
@@ -125,8 +146,10 @@ async def _database_busy(request: Request, exc: Exception) -> Response:
     return await _domain_error(request, ServiceBusyError())
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
+    if wants_html(request):
+        return _html_error(request, 500, None)
     return JSONResponse(error_body("internal_error", "Er ging iets mis."), status_code=500)
 
 

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from maps.public import render_public_map
+from maps.livesite import LiveSite
 from maps.tiles import TileLayerSpec
 from zones.dataset import Dataset
 from zones.generations import GenerationStore
@@ -24,11 +24,12 @@ KEEP_OLD_GENERATIONS = 4
 
 @dataclass(frozen=True)
 class Current:
-    """The current generation: dataset, locator and its public map page."""
+    """The current generation: dataset, locator, its pages and its public map page."""
 
     generation: int
     dataset: Dataset
     locator: Locator
+    site: LiveSite
     public_map: str
 
 
@@ -46,9 +47,11 @@ class ServiceState:
 
     def _make_current(self, dataset: Dataset) -> Current:
         # The map is rendered now, so that the first visitor does not wait (seconds for Flanders).
-        return Current(
-            self.store.current().number, dataset, Locator(dataset), _render(dataset, self.tiles)
-        )
+        locator = Locator(dataset)
+        site = LiveSite(dataset, locator, self.tiles)
+        public_map = site.page("index.html")
+        assert public_map is not None
+        return Current(self.store.current().number, dataset, locator, site, public_map)
 
     def reload(self) -> Current:
         """Load the newest generation from disk and make it current."""
@@ -74,10 +77,6 @@ class ServiceState:
             while len(self._old) > KEEP_OLD_GENERATIONS:
                 self._old.popitem(last=False)
             return locator
-
-
-def _render(dataset: Dataset, tiles: TileLayerSpec | None) -> str:
-    return render_public_map(dataset, asset_base="/static", lookup_url="/api/lookup", tiles=tiles)
 
 
 def _freeze() -> None:

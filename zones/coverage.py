@@ -208,6 +208,22 @@ def infoborden_outside(dataset: Dataset) -> list[InfobordOutside]:
     return out
 
 
+def street_parts(dataset: Dataset, street_id: int) -> list[tuple[tuple[str, ...], str]]:
+    """Return a street's parts by zone: (zone ids, their house numbers as ``1-28 (even)``).
+
+    In the order the parts start along the street; one part for a street wholly in one zone set.
+    """
+    register, table = dataset.register, dataset.table
+    ids = street_order(dataset).street(street_id).tolist()
+    zones = [table.zones_of(a) for a in ids]
+    labels = [register.housenumbers[a] for a in ids]
+    numbers = register.numbers[ids].tolist() if ids else []
+    return [
+        (zone_set, describe_numbers(labels, numbers, [z == zone_set for z in zones]))
+        for zone_set in dict.fromkeys(zones)
+    ]
+
+
 def describe_numbers(labels: Sequence[str], numbers: Sequence[int], chosen: Sequence[bool]) -> str:
     """Describe the chosen house numbers of a street compactly: ``1-265`` or ``1-99 (oneven); 4 (even)``.
 

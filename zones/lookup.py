@@ -20,6 +20,7 @@ from geo.matcher import StreetMatch
 from geo.normalize import street_key
 from geo.parse import ParsedAddress, parse_alternatives
 from zones import messages
+from zones.coverage import street_parts
 from zones.dataset import Dataset
 from zones.errors import LookupInputError, PointError
 from zones.nextsteps import DEFAULT_JOIN_URL, contacts_of, next_steps
@@ -30,6 +31,7 @@ from zones.results import (
     LookupResult,
     Notice,
     Precision,
+    StreetPart,
     StreetSuggestion,
     ZoneRef,
 )
@@ -385,6 +387,11 @@ class Locator:
         result = self._result_ambiguous(candidates, notices)
         result.message = messages.AMBIGUOUS_NUMBER
         result.actions = ["add_housenumber", "pick_candidate"]
+        # Which numbers go where ("1-125 (oneven): geen groep"), rather than a made-up address.
+        result.street_parts = [
+            StreetPart(zones=self._refs(zone_set), numbers=numbers)
+            for zone_set, numbers in street_parts(self.ds, sid)
+        ]
         return result
 
     # -- positions and neighbours -----------------------------------------------------------

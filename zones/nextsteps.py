@@ -92,7 +92,7 @@ def next_steps(result: LookupResult, contacts: Contacts) -> list[NextStep]:
                 NextStep(
                     code="start_group",
                     text=steps["start_group"],
-                    href=join_link(contacts.join_url, label, coordinator=True),
+                    href=join_link(contacts.join_url, label),
                 )
             )
         else:

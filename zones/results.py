@@ -76,6 +76,13 @@ class Candidate(BaseModel):
     score: float | None = None
 
 
+class StreetPart(BaseModel):
+    """The house numbers of a street that belong to one zone set (none: no group)."""
+
+    zones: list[ZoneRef]
+    numbers: str
+
+
 class NextStep(BaseModel):
     """What a resident can do next: a Dutch sentence, and a link when there is one to follow."""
 
@@ -96,6 +103,8 @@ class LookupResult(BaseModel):
     warnings: list[Notice] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     message: str
+    # A street without a house number that lies in several zones: which numbers go where.
+    street_parts: list[StreetPart] = Field(default_factory=list)
     # `actions` as sentences with their links (join form with the address filled in, contacts,
     # 101/112): the same steps the pages show.
     next_steps: list[NextStep] = Field(default_factory=list)

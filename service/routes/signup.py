@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
@@ -43,6 +43,7 @@ from service.registrations import (
     submit,
 )
 from zones.errors import LookupInputError
+from zones.lookup import MAX_QUERY_LENGTH
 from zones.rules import GroupRules, RulesMissingError, load_group_rules
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -287,10 +288,16 @@ def _form_page(
 
 
 @router.get("/aanmelden", response_class=HTMLResponse)
-def registration_form_page(request: Request, key: SigningKeyDep, rules: RulesDep) -> HTMLResponse:
-    """Show the empty registration form."""
+def registration_form_page(
+    request: Request,
+    key: SigningKeyDep,
+    rules: RulesDep,
+    adres: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
+) -> HTMLResponse:
+    """Show the registration form; ``?adres=`` (from a search answer) fills in the address."""
     # No radio button is chosen beforehand: a pre-chosen role is easily sent unread (GOV.UK).
-    return _form_page(request, key, rules, {}, {})
+    values = {"address": adres.strip()} if adres and adres.strip() else {}
+    return _form_page(request, key, rules, values, {})
 
 
 @router.post("/aanmelden", response_class=HTMLResponse)

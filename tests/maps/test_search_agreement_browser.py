@@ -36,10 +36,11 @@ REPORTED = [
 ]
 
 
-def _key(answer: dict[str, Any]) -> tuple[str, list[str], str | None]:
+def _key(answer: dict[str, Any]) -> tuple[str, list[str], str | None, list[str]]:
     a = answer.get("address")
     address = f"{a['street']} {a['housenumber']} {a['postcode']}" if a else None
-    return answer["status"], sorted(z["id"] for z in answer["zones"]), address
+    parts = [p["numbers"] for p in answer["street_parts"]]
+    return answer["status"], sorted(z["id"] for z in answer["zones"]), address, parts
 
 
 def test_published_search_agrees_with_the_api(

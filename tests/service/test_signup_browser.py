@@ -7,17 +7,14 @@ violation on the form, its error state, the confirmation, the status and the wit
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 
 from maps.pdf import CHROMIUM
 from service.app import create_app
-from tests.service.apps import app_settings, copy_dataset
+from tests.service.apps import app_settings, copy_dataset, served
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -39,22 +36,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("data")
     copy_dataset(root)
     settings = app_settings(root, f"sqlite:///{root / 'test.sqlite'}")
-    # Port 0: the system picks a free port, read back once the server listens (no race).
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
+    with served(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -335,7 +335,7 @@
     var self = this;
     this.streets = index.s.map(function (s, i) {
       return {id: i, name: s[0], key: s[1], postcode: s[2], municipality: index.m[s[3]],
-        lat: s[4], lon: s[5], zone: s[6], runs: s[7], rules: s[9], boxes: !!s[10],
+        lat: s[4], lon: s[5], zone: s[6], runs: s[7], rules: s[9], boxes: !!s[10], parts: s[11] || [],
         addresses: s[8].map(function (a) {
           var typed = self.parseNumber(a[0]);
           return {housenumber: a[0], key: numberKey(a[0]), number: typed ? typed.number : -1,
@@ -384,7 +384,7 @@
 
   Locator.prototype.answer = function (status, fields) {
     var out = {status: status, address: null, location: null, zones: [], candidates: [],
-      precision: null, warnings: [], actions: [], message: "", certain: this.detail, next_steps: []};
+      precision: null, warnings: [], actions: [], message: "", certain: this.detail, next_steps: [], street_parts: []};
     Object.keys(fields).forEach(function (k) { out[k] = fields[k]; });
     return out;
   };
@@ -514,6 +514,12 @@
     if (parsed.rangeEnd) { notices.push(this.notice("housenumber_range", {number: parsed.housenumber})); }
     var hit = this.find(sid, parsed), box = hit[1], self = this;
     if (box && !this.streets[sid].boxes) { notices.push(this.notice("box_unverified", {box: box})); }
+    if (!hit[0].length && !this.detail) {
+      // A large register's index lists only exceptions: the street's zone or its runs decide,
+      // and the answer says it is not certain (answer.certain is false).
+      var guess = this.fromRuns(sid, parsed);
+      if (guess) { return this.result(guess, notices); }
+    }
     var options = hit[0].length
       ? this.distinct(hit[0].map(function (a) { return self.resolveAddress(sid, a, box); }))
       : this.resolveMissingNumber(sid, parsed);
@@ -521,6 +527,27 @@
       return this.resultAmbiguous(options.map(function (f) { return self.candidate(f); }), notices);
     }
     return this.result(options[0], notices);
+  };
+
+  Locator.prototype.fromRuns = function (sid, parsed) {
+    var street = this.streets[sid], typed = this.parseNumber(parsed.housenumber);
+    var ref = street.zone, offset = null;
+    if (ref === null && typed) {
+      ref = undefined;
+      for (var i = 0; i < street.runs.length; i++) {
+        var r = street.runs[i];
+        if (r[0] <= typed.number && typed.number <= r[1] && (r[3] === 0 || r[3] === (typed.number % 2 ? 1 : 2))) {
+          ref = r[2];
+          offset = {dlat: r[4], dlon: r[5]};
+          break;
+        }
+      }
+    }
+    if (ref === null || ref === undefined) { return null; }
+    return {address: {street: street.name, housenumber: parsed.housenumber.toUpperCase(), box: parsed.box,
+      postcode: street.postcode, municipality: street.municipality},
+      zones: zoneSet(ref), location: (offset && this.position(street, offset)) || this.centre(street),
+      precision: "street", notices: []};
   };
 
   Locator.prototype.position = function (street, a) {
@@ -632,7 +659,7 @@
     }), notices);
     result.message = this.texts.ambiguous_number;
     result.actions = ["add_housenumber", "pick_candidate"];
-    result.street = street;
+    result.street_parts = street.parts.map(function (p) { return {zones: self.refs(p[0]), numbers: p[1]}; });
     return result;
   };
 
@@ -688,12 +715,9 @@
 
   // -- zones/nextsteps.py ---------------------------------------------------------------------------
 
-  function joinLink(joinUrl, address, coordinator) {
-    var query = [];
-    if (address) { query.push("adres=" + encodeURIComponent(address).replace(/%20/g, "+")); }
-    if (coordinator) { query.push("rol=coordinator"); }
-    if (!query.length) { return joinUrl; }
-    return joinUrl + (joinUrl.indexOf("?") >= 0 ? "&" : "?") + query.join("&");
+  function joinLink(joinUrl, address) {
+    if (!address) { return joinUrl; }
+    return joinUrl + (joinUrl.indexOf("?") >= 0 ? "&" : "?") + "adres=" + encodeURIComponent(address).replace(/%20/g, "+");
   }
 
   Locator.prototype.isOutside = function (result) {
@@ -712,14 +736,14 @@
     if (result.status === "found") {
       result.zones.forEach(function (zone) {
         if (joinUrl) {
-          out.push({code: "join_group", text: format(steps.join_group, {zone: zone.name}), href: joinLink(joinUrl, label, false)});
+          out.push({code: "join_group", text: format(steps.join_group, {zone: zone.name}), href: joinLink(joinUrl, label)});
         }
         var group = (contacts.groups || {})[zone.id];
         if (group) { out.push({code: "group_contact", text: format(steps.group_contact, {zone: zone.name, contact: group}), href: null}); }
       });
       if (!joinUrl) { out.push(via); }
     } else if (result.status === "no_zone") {
-      out.push(joinUrl ? {code: "start_group", text: steps.start_group, href: joinLink(joinUrl, label, true)} : via);
+      out.push(joinUrl ? {code: "start_group", text: steps.start_group, href: joinLink(joinUrl, label)} : via);
       out.push(ask);
     } else if (result.status === "ambiguous") {
       out.push(result.actions.indexOf("add_housenumber") >= 0

@@ -10,7 +10,6 @@
   if (!form || !out || !input) { return; }
   // The live service, when the site was published with one: asked when the index is not sure.
   var lookupUrl = form.getAttribute("data-lookup");
-  var SCALE = 100000;
   var index = null, locator = null;
   var waiting = [];
   var marker = null;
@@ -74,30 +73,9 @@
     return items;
   }
 
-  // A street in several zones: which numbers belong where ("nrs. 1-28: WABP Terkoest"), from the
-  // register's numbers; runs over both sides, or per side when that is shorter (as the group list).
-  function ranges(street) {
-    var numbered = street.addresses.filter(function (a) { return a.number >= 0; });
-    function merge(items, side) {
-      var runs = [];
-      items.forEach(function (a) {
-        var last = runs[runs.length - 1], key = a.zones.join(",");
-        if (last && last.key === key) { last.to = a; } else { runs.push({key: key, from: a, to: a, zones: a.zones, side: side}); }
-      });
-      return runs;
-    }
-    var both = merge(numbered, 0);
-    var sides = merge(numbered.filter(function (a) { return a.number % 2; }), 1)
-      .concat(merge(numbered.filter(function (a) { return !(a.number % 2); }), 2));
-    return both.length <= sides.length ? both : sides;
-  }
-
-  function rangeText(run) {
-    var from = run.from.housenumber, to = run.to.housenumber;
-    var side = run.side === 1 ? " (oneven)" : run.side === 2 ? " (even)" : "";
-    var zones = locator.refs(run.zones);
-    return (from === to ? "nr. " + from : "nrs. " + from + "-" + to) + side + ": " +
-      (zones.length ? zones.map(zoneName).join(" en ") : "geen groep");
+  // A street in several zones: which numbers go where, as the group list writes them.
+  function partText(part) {
+    return (part.zones.length ? part.zones.map(zoneName).join(" en ") : "Geen groep") + ": nrs. " + part.numbers;
   }
 
   function steps(result) {
@@ -121,10 +99,10 @@
       result.warnings.forEach(function (w) { warnings.appendChild(el("li", w.message)); });
       nodes.push(warnings);
     }
-    if (result.street) {
-      var runs = el("ul", null, "result__ranges");
-      ranges(result.street).forEach(function (run) { runs.appendChild(el("li", rangeText(run))); });
-      nodes.push(runs);
+    if (result.street_parts && result.street_parts.length) {
+      var parts = el("ul", null, "result__parts");
+      result.street_parts.forEach(function (part) { parts.appendChild(el("li", partText(part))); });
+      nodes.push(parts);
     } else if (result.candidates.length) {
       nodes.push(el("p", "Kies uw adres:"));
       var choices = el("ul", null, "result__candidates");
@@ -150,7 +128,7 @@
     }
     say(nodes, result.status);
     var location = result.location || (result.candidates[0] && result.candidates[0].location);
-    zoomTo(location, result.precision === "street" || result.street ? 16 : 17);
+    zoomTo(location, result.precision === "street" || result.street_parts.length ? 16 : 17);
   }
 
   function serviceUrl(query) {

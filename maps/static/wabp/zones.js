@@ -62,11 +62,14 @@
     }
     if (zone.join) {
       box.appendChild(lines(el("p"), zone.join));
-    } else {
+    } else if (data.joinUrl) {
       var join = el("p", "Woont of werkt u in deze zone? Meld u aan via ");
       join.appendChild(link(data.joinUrl, "het aanmeldformulier"));
       join.appendChild(document.createTextNode(". De coördinator voegt u daarna toe aan de WhatsApp-groep."));
       box.appendChild(join);
+    } else {
+      // A published site without a registration form: how to join through the municipality.
+      box.appendChild(el("p", "Woont of werkt u in deze zone? " + data.joinElsewhere));
     }
     if (zone.href) {
       var more = el("p");

@@ -1,0 +1,160 @@
+"""The published site's pages as the service serves them: same pages, same menu, live search.
+
+`wabp publish` writes the site as files; the service serves the same pages under its own paths
+(``/groepen``, ``/regels``, ``/dekking``, ``/zones/<id>``), where the search asks ``/api/lookup``
+and, without JavaScript, the form leads to ``/zoek``: the answer rendered on the server. Pages are
+rendered on first request and kept for the generation (a new generation gets a new `LiveSite`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import cached_property
+
+from maps.page import Site, render_template
+from maps.public import PreparedZones, active_infoborden, prepare_zones, render_public_map
+from maps.site import join_elsewhere
+from maps.sitepages import render_coverage_page, render_groups_page, render_rules_page
+from maps.tiles import TileLayerSpec
+from maps.zonepage import neighbours, render_zone_page
+from zones.coverage import coverage, zone_streets
+from zones.dataset import Dataset
+from zones.lookup import Locator
+from zones.results import LookupResult
+
+ASSET_BASE = "/static"
+LOOKUP_URL = "/api/lookup"
+SEARCH_PAGE = "/zoek"
+
+# Dutch titles and explanations of the error pages (service/errors.py picks the status).
+ERRORS = {
+    404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Misschien is de link oud."),
+    429: (
+        "Even geduld",
+        "U deed kort na elkaar te veel aanvragen. Wacht een minuut en probeer het dan opnieuw.",
+    ),
+    500: (
+        "Er ging iets mis",
+        "Er ging bij ons iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan "
+        "contact op met de gemeente.",
+    ),
+    503: ("Tijdelijk niet beschikbaar", "De dienst is even niet beschikbaar. Probeer het later."),
+}
+
+
+class LiveSite:
+    """The pages of one generation, rendered once each on first request."""
+
+    def __init__(self, dataset: Dataset, locator: Locator, tiles: TileLayerSpec | None) -> None:
+        """Prepare the pages of `dataset` (nothing is rendered yet)."""
+        self.dataset = dataset
+        self.locator = locator
+        self.tiles = tiles
+        self.site = Site(lookup_url=LOOKUP_URL, live=True, join_elsewhere=join_elsewhere(dataset))
+        self._pages: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @cached_property
+    def prepared(self) -> PreparedZones:
+        """Return the active zones with their outlines and colours (shared by every page)."""
+        return prepare_zones(self.dataset)
+
+    def page(self, path: str) -> str | None:
+        """Return a page by its site file (``groepen.html``, ``zones/<id>.html``), or None."""
+        found = self._pages.get(path)
+        if found is not None:
+            return found
+        render = self._renderer(path)
+        if render is None:
+            return None
+        with self._lock:
+            if path not in self._pages:
+                self._pages[path] = render()
+            return self._pages[path]
+
+    def _renderer(self, path: str) -> Callable[[], str] | None:
+        at = self.site.at(path)
+        ds = self.dataset
+        if path == "index.html":
+            return lambda: render_public_map(
+                ds,
+                asset_base=ASSET_BASE,
+                lookup_url=LOOKUP_URL,
+                tiles=self.tiles,
+                prepared=self.prepared,
+                site=at,
+            )
+        if path == "groepen.html":
+            return lambda: render_groups_page(ds, self.prepared, site=at, asset_base=ASSET_BASE)
+        if path == "regels.html":
+            return lambda: render_rules_page(ds, site=at, asset_base=ASSET_BASE)
+        if path == "dekking.html":
+            return lambda: render_coverage_page(
+                coverage(ds), municipality=ds.meta.name, asset_base=ASSET_BASE, site=at
+            )
+        zone_id = path.removeprefix("zones/").removesuffix(".html")
+        if path.startswith("zones/") and zone_id in self.prepared.by_id:
+            return lambda: self._zone_page(zone_id, at)
+        return None
+
+    def _zone_page(self, zone_id: str, at: Site) -> str:
+        prepared = self.prepared
+        zone = prepared.by_id[zone_id]
+        return render_zone_page(
+            self.dataset,
+            prepared,
+            zone,
+            near=neighbours(prepared.zones)[zone_id],
+            streets=zone_streets(self.dataset).get(zone_id, []),
+            addresses=self.dataset.table.counts()[zone_id],
+            site=at,
+            asset_base=ASSET_BASE,
+            tiles=self.tiles,
+            boards=[
+                b
+                for b in active_infoborden(self.dataset, prepared.zones)
+                if b.properties.zone_id == zone_id
+            ],
+        )
+
+    def result_page(self, query: str | None) -> str:
+        """Return the answer to a typed address as a page: the search without JavaScript."""
+        result = self.locator.lookup(query) if query and query.strip() else None
+        return render_result(result, query or "", self.dataset.meta.name, self.site.at("zoek"))
+
+    def error_page(self, status: int) -> str:
+        """Return the Dutch page of an HTTP error status, with the site's menu."""
+        return render_error(status, self.dataset.meta.name, self.site.at("fout"))
+
+
+def render_result(result: LookupResult | None, query: str, municipality: str, site: Site) -> str:
+    """Return the result page of a lookup (`result` None: only the form)."""
+    zone_links = {z: site.zone_href(z) for z in ([z.id for z in result.zones] if result else [])}
+    return render_template(
+        "result.html.j2",
+        title=f"Zoekresultaat - Zones buurtpreventie {municipality}",
+        heading="Bij welke groep hoort uw adres?",
+        municipality=municipality,
+        asset_base=ASSET_BASE,
+        site=site,
+        result=result,
+        query=query,
+        zone_links=zone_links,
+        search_page=SEARCH_PAGE,
+    )
+
+
+def render_error(status: int, municipality: str, site: Site | None) -> str:
+    """Return the Dutch error page of an HTTP status."""
+    title, text = ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[404])
+    return render_template(
+        "error.html.j2",
+        title=f"{title} - Zones buurtpreventie {municipality}",
+        heading=title,
+        municipality=municipality,
+        asset_base=ASSET_BASE,
+        site=site,
+        text=text,
+        status=status,
+    )
