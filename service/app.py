@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from maps.assets import STATIC_DIR
 from maps.tiles import tiles_from_setting
+from service import mail
 from service.admission import Admission
 from service.auth import LoginLimiter, load_signing_key
 from service.db import database_url, make_engine, make_sessionmaker, upgrade
@@ -50,10 +52,21 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.admission = Admission(
             settings.db_pool_size, settings.db_queue, settings.db_wait_seconds
         )
-        app.state.sessionmaker = make_sessionmaker(engine)
+        factory = make_sessionmaker(engine, info=mail.session_info(settings))
+        app.state.sessionmaker = factory
         app.state.signing_key = load_signing_key(settings)
         app.state.login_limiter = LoginLimiter.from_settings(settings)
+        # Mail goes out in the background; without an SMTP server it waits in the outbox.
+        smtp = mail.SmtpConfig.from_settings(settings)
+        sender = task = None
+        if smtp is not None:
+            policy = mail.Policy.from_settings(settings)
+            sender = mail.BackgroundSender(factory, smtp, policy, settings.mail_poll_seconds)
+            mail.wake_on_commit(factory, sender.wake)
+            task = asyncio.create_task(sender.run())
         yield
+        if sender is not None and task is not None:
+            await sender.stop(task)
         engine.dispose()
 
     install_log_filter()

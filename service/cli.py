@@ -620,12 +620,14 @@ def _session(data: Path | None) -> Iterator[Session]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from service.db import database_url, make_engine, make_sessionmaker, upgrade
+    from service.mail import session_info
     from service.users import UserError
 
-    engine = make_engine(database_url(_settings(data)))
+    settings = _settings(data)
+    engine = make_engine(database_url(settings))
     try:
         upgrade(engine)
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, info=session_info(settings))() as session:
             yield session
             session.commit()
     except (UserError, SQLAlchemyError, OSError) as exc:
@@ -739,7 +741,8 @@ def purge(
     ] = False,
     data: DataOption = None,
 ) -> None:
-    """Erase what is past its retention period: refused, removed, undecided, left; audit events."""
+    """Erase what is past its retention period: registrations, audit events, the outbox."""
+    from service.mail.outbox import purge as purge_outbox
     from service.registrations import purge as purge_registrations
 
     settings = _settings(data)
@@ -753,6 +756,7 @@ def purge(
             audit_days=settings.retention_audit_days,
             dry_run=dry_run,
         )
+        outbox = purge_outbox(session, settings.retention_outbox_days, dry_run=dry_run)
         if dry_run:
             session.rollback()
     verb = "would erase" if dry_run else "erased"
@@ -764,6 +768,75 @@ def purge(
         f"older than {settings.retention_leaving_days} days and {report.audit_events} audit "
         f"event(s) older than {settings.retention_audit_days} days"
     )
+    typer.echo(
+        f"{verb} {outbox} outbox message(s) older than {settings.retention_outbox_days} days"
+    )
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+outbox_app = typer.Typer(
+    help="E-mail waiting to be sent: list it (no addresses or texts are shown), or send it now."
+)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback(invoke_without_command=True)
+def outbox_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="only queued, sent or failed messages")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="at most this many, newest first")] = 50,
+    data: DataOption = None,
+) -> None:
+    """List the outbox: kind, state, attempts, next attempt and last error of each message."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from service.mail import counts, entries
+
+    with _session(data) as session:
+        rows = entries(session, status, limit)
+        totals = counts(session)
+    for e in rows:
+        when = f"next {e.next_attempt_at:%Y-%m-%d %H:%M}" if e.next_attempt_at else ""
+        if e.sent_at:
+            when = f"sent {e.sent_at:%Y-%m-%d %H:%M}"
+        error = f"  {e.last_error}" if e.last_error else ""
+        typer.echo(
+            f"{e.id}  {e.created_at:%Y-%m-%d %H:%M}  {e.kind:<30} {e.status:<7} "
+            f"{e.attempts:>2} tries  {when}{error}"
+        )
+    summary = ", ".join(f"{totals.get(s, 0)} {s}" for s in ("queued", "sent", "failed"))
+    typer.echo(f"outbox: {summary}")
+    if not _settings(data).smtp_host and totals.get("queued"):
+        typer.echo("no SMTP server configured (WABP_SMTP_HOST): queued mail waits", err=True)
+
+
+@outbox_app.command("send")
+def outbox_send(
+    data: DataOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="at most this many messages")] = 500,
+) -> None:
+    """Send the messages that are due now, with retries as the service does (for cron)."""
+    from service.db import database_url, make_engine, make_sessionmaker, upgrade
+    from service.mail import Policy, SmtpConfig, send_due, session_info
+
+    settings = _settings(data)
+    config = SmtpConfig.from_settings(settings)
+    if config is None:
+        typer.echo(
+            "error: no SMTP server configured: set WABP_SMTP_HOST and WABP_MAIL_FROM", err=True
+        )
+        raise typer.Exit(2)
+    engine = make_engine(database_url(settings))
+    try:
+        upgrade(engine)
+        factory = make_sessionmaker(engine, info=session_info(settings))
+        report = send_due(factory, config, Policy.from_settings(settings), limit=limit)
+    finally:
+        engine.dispose()
+    typer.echo(f"sent {report.sent}, to retry {report.retry}, failed {report.failed}")
+    if report.retry or report.failed:
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

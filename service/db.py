@@ -159,10 +159,12 @@ def _ended(session: Session, *_: Any) -> None:
     session.info.pop(_UNSAVED, None)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Return the session factory for an engine."""
+def make_sessionmaker(
+    engine: Engine, info: dict[str, object] | None = None
+) -> sessionmaker[Session]:
+    """Return the session factory for an engine; ``info`` starts each session's ``Session.info``."""
     # Objects stay readable after commit: responses are built from them without a new query.
-    factory = sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False, info=info)
     event.listen(factory, "after_flush", _flushed)
     event.listen(factory, "after_commit", _ended)
     event.listen(factory, "after_rollback", _ended)
@@ -209,10 +211,15 @@ def new_revision(engine: Engine, message: str) -> Path:
         config = alembic_config(connection)
         head = ScriptDirectory.from_config(config).get_current_head()
         script = command.revision(
-            config, message=message, autogenerate=True, rev_id=f"{int(head or 0) + 1:04d}"
+            config, message=message, autogenerate=True, rev_id=f"{_number(head) + 1:04d}"
         )
     assert script is not None and not isinstance(script, list)
     return Path(script.path)
+
+
+def _number(revision: str | None) -> int:
+    # Revisions are numbered, some with a name after the number (0003_mail): the number counts.
+    return int((revision or "0").split("_")[0])
 
 
 def current_revision(engine: Engine) -> str | None:

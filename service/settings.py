@@ -95,8 +95,40 @@ class Settings(BaseSettings):
         default=None, description="registration page for the QR codes and the published site"
     )
 
+    # E-mail (service.mail): without an SMTP host messages wait in the outbox (`wabp outbox`).
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: mail waits")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port (465 with TLS)")
+    smtp_starttls: bool = Field(
+        default=True, description="upgrade the connection with STARTTLS (ignored with TLS)"
+    )
+    smtp_tls: bool = Field(default=False, description="implicit TLS from the start (port 465)")
+    smtp_user: str | None = Field(default=None, description="SMTP user name, if it needs one")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    smtp_timeout: float = Field(default=30, gt=0, le=300, description="seconds per SMTP step")
+    mail_from: str | None = Field(
+        default=None, description="sender address, e.g. 'Buurtpreventie Alken <wabp@alken.be>'"
+    )
+    mail_retry_seconds: float = Field(
+        default=60, gt=0, description="first retry after this; doubled for each further one"
+    )
+    mail_max_attempts: int = Field(
+        default=12, ge=1, description="attempts before a message is given up as failed"
+    )
+    mail_poll_seconds: float = Field(
+        default=30, gt=0, description="how often the service's sender looks for due messages"
+    )
+    retention_outbox_days: int = Field(
+        default=30, ge=0, description="days an outbox entry (sent or not) is kept"
+    )
+
     @model_validator(mode="after")
     def _known_tiles(self) -> Settings:
         # Checked here so that a bad base map stops `wabp serve` with one line, before start-up.
         tiles_from_setting(self.tiles, self.tiles_attribution)
+        return self
+
+    @model_validator(mode="after")
+    def _mail(self) -> Settings:
+        if self.smtp_host and not self.mail_from:
+            raise ValueError("WABP_SMTP_HOST needs WABP_MAIL_FROM (the sender address)")
         return self

@@ -1,7 +1,8 @@
 """Database tables (SQLAlchemy 2.x typed ORM): staff, the audit log, proposals and registrations.
 
 The migrations in ``service/migrations/versions/`` create exactly these tables (0001: users, audit,
-proposals; 0002: registrations and their consents); a change here needs a new migration
+proposals; 0002: registrations and their consents; 0003_mail: the outbox, mail preferences and
+account links); a change here needs a new migration
 (``wabp db revision``).
 """
 
@@ -42,6 +43,11 @@ Relation = Literal["live", "work"]
 RELATIONS: tuple[Relation, ...] = get_args(Relation)
 ConsentPurpose = Literal["rules", "statement", "police"]
 CONSENT_PURPOSES: tuple[ConsentPurpose, ...] = get_args(ConsentPurpose)
+# queued -> sent (the SMTP server accepted it) | failed (refused for good, or too many attempts).
+OutboxStatus = Literal["queued", "sent", "failed"]
+OUTBOX_STATUSES: tuple[OutboxStatus, ...] = get_args(OutboxStatus)
+AccountLinkPurpose = Literal["invite", "reset"]
+ACCOUNT_LINK_PURPOSES: tuple[AccountLinkPurpose, ...] = get_args(AccountLinkPurpose)
 
 # Named constraints: Alembic's batch mode on SQLite recreates tables and can only drop or alter a
 # constraint that has a name.
@@ -228,3 +234,69 @@ class Consent(Base):
     channel: Mapped[str] = mapped_column(String(20), default="api")
 
     registration: Mapped[Registration] = relationship(back_populates="consents")
+
+
+class OutboxMessage(Base):
+    """An e-mail waiting to be sent, written in the same transaction as the event that causes it.
+
+    Personal data (the address and the bodies, which may hold a private link) is erased as soon as
+    the message is sent or given up, and with the registration or account it belongs to.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_user_kind", "user_id", "kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    recipient: Mapped[str | None] = mapped_column(String(254), default=None)
+    subject: Mapped[str] = mapped_column(String(200))
+    body_text: Mapped[str | None] = mapped_column(Text, default=None)
+    body_html: Mapped[str | None] = mapped_column(Text, default=None)
+    # The registration or account the message is about: erasing it erases the message.
+    registration_id: Mapped[str | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), default=None, index=True
+    )
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # A sender claims a message for a while (a lease): another sender skips it meanwhile, and
+    # takes it over if the first one died.
+    claimed_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class MailPreference(Base):
+    """A staff member's choice for one kind of message; no row means the default (on)."""
+
+    __tablename__ = "mail_preferences"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class AccountLink(Base):
+    """A single-use, expiring link to set a staff password (invitation or reset); stored hashed."""
+
+    __tablename__ = "account_links"
+    __table_args__ = (CheckConstraint(_in("purpose", ACCOUNT_LINK_PURPOSES), name="purpose"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

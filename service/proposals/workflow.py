@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.auth import ensure_zone_access
-from service.proposals.access import staff_municipality, visible_proposal
+from service.mail import notices
+from service.proposals.access import proposal_municipalities, staff_municipality, visible_proposal
 from service.state import ServiceState
 from service.tables import AuditEvent, Proposal, User, new_id
 from zones.errors import ForbiddenError
@@ -70,6 +71,7 @@ def submit(session: Session, user: User, state: ServiceState, feature: dict[str,
     session.add(row)
     session.flush()
     audit(session, user, "proposal.submit", row)
+    notices.proposal_arrived(session, row.id, result.municipalities, user.id)
     return row
 
 
@@ -87,6 +89,9 @@ def approve(session: Session, user: User, state: ServiceState, proposal_id: str)
             # Another approval changed what this one would do: show the new impact, change nothing.
             row.report_json, row.base_generation = fresh.model_dump_json(), current.generation
             audit(session, user, "proposal.stale", row)
+            notices.proposal_stale(
+                session, row.id, proposal_municipalities(row, current.dataset), user.id
+            )
             session.commit()
             raise StaleProposalError(fresh)
     if not fresh.valid:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.mail import notices
 from service.registrations.errors import (
     AddressNotFoundError,
     AmbiguousAddressError,
@@ -20,13 +21,14 @@ from service.registrations.errors import (
 from service.registrations.events import audit
 from service.registrations.input import RegistrationIn
 from service.registrations.retention import erase
-from service.registrations.status import STEPS, clock, move, status_message
+from service.registrations.status import STATUS_MESSAGES, STEPS, clock, move, status_message
 from service.tables import AuditEvent, Consent, Registration
 from zones.lookup import Locator
 from zones.results import ZoneRef
 from zones.rules import GroupRules
 
 TOKEN_BYTES = 32
+ERASED = "Uw gegevens zijn gewist."
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,9 @@ def submit(
     audit(
         session, None, "registration.submit", registration, f"role={data.role} via={channel}", now
     )
+    # In this transaction: the application and its mails are stored together or not at all.
+    notices.applicant_confirmation(session, registration, token)
+    notices.police_new_application(session, registration, now)
     return Submitted(registration, group, token)
 
 
@@ -197,6 +202,10 @@ def withdraw(
     if row.status in STEPS["leaving"].start:
         move(session, row, "leaving", None, now)
     if row.status == "leaving":
+        notices.applicant_withdrawn(session, row.email, STATUS_MESSAGES["leaving"], row.id)
         return "leaving"
+    email = row.email
     erase(session, row, "withdrawn", now)
+    # Not tied to the erased registration: the confirmation of an erasure outlives it until sent.
+    notices.applicant_withdrawn(session, email, ERASED, None)
     return "erased"

@@ -21,14 +21,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from service.registrations.events import audit
 from service.registrations.status import clock
-from service.tables import AuditEvent, Registration
+from service.tables import AuditEvent, OutboxMessage, Registration
 
 
 def erase(
     session: Session, registration: Registration, reason: str, now: datetime | None = None
 ) -> None:
-    """Delete a registration and its consents; the audit log keeps only the id and the reason."""
+    """Delete a registration, its consents and its mails; the audit log keeps the id and reason."""
     audit(session, None, "registration.erase", registration, f"reason={reason}", at=now)
+    # Its mails go with it, sent or not: they hold the address and the private link.
+    session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id)
+        .execution_options(synchronize_session=False)
+    )
     session.delete(registration)
     session.flush()
 

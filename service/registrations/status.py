@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from service.mail import notices
 from service.registrations.errors import RegistrationStateError
 from service.registrations.events import audit
 from service.tables import Registration, RegistrationStatus, utcnow
@@ -74,6 +75,7 @@ def move(
     if registration.status not in step.start:
         raise RegistrationStateError(step.refusal.format(status=registration.status))
     at = clock(now)
+    email = registration.email
     registration.status = status
     setattr(registration, step.stamp, at)
     if step.decision:
@@ -81,6 +83,13 @@ def move(
     if step.forget_email:
         registration.email = None
     audit(session, actor_id, step.action, registration, at=at)
+    # The mails a change causes, in its transaction (the address is read before it is forgotten).
+    if step.decision:
+        notices.applicant_decision(session, registration, status_message(registration), email)
+    if status == "approved":
+        notices.member_waits(session, registration)
+    elif status == "leaving":
+        notices.member_leaves(session, registration)
     return registration
 
 

@@ -35,8 +35,18 @@ from service.tables import AuditEvent, Base, Proposal, User
 from tests.conftest import DATA
 from tests.service.apps import TEST_KEY, app_settings, copy_dataset
 
-TABLES = {"users", "audit_events", "proposals", "registrations", "consents", "alembic_version"}
-HEAD = "0002"  # the newest migration
+TABLES = {
+    "users",
+    "audit_events",
+    "proposals",
+    "registrations",
+    "consents",
+    "outbox",
+    "mail_preferences",
+    "account_links",
+    "alembic_version",
+}
+HEAD = "0003_mail"  # the newest migration
 
 
 @pytest.fixture

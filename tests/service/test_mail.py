@@ -1,0 +1,396 @@
+"""E-mail against a real SMTP server (aiosmtpd): confirmation, decision, retries, refusals.
+
+The app's own background sender delivers; the tests follow the links in the mails over HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from service.app import create_app
+from service.cli import app as cli
+from service.db import make_engine, make_sessionmaker, upgrade
+from service.mail import Mail, Policy, SmtpConfig, queue, send_due
+from service.mail.smtp import redact
+from service.tables import OutboxMessage, utcnow
+from service.users import create_user
+from tests.service.apps import app_settings, copy_dataset
+from tests.service.smtp_sink import SmtpSink, wait_for
+from tests.service.test_registrations import application
+
+PASSWORD = "correct horse battery"
+POLICE = "politie@alken.test"
+COORD = "coord.heiligenborn@alken.test"
+SENDER = "Buurtpreventie Alken <wabp@alken.test>"
+
+
+@dataclass
+class MailApp:
+    """A served app whose mail goes to a real SMTP server on the loopback interface."""
+
+    client: TestClient
+    sink: SmtpSink
+    engine: Engine
+    headers: dict[str, dict[str, str]]
+
+    def apply(self, expect: int = 201, **overrides: Any) -> dict[str, Any]:
+        response = self.client.post("/api/registrations", json=application(**overrides))
+        assert response.status_code == expect, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def outbox(self, **where: Any) -> list[OutboxMessage]:
+        with make_sessionmaker(self.engine)() as session:
+            query = select(OutboxMessage).order_by(OutboxMessage.created_at)
+            for column, value in where.items():
+                query = query.where(getattr(OutboxMessage, column) == value)
+            return list(session.scalars(query))
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[SmtpSink]:
+    server = SmtpSink()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def mail_app(tmp_path_factory: pytest.TempPathFactory, sink: SmtpSink) -> Iterator[MailApp]:
+    data = copy_dataset(tmp_path_factory.mktemp("mail") / "alken")
+    url = f"sqlite:///{data / 'wabp.sqlite'}"
+    settings = app_settings(
+        data,
+        url,
+        registration_rate_limit=1000,
+        smtp_host="127.0.0.1",
+        smtp_port=sink.port,
+        smtp_starttls=False,
+        mail_from=SENDER,
+        base_url="http://testserver",
+        mail_retry_seconds=0.2,
+        mail_poll_seconds=0.2,
+    )
+    engine = make_engine(url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        create_user(session, POLICE, PASSWORD, "police", municipality="Alken")
+        create_user(session, COORD, PASSWORD, "coordinator", zone_id="heiligenborn")
+        session.commit()
+    with TestClient(create_app(settings)) as client:
+        headers = {}
+        for email in (POLICE, COORD):
+            r = client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
+            headers[email] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        yield MailApp(client, sink, engine, headers)
+    engine.dispose()
+
+
+def test_an_application_with_an_email_gets_one_confirmation_whose_link_works(
+    mail_app: MailApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    created = mail_app.apply(email="bevestiging@example.be", name="Bea Bevestiging")
+    [mail] = wait_for(lambda: mail_app.sink.handler.to("bevestiging@example.be"), what="the mail")
+    assert mail.message["From"] == SENDER
+    assert "aanmelding" in mail.message["Subject"].lower()
+    # Plain text and an HTML alternative, both with the same private link.
+    link = mail.link()
+    assert link == f"http://testserver/aanmelding/{created['token']}"
+    assert link in mail.html
+    # Links, not personal data: neither the name nor the phone is in the mail.
+    for personal in ("Bea Bevestiging", "470", "Heiligenbornstraat"):
+        assert personal not in mail.text and personal not in mail.html
+    # The link works: it is the applicant's private page.
+    page = mail_app.client.get(link.removeprefix("http://testserver"))
+    assert page.status_code == 200
+    assert "Uw aanmelding bij de buurtpreventie" in page.text
+    # Sent: the outbox keeps neither the address nor the text with the link.
+    [row] = wait_for(
+        lambda: mail_app.outbox(registration_id=created["id"], status="sent"), what="sent"
+    )
+    assert (row.recipient, row.body_text, row.body_html, row.attempts) == (None, None, None, 1)
+    # Exactly one: nothing else goes out for it later.
+    mail_app.client.get("/healthz")
+    assert len(mail_app.sink.handler.to("bevestiging@example.be")) == 1
+    # The service's log lines (not the test's SMTP server or HTTP client) name neither.
+    test_side = ("mail.log", "httpx")
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name not in test_side)
+    assert "outbox: sent" in logged
+    assert "bevestiging@example.be" not in logged and created["token"] not in logged
+
+
+def test_an_application_without_an_email_sends_the_applicant_nothing(mail_app: MailApp) -> None:
+    created = mail_app.apply(email="", phone="0470 00 00 02")
+    assert [m.kind for m in mail_app.outbox(registration_id=created["id"])] == []
+
+
+def test_a_police_approval_sends_one_decision_mail(mail_app: MailApp) -> None:
+    created = mail_app.apply(email="besluit@example.be", phone="0470 00 00 03")
+    wait_for(lambda: mail_app.sink.handler.to("besluit@example.be"), what="the confirmation")
+    r = mail_app.client.post(
+        f"/api/registrations/{created['id']}/approve", headers=mail_app.headers[POLICE]
+    )
+    assert r.status_code == 200
+    mails = wait_for(
+        lambda: (
+            [
+                m
+                for m in mail_app.sink.handler.to("besluit@example.be")
+                if "beslist" in m.message["Subject"]
+            ]
+            or None
+        ),
+        what="the decision",
+    )
+    [decision] = mails
+    assert "goedgekeurd" in decision.text
+    assert len(mail_app.sink.handler.to("besluit@example.be")) == 2  # confirmation + decision
+    # The coordinator of the group is told a member waits, with a link, without name or number.
+    [waits] = wait_for(
+        lambda: (
+            [m for m in mail_app.sink.handler.to(COORD) if "nieuw lid" in m.message["Subject"]]
+            or None
+        ),
+        what="the coordinator's mail",
+    )
+    assert "0470" not in waits.text and waits.link() == "http://testserver/beheer"
+
+
+def test_a_refusal_is_told_in_neutral_words_and_the_address_is_then_forgotten(
+    mail_app: MailApp,
+) -> None:
+    created = mail_app.apply(email="geweigerd@example.be", phone="0470 00 00 04")
+    r = mail_app.client.post(
+        f"/api/registrations/{created['id']}/refuse", headers=mail_app.headers[POLICE]
+    )
+    assert r.status_code == 200 and r.json()["email"] is None
+    [decision] = wait_for(
+        lambda: (
+            [
+                m
+                for m in mail_app.sink.handler.to("geweigerd@example.be")
+                if "beslist" in m.message["Subject"]
+            ]
+            or None
+        ),
+        what="the decision",
+    )
+    assert "kan niet worden goedgekeurd" in decision.text
+    assert "reden" not in decision.text.lower()
+
+
+def test_smtp_down_at_application_time_then_up_delivers_once_after_a_retry(
+    mail_app: MailApp,
+) -> None:
+    mail_app.sink.stop()
+    try:
+        created = mail_app.apply(email="later@example.be", phone="0470 00 00 05")
+        # The request succeeded; the message waits with the reason and a next attempt.
+        [row] = wait_for(
+            lambda: (
+                [
+                    m
+                    for m in mail_app.outbox(registration_id=created["id"])
+                    if m.attempts >= 1 and m.kind == "applicant.confirmation"
+                ]
+                or None
+            ),
+            what="a failed attempt",
+        )
+        assert row.status == "queued" and row.recipient == "later@example.be"
+        assert row.last_error is not None and "geen verbinding" in row.last_error
+        assert row.next_attempt_at > row.created_at
+    finally:
+        mail_app.sink.start()
+    [mail] = wait_for(lambda: mail_app.sink.handler.to("later@example.be"), what="the retry")
+    assert mail.link() == f"http://testserver/aanmelding/{created['token']}"
+    [row] = wait_for(
+        lambda: mail_app.outbox(registration_id=created["id"], status="sent"), what="sent"
+    )
+    assert row.attempts >= 2 and row.last_error is None
+    # Several more sender rounds: still exactly one.
+    wait_for(lambda: mail_app.outbox(status="queued", kind="applicant.confirmation") == [])
+    assert len(mail_app.sink.handler.to("later@example.be")) == 1
+
+
+def test_a_550_reply_fails_the_message_with_the_reason_and_the_request_still_succeeds(
+    mail_app: MailApp,
+) -> None:
+    created = mail_app.apply(email="weiger.mij@example.be", phone="0470 00 00 06")  # 201
+    [row] = wait_for(
+        lambda: mail_app.outbox(registration_id=created["id"], status="failed"), what="failed"
+    )
+    assert row.last_error is not None and row.last_error.startswith("550 5.1.1")
+    assert "user unknown" in row.last_error
+    # The reason keeps no address, and the message no personal data.
+    assert "weiger.mij" not in row.last_error and "<adres>" in row.last_error
+    assert (row.recipient, row.body_text, row.attempts) == (None, None, 1)
+    assert mail_app.sink.handler.to("weiger.mij@example.be") == []
+    # The application itself is there.
+    assert mail_app.client.get(f"/api/aanmelding/{created['token']}").status_code == 200
+
+
+def test_withdrawing_is_confirmed_and_erases_the_registrations_waiting_mail(
+    mail_app: MailApp,
+) -> None:
+    mail_app.sink.stop()
+    try:
+        created = mail_app.apply(email="weg@example.be", phone="0470 00 00 07")
+        assert mail_app.outbox(registration_id=created["id"]) != []
+        r = mail_app.client.post(f"/api/aanmelding/{created['token']}/withdraw")
+        assert r.json()["outcome"] == "erased"
+        # The confirmation (with the private link) went with the registration, unsent.
+        assert mail_app.outbox(registration_id=created["id"]) == []
+    finally:
+        mail_app.sink.start()
+    [mail] = wait_for(lambda: mail_app.sink.handler.to("weg@example.be"), what="withdrawal")
+    assert "ingetrokken" in mail.message["Subject"] and "gewist" in mail.text
+    assert created["token"] not in mail.text
+
+
+def test_the_police_get_at_most_one_mail_an_hour_with_a_count(mail_app: MailApp) -> None:
+    before = len(mail_app.outbox(kind="police.pending"))
+    for n in range(3):
+        mail_app.apply(phone=f"0470 00 01 0{n}")
+    police = mail_app.outbox(kind="police.pending")
+    # The earlier tests' applications gave one mail (sent); the next one waits for the hour.
+    waiting = [m for m in police if m.status == "queued"]
+    assert len(police) - before <= 1 and len(waiting) == 1
+    [queued] = waiting
+    sent = [m for m in police if m.sent_at is not None]
+    assert queued.next_attempt_at >= max(m.sent_at for m in sent if m.sent_at) + timedelta(
+        minutes=59
+    )
+    assert queued.body_text is not None and "aanmeldingen" in queued.body_text
+    assert "http://testserver/beheer" in queued.body_text
+
+
+# --- the sender on its own: two senders, one message each -----------------------------------
+
+
+def test_two_senders_at_once_never_send_a_message_twice(database_url: str, sink: SmtpSink) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    run = uuid4().hex[:8]  # the sink is shared: each database's run has its own recipients
+    addresses = [f"gelijktijdig{n}.{run}@example.be" for n in range(24)]
+    with factory.begin() as session:
+        for address in addresses:
+            queue(session, "test", address, Mail("Test", ("Een test.",)))
+    config = SmtpConfig("127.0.0.1", sink.port, SENDER, starttls=False)
+    start = threading.Barrier(4)
+    reports = []
+
+    def sender() -> None:
+        start.wait()
+        reports.append(send_due(factory, config, Policy(), limit=5))
+        while (report := send_due(factory, config, Policy(), limit=5)).total:
+            reports.append(report)
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r.sent for r in reports) == len(addresses)
+    for address in addresses:
+        assert len(sink.handler.to(address)) == 1, address
+    with factory() as session:
+        statuses = session.scalars(select(OutboxMessage.status).where(OutboxMessage.kind == "test"))
+        assert set(statuses) == {"sent"}
+    engine.dispose()
+
+
+def test_backoff_doubles_and_gives_up_after_the_last_attempt(tmp_path: Path) -> None:
+    policy = Policy(retry_seconds=60, max_attempts=3)
+    assert [policy.delay(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
+    assert policy.delay(40) == timedelta(hours=6)
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    with factory.begin() as session:
+        queue(session, "test", "niemand@example.be", Mail("Test", ("Een test.",)))
+    nobody = SmtpConfig("127.0.0.1", 9, SENDER, starttls=False, timeout=2)  # port 9: refused
+    now = utcnow()
+    for attempt in range(3):
+        report = send_due(factory, nobody, policy, now=now)
+        assert report.total == 1
+        assert send_due(factory, nobody, policy, now=now).total == 0  # not due yet
+        now += policy.delay(attempt + 1)
+    with factory() as session:
+        [row] = session.scalars(select(OutboxMessage))
+        assert (row.status, row.attempts, row.recipient) == ("failed", 3, None)
+        assert row.last_error is not None and row.last_error.startswith("opgegeven na 3 pogingen")
+    engine.dispose()
+
+
+def test_smtp_replies_lose_their_addresses() -> None:
+    assert redact("550 5.1.1 <jan.peeters@example.be>: unknown") == "550 5.1.1 <<adres>>: unknown"
+    assert redact("452 too many recipients") == "452 too many recipients"
+
+
+def test_the_cli_lists_the_outbox_without_addresses_and_sends_it(
+    tmp_path: Path, sink: SmtpSink
+) -> None:
+    data = copy_dataset(tmp_path / "alken")
+    env = {"WABP_DATA_DIR": str(data), "WABP_BASE_URL": "https://wabp.example.be"}
+    engine = make_engine(f"sqlite:///{data / 'wabp.sqlite'}")
+    upgrade(engine)
+    with make_sessionmaker(engine).begin() as session:
+        queue(session, "test", "cron@example.be", Mail("Test", ("Een test.",)))
+    engine.dispose()
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["outbox"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "test" in listed.output and "queued" in listed.output
+    assert "cron@example.be" not in listed.output and "Een test" not in listed.output
+    assert "no SMTP server configured" in listed.output
+    refused = runner.invoke(cli, ["outbox", "send"], env=env)
+    assert refused.exit_code == 2 and "WABP_SMTP_HOST" in refused.output
+    smtp = {
+        "WABP_SMTP_HOST": "127.0.0.1",
+        "WABP_SMTP_PORT": str(sink.port),
+        "WABP_SMTP_STARTTLS": "false",
+        "WABP_MAIL_FROM": SENDER,
+    }
+    sent = runner.invoke(cli, ["outbox", "send"], env={**env, **smtp})
+    assert sent.exit_code == 0, sent.output
+    assert "sent 1" in sent.output
+    assert len(sink.handler.to("cron@example.be")) == 1
+    again = runner.invoke(cli, ["outbox", "send"], env={**env, **smtp})
+    assert "sent 0" in again.output
+    assert len(sink.handler.to("cron@example.be")) == 1
+
+
+def test_purge_drops_outbox_entries_past_their_retention(tmp_path: Path) -> None:
+    from service.mail.outbox import purge
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    now = utcnow()
+    with factory.begin() as session:
+        queue(
+            session, "test", "oud@example.be", Mail("Oud", ("Oud.",)), now=now - timedelta(days=31)
+        )
+        queue(session, "test", "nieuw@example.be", Mail("Nieuw", ("Nieuw.",)), now=now)
+    with factory.begin() as session:
+        assert purge(session, 30, now=now, dry_run=True) == 1
+        assert purge(session, 30, now=now) == 1
+    with factory() as session:
+        assert list(session.scalars(select(OutboxMessage.subject))) == ["Nieuw"]
+    engine.dispose()
