@@ -27,6 +27,9 @@ from service.routes import (
     proposal_pages,
     proposals,
     signup,
+    staff_coordinator,
+    staff_police,
+    staff_signin,
     zones,
 )
 from service.routes import auth as auth_routes
@@ -75,6 +78,9 @@ def create_app(settings: Settings) -> FastAPI:
         summary="WhatsApp-buurtpreventie: which group is mine, the zones, the public map",
         version="0.1.0",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load their scripts from a CDN: only when asked for (WABP_API_DOCS).
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -89,6 +95,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(applicant_pages.router)
     app.include_router(proposals.router)
     app.include_router(proposal_pages.router)
+    app.include_router(staff_signin.router)
+    app.include_router(staff_police.router)
+    app.include_router(staff_coordinator.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too

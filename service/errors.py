@@ -17,8 +17,16 @@ from service.admission import ServiceBusyError
 from service.auth import AuthError, InvalidCredentialsError, TooManyAttemptsError
 from service.privacy import redact_path
 from service.ratelimit import PayloadTooLargeError, RateLimitedError
-from service.registrations import AmbiguousAddressError
+from service.registrations import AmbiguousAddressError, RegistrationError
 from service.routes.signup import PageError, page_error
+from service.routes.staff import (
+    SignInRequired,
+    StaffPageError,
+    error_page,
+    is_staff_path,
+    sign_in_required,
+    staff_page_error,
+)
 from zones.errors import (
     ConflictError,
     DatasetError,
@@ -101,7 +109,34 @@ def _html_error(request: Request, status: int, headers: dict[str, str] | None) -
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
+# Staff pages show the domain's own message only where it is written in Dutch for people.
+STAFF_GENERIC = {
+    409: "Dit is intussen gewijzigd of al beslist. Laad de pagina opnieuw.",
+    422: "Dit kan zo niet worden aanvaard.",
+}
+
+
+def _staff_message(exc: Exception, status: int) -> str | None:
+    if isinstance(exc, (RegistrationError, ServiceBusyError)) and status in (409, 422, 503):
+        return str(exc)
+    return STAFF_GENERIC.get(status)
+
+
+def _staff_error(request: Request, exc: Exception) -> Response | None:
+    # The staff pages (/beheer) answer every error with their own Dutch page, whatever the Accept.
+    if not is_staff_path(request.url.path):
+        return None
+    found = status_of(exc)
+    status = found[0] if found else 500
+    response = error_page(request, status, _staff_message(exc, status))
+    response.headers.update(getattr(exc, "headers", None) or {})
+    return response
+
+
 async def _domain_error(request: Request, exc: Exception) -> Response:
+    staff = _staff_error(request, exc)
+    if staff is not None:
+        return staff
     if isinstance(exc, ServiceBusyError) and "text/html" in request.headers.get("accept", ""):
         # A resident's browser (the form, the private pages) gets the Dutch error page.
         return await page_error(request, PageError(503, str(exc), exc.headers))
@@ -116,16 +151,24 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(code, _detail(exc)), status_code=status, headers=headers)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if is_staff_path(request.url.path):  # a path or form value out of bounds: nothing to show
+        return error_page(request, 404 if _in_path(exc) else 422)
     errors = [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
     ]  # never echo the input back: it may be a resident's address
     return JSONResponse(error_body("invalid_request", errors), status_code=422)
 
 
+def _in_path(exc: RequestValidationError) -> bool:
+    return any(e.get("loc", ("",))[0] == "path" for e in exc.errors())
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if is_staff_path(request.url.path):
+        return error_page(request, exc.status_code)
     if exc.status_code == 404 and wants_html(request):
         return _html_error(request, 404, getattr(exc, "headers", None))
     codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
@@ -148,6 +191,8 @@ async def _database_busy(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
+    if is_staff_path(request.url.path):
+        return error_page(request, 500)
     if wants_html(request):
         return _html_error(request, 500, None)
     return JSONResponse(error_body("internal_error", "Er ging iets mis."), status_code=500)
@@ -159,6 +204,8 @@ def install_error_handlers(app: FastAPI) -> None:
     for cls, _, _ in STATUS:
         app.add_exception_handler(cls, _domain_error)
     app.add_exception_handler(PageError, page_error)  # the resident's HTML pages answer in HTML
+    app.add_exception_handler(StaffPageError, staff_page_error)  # and so do the staff pages
+    app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_busy)

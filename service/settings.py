@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         description="token signing key (default: generated once into <data_dir>/.wabp-secret)",
     )
     token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="access token lifetime")
+    session_hours: int = Field(
+        default=8, ge=1, le=7 * 24, description="hours a staff sign-in on /beheer lasts"
+    )
+    # The interactive API documentation loads Swagger UI and ReDoc from a CDN: off unless asked
+    # for (a development aid); /openapi.json is always served.
+    api_docs: bool = Field(
+        default=False, description="serve /docs and /redoc (their scripts come from a CDN)"
+    )
     # Beside the limit per account (10 failures in 15 minutes): many accounts tried from one address.
     login_client_limit: int = Field(
         default=30, ge=1, description="failed sign-ins per client address per window"

@@ -2,8 +2,7 @@
 
 The migrations in ``service/migrations/versions/`` create exactly these tables (0001: users, audit,
 proposals; 0002: registrations and their consents; 0003_mail: the outbox, mail preferences and
-account links); a change here needs a new migration
-(``wabp db revision``).
+account links; 0004: staff sessions); a change here needs a new migration (``wabp db revision``).
 """
 
 from __future__ import annotations
@@ -300,3 +299,18 @@ class AccountLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class StaffSession(Base):
+    """A signed-in browser of a staff member (``/beheer``): the cookie's SHA-256, never the cookie.
+
+    Kept server-side so that "Afmelden", a password change and disabling an account end it at once;
+    a stateless signed cookie would stay valid until it expires.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the cookie value
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -1,10 +1,11 @@
-"""Staff accounts: add, list and remove; every change writes an audit event.
+"""Staff accounts: add, list, remove, disable, passwords; every change writes an audit event.
 
 Errors::
 
     UserError               an account change that cannot be made (bad e-mail, short password, ...)
      ├── DuplicateUserError   the e-mail address already has an account
-     └── UnknownUserError     no account has this e-mail address
+     ├── UnknownUserError     no account has this e-mail address (or id)
+     └── PasswordError        the new password is too short or too long
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.auth import hash_password
+from service.auth import authenticate, hash_password
+from service.sessions import end_user_sessions
 from service.tables import ROLES, AuditEvent, Proposal, User
 from zones.errors import ConflictError, InvalidError, NotFoundError
 
@@ -42,6 +44,10 @@ class UnknownUserError(UserError, NotFoundError):
     code = "unknown_user"
 
 
+class PasswordError(UserError):
+    """A new password that is too short or too long."""
+
+
 def normalize_email(email: str) -> str:
     """Return the e-mail address trimmed and lower-cased; raise UserError if it is not one."""
     email = email.strip().lower()
@@ -54,9 +60,9 @@ def normalize_email(email: str) -> str:
 def check_password(password: str) -> None:
     """Raise UserError when a password is too short or too long."""
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise PasswordError(f"the password needs at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
-        raise UserError(f"the password may have at most {MAX_PASSWORD} characters")
+        raise PasswordError(f"the password may have at most {MAX_PASSWORD} characters")
 
 
 def create_user(
@@ -69,6 +75,7 @@ def create_user(
     municipality: str | None = None,
     known_zones: Container[str] | None = None,
     actor_id: str | None = None,
+    audit_municipality: str | None = None,
 ) -> User:
     """Add a staff account; a coordinator needs a zone, and a given zone must be in ``known_zones``."""
     email = normalize_email(email)
@@ -94,7 +101,7 @@ def create_user(
     except IntegrityError:  # added by someone else since the check above
         raise DuplicateUserError(f"an account for {email} already exists") from None
     detail = f"role={role}" + (f" zone={zone_id}" if zone_id else "")
-    _audit(session, actor_id, "user.create", user.id, detail)
+    _audit(session, actor_id, "user.create", user.id, detail, audit_municipality)
     return user
 
 
@@ -126,9 +133,61 @@ def remove_user(
     return "deleted"
 
 
-def _audit(session: Session, actor_id: str | None, action: str, user_id: str, detail: str) -> None:
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    actor_id: str | None,
+    audit_municipality: str | None = None,
+) -> None:
+    """Give an account a new password and end its sessions (changed by its owner, or reset)."""
+    check_password(password)
+    user.password_hash = hash_password(password)
+    end_user_sessions(session, user.id)
+    action = "user.password" if actor_id == user.id else "user.password_reset"
+    _audit(session, actor_id, action, user.id, "", audit_municipality)
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change one's own password after checking the current one (InvalidCredentialsError)."""
+    # The same check as signing in: a stolen session cannot take the account over without it.
+    authenticate(session, user.email, current)
+    set_password(session, user, new, actor_id=user.id, audit_municipality=user.municipality)
+
+
+def set_active(
+    session: Session,
+    user: User,
+    active: bool,
+    *,
+    actor_id: str | None,
+    audit_municipality: str | None = None,
+) -> None:
+    """Disable an account (it signs in no more, its sessions end) or enable it again."""
+    user.active = active
+    if not active:
+        end_user_sessions(session, user.id)
+    action = "user.activate" if active else "user.deactivate"
+    _audit(session, actor_id, action, user.id, "", audit_municipality)
+
+
+def _audit(
+    session: Session,
+    actor_id: str | None,
+    action: str,
+    user_id: str,
+    detail: str,
+    municipality: str | None = None,
+) -> None:
+    # ``municipality`` puts the event in that municipality's audit log (the /beheer pages).
     session.add(
         AuditEvent(
-            actor_id=actor_id, action=action, object_type="user", object_id=user_id, detail=detail
+            actor_id=actor_id,
+            action=action,
+            object_type="user",
+            object_id=user_id,
+            detail=detail,
+            municipality=municipality,
         )
     )

@@ -38,7 +38,14 @@ from service.registrations.errors import (
     UnknownRegistrationError,
 )
 from service.registrations.events import audit, audit_log
-from service.registrations.handoff import group_fill, mark_added, mark_removed, members
+from service.registrations.handoff import (
+    Roster,
+    group_fill,
+    mark_added,
+    mark_removed,
+    members,
+    roster,
+)
 from service.registrations.input import (
     MAX_ADDRESS,
     MAX_NAME,
@@ -56,12 +63,14 @@ from service.registrations.status import (
     status_message,
 )
 from service.registrations.vetting import (
+    Vetting,
     approve,
     assign_group,
     duplicates,
     get_for_staff,
     list_for_staff,
     refuse,
+    vetting_list,
 )
 
 __all__ = [
@@ -83,8 +92,10 @@ __all__ = [
     "RegistrationError",
     "RegistrationIn",
     "RegistrationStateError",
+    "Roster",
     "Submitted",
     "UnknownRegistrationError",
+    "Vetting",
     "approve",
     "assign_group",
     "audit",
@@ -103,8 +114,10 @@ __all__ = [
     "normalize_phone",
     "purge",
     "refuse",
+    "roster",
     "status_message",
     "submit",
     "token_hash",
+    "vetting_list",
     "withdraw",
 ]

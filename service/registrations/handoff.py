@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -35,6 +36,19 @@ def members(session: Session, zone_id: str, actor_id: str) -> list[Registration]
         .order_by(Registration.status, Registration.street, Registration.id)
     )
     return audited(session, actor_id, "member.read", session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A group's members for its coordinator, and how many count against the member cap."""
+
+    members: list[Registration]
+    filled: int
+
+
+def roster(session: Session, zone_id: str, actor_id: str) -> Roster:
+    """Return a group's members (an audited read) and its fill."""
+    return Roster(members(session, zone_id, actor_id), group_fill(session, zone_id))
 
 
 def _member(session: Session, zone_id: str, registration_id: str) -> Registration:

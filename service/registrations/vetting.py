@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from service.registrations.errors import (
@@ -42,14 +43,21 @@ def list_for_staff(
     *,
     status: str | None = None,
     unassigned: bool = False,
+    decided: bool = False,
     limit: int = 100,
 ) -> list[Registration]:
-    """Return the applications of one municipality (oldest first); each one shown is audited."""
+    """Return the applications of one municipality (oldest first); each one shown is audited.
+
+    ``decided``: only decided ones (kept until their retention period ends), newest decision first.
+    """
     query = select(Registration).where(Registration.municipality == municipality)
     if status is not None:
         query = query.where(Registration.status == status)
     if unassigned:
         query = query.where(Registration.zone_id.is_(None), Registration.new_group.is_(False))
+    if decided:
+        query = query.where(Registration.decided_at.is_not(None))
+        query = query.order_by(Registration.decided_at.desc(), Registration.id)
     query = query.order_by(Registration.created_at, Registration.id).limit(limit)
     return audited(session, actor_id, "registration.read", session.scalars(query))
 
@@ -64,7 +72,7 @@ def get_for_staff(
 
 
 def duplicates(session: Session, registration: Registration, municipality: str) -> int:
-    """Count the municipality's other open applications with the same phone number (police only)."""
+    """Count the municipality's other open applications with the same phone number or name."""
     # Only the staff's own municipality: a count across all of them would tell the police of one
     # town that the applicant applied in another.
     return (
@@ -72,7 +80,11 @@ def duplicates(session: Session, registration: Registration, municipality: str) 
             select(func.count())
             .select_from(Registration)
             .where(
-                Registration.phone == registration.phone,
+                # The same person applying twice, or someone applying for others: either shows.
+                or_(
+                    Registration.phone == registration.phone,
+                    func.lower(Registration.name) == registration.name.lower(),
+                ),
                 Registration.id != registration.id,
                 Registration.municipality == municipality,
                 Registration.status.in_(ACTIVE_STATUSES),
@@ -80,6 +92,25 @@ def duplicates(session: Session, registration: Registration, municipality: str) 
         )
         or 0
     )
+
+
+@dataclass(frozen=True)
+class Vetting:
+    """An application as the police vet it: the row, and how many others look like it."""
+
+    registration: Registration
+    similar: int  # other open applications of the municipality with the same phone or name
+
+
+def vetting_list(
+    session: Session, municipality: str, actor_id: str, *, decided: bool = False, limit: int = 200
+) -> list[Vetting]:
+    """Return the pending applications oldest first (or the decided ones), each with its look-alikes."""
+    if decided:
+        rows = list_for_staff(session, municipality, actor_id, decided=True, limit=limit)
+    else:
+        rows = list_for_staff(session, municipality, actor_id, status="pending", limit=limit)
+    return [Vetting(row, duplicates(session, row, municipality)) for row in rows]
 
 
 def approve(

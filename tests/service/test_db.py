@@ -44,9 +44,10 @@ TABLES = {
     "outbox",
     "mail_preferences",
     "account_links",
+    "staff_sessions",
     "alembic_version",
 }
-HEAD = "0003_mail"  # the newest migration
+HEAD = "0004_staff_sessions"  # the newest migration
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ EVERYWHERE = {"x-content-type-options": "nosniff", "x-frame-options": "DENY"}
         pytest.param("/", id="public-map"),
         pytest.param("/dekking", id="coverage"),
         pytest.param("/proposals/unknown/map", id="comparison-map-shell"),
-        pytest.param("/docs", id="api-docs"),
     ],
 )
 def test_html_pages_without_a_policy_get_the_default(client: TestClient, path: str) -> None:

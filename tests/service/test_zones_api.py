@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import shapely
 from fastapi.testclient import TestClient
 
+from service.app import create_app
 from service.models import Group, Health
+from tests.conftest import DATA
+from tests.service.apps import app_settings
 from zones.dataset import Dataset
 from zones.storage import zones_from_geojson
 
@@ -65,7 +70,9 @@ def test_map_page_and_assets(client: TestClient) -> None:
 
 
 def test_openapi_docs(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+    # Swagger UI and ReDoc would load scripts from a CDN: off unless WABP_API_DOCS asks for them.
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/lookup", "/api/zones", "/api/zones/{zone_id}", "/api/groups", "/healthz"} <= set(
         paths
@@ -76,3 +83,10 @@ def test_oversized_body_is_413(client: TestClient) -> None:
     response = client.post("/api/lookup", content=b"x" * 3_000_000)
     assert response.status_code == 413
     assert response.json()["code"] == "body_too_large"
+
+
+def test_api_docs_when_asked_for(tmp_path: Path) -> None:
+    settings = app_settings(DATA, f"sqlite:///{tmp_path / 'wabp.sqlite'}", api_docs=True)
+    client = TestClient(create_app(settings))  # no lifespan needed: the docs load no data
+    assert client.get("/docs").status_code == 200
+    assert client.get("/redoc").status_code == 200

@@ -1,0 +1,158 @@
+"""Each staff role's main story in a real browser (Debian Chromium) on the Alken data.
+
+360 px wide; no staff page holds a script (and their CSP allows none), so what works here works
+with JavaScript off (the /voorstel drawing page is the exception: it is a map). axe finds no
+violation on any page visited and nothing scrolls sideways. Set ``WABP_SCREENSHOTS=DIR`` to keep a
+screenshot of each page.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from maps.pdf import CHROMIUM
+from service.app import create_app
+from tests.service.staff import PASSWORD, STAFF, served, staff_settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"needs Debian chromium at {CHROMIUM} (apt-get install -y chromium)",
+    ),
+]
+
+PHONE = {"width": 360, "height": 740}
+SCREENSHOTS = os.environ.get("WABP_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve a copy of the Alken data with the staff accounts of tests.service.staff."""
+    settings = staff_settings(tmp_path_factory.mktemp("staff-browser"))
+    with served(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[BrowserContext]:
+    """A phone-sized browser (a new cookie jar: one person); axe needs JavaScript to run."""
+    context = browser.new_context(viewport=PHONE)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def check(page: Page, name: str) -> None:
+    """No script, no axe violation, no sideways scrolling at 360 px; a screenshot when asked."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    assert page.locator("script").count() == 0, name
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
+
+
+def sign_in(page: Page, server: str, who: str) -> None:
+    """Sign in on /beheer as a person does: type into the labelled fields, press the button."""
+    page.goto(f"{server}/beheer")
+    page.get_by_label("E-mailadres").fill(STAFF[who][0])
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen").click()
+
+
+def click(page: Page, name: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
+
+
+def apply_on_the_form(page: Page, server: str, name: str) -> None:
+    """Apply through /aanmelden as a resident of Heiligenbornstraat 12."""
+    page.goto(f"{server}/aanmelden")
+    page.get_by_label("deelnemer aan de groep van mijn buurt").check()
+    page.get_by_label("Voornaam en naam").fill(name)
+    page.get_by_label("Adres", exact=True).fill("Heiligenbornstraat 12, 3570 Alken")
+    page.get_by_label("ik woon op dit adres").check()
+    page.get_by_label("Gsm-nummer").fill("0470 98 76 54")
+    page.get_by_label("Ik ben meerderjarig (18 jaar of ouder).").check()
+    page.get_by_label("Ik aanvaard het huishoudelijk reglement", exact=False).check()
+    page.get_by_label("Ik onderschrijf de intentieverklaring", exact=False).check()
+    page.get_by_label("Ik ga akkoord dat mijn gegevens naar de politie gaan", exact=False).check()
+    click(page, "Aanmelding versturen")
+    assert page.url.endswith("/bevestiging")
+
+
+def test_police_approve_and_the_coordinator_adds_the_member(browser: Browser, server: str) -> None:
+    name = "Browser Nieuwlid"
+    resident = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    apply_on_the_form(resident.new_page(), server, name)
+    resident.close()
+
+    police = browser.new_context(viewport=PHONE)
+    page = police.new_page()
+    sign_in(page, server, "police")
+    check(page, "sign-in-done-police-queue")
+    assert page.url == f"{server}/beheer/politie"
+    card = page.locator("li.card", has_text=name)
+    assert "Heiligenbornstraat 12, 3570 Alken" in card.inner_text()
+    assert "WABP Heiligenborn" in card.inner_text()
+    click(page, f"Goedkeuren: {name}")
+    assert "De aanmelding is goedgekeurd." in page.inner_text("main")
+    check(page, "police-queue-after-approval")
+    page.get_by_role("link", name="Besliste aanmeldingen bekijken").click()
+    assert name in page.inner_text("main")
+    check(page, "police-decided")
+    click(page, "Afmelden")
+    assert "U bent afgemeld." in page.inner_text("main")
+    check(page, "sign-in-after-sign-out")
+    police.close()
+
+    coordinator = browser.new_context(viewport=PHONE)
+    page = coordinator.new_page()
+    sign_in(page, server, "coord")
+    assert page.url == f"{server}/beheer/groep"
+    card = page.locator("li.card", has_text=name)
+    assert card.get_by_role("link", name="0470 98 76 54").get_attribute("href") == (
+        "tel:+32470987654"
+    )
+    assert "Heiligenbornstraat" in card.inner_text()
+    check(page, "coordinator-my-group")
+    click(page, f"Toegevoegd: {name}")
+    assert "het lid zit in de WhatsApp-groep" in page.inner_text("main")
+    members = page.locator("h2", has_text="Leden (").inner_text()
+    assert members.startswith("Leden (") and members != "Leden (0)"
+    check(page, "coordinator-after-added")
+    coordinator.close()
+
+
+def test_sign_in_error_and_password_pages(phone: BrowserContext, server: str) -> None:
+    page = phone.new_page()
+    page.goto(f"{server}/beheer")
+    page.get_by_label("E-mailadres").fill(STAFF["town"][0])
+    page.get_by_label("Wachtwoord").fill("not the password")
+    click(page, "Inloggen")
+    assert page.title().startswith("Fout:")
+    check(page, "sign-in-error")
+    sign_in(page, server, "town")
+    page.goto(f"{server}/beheer/wachtwoord")
+    check(page, "password")
+    page.goto(f"{server}/beheer/politie")  # the wrong role: the Dutch 403 page
+    assert page.get_by_role("heading", level=1).inner_text() == "Geen toegang"
+    check(page, "forbidden")
+    page.goto(f"{server}/beheer/bestaat-niet")
+    assert page.get_by_role("heading", level=1).inner_text() == "Niet gevonden"
+    check(page, "not-found")
