@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from functools import cached_property
 
+from maps.draw import render_draw_page
 from maps.page import Site, render_template
 from maps.public import PreparedZones, active_infoborden, prepare_zones, render_public_map
 from maps.site import join_elsewhere
@@ -117,6 +118,14 @@ class LiveSite:
                 if b.properties.zone_id == zone_id
             ],
         )
+
+    def draw_page(self) -> str:
+        """Return the ``/voorstel`` page (the same for everyone: the user is known in the browser)."""
+        found = self._pages.get("voorstel")
+        if found is None:
+            found = render_draw_page(self.dataset, tiles=self.tiles)
+            self._pages["voorstel"] = found
+        return found
 
     def result_page(self, query: str | None) -> str:
         """Return the answer to a typed address as a page: the search without JavaScript."""

@@ -1,8 +1,10 @@
-"""Base map tile layers: a small spec and the Belgian candidates (ECOSYSTEM.md §3.5).
+"""Base map tile layers: a small spec, OpenStreetMap and the Belgian candidates (ECOSYSTEM.md §3.5).
 
-No tiles are used by default: the zone outlines, names and legend carry the information, every tile
-request reveals the visitor's IP to the tile host, and tests run without network. Check the provider's
-``GetCapabilities`` and terms before switching one on.
+The service shows OpenStreetMap by default (``WABP_TILES``): after a search a resident needs streets
+around the dot, and a coordinator needs them to draw a boundary. Every tile request reveals the
+visitor's IP address to the tile host, so a municipality may prefer a Belgian public service
+(``grb``, ``cartoweb``) or ``none``; a published site loads nothing from another host unless
+``--tiles`` says so. Check the provider's terms (and ``GetCapabilities``) before switching.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from html import escape
+from urllib.parse import urlsplit
 
 import folium
 
@@ -46,13 +49,21 @@ NGI_CARTOWEB = TileLayerSpec(
     min_zoom=7,
 )
 
+# OpenStreetMap's own tiles: free for moderate use with the credit shown (its tile usage policy).
+OSM = TileLayerSpec(
+    url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    attribution="© OpenStreetMap-bijdragers",
+    name="OpenStreetMap",
+    max_zoom=19,
+)
+DEFAULT_TILES = "osm"
 
-NAMED = {"grb": GRB_BASISKAART, "cartoweb": NGI_CARTOWEB}
+NAMED = {"osm": OSM, "grb": GRB_BASISKAART, "cartoweb": NGI_CARTOWEB}
 _XYZ_URL = re.compile(r"^https?://[^\s\"'<>]+$")
 
 
 def tiles_from_setting(value: str, attribution: str | None = None) -> TileLayerSpec | None:
-    """Return the base layer for ``none``, ``grb``, ``cartoweb`` or an XYZ URL template.
+    """Return the base layer for ``none``, ``osm``, ``grb``, ``cartoweb`` or an XYZ URL template.
 
     A URL needs its `attribution` (the provider's terms ask for it); for a named layer it replaces
     the default one. Raises ValueError with what to fix.
@@ -65,7 +76,8 @@ def tiles_from_setting(value: str, attribution: str | None = None) -> TileLayerS
         return replace(spec, attribution=attribution) if attribution else spec
     if not _XYZ_URL.match(value) or not all(p in value for p in ("{z}", "{x}", "{y}")):
         raise ValueError(
-            f"tiles {value!r}: use none, grb, cartoweb or an http(s) URL with {{z}}, {{x}} and {{y}}"
+            f"tiles {value!r}: use none, osm, grb, cartoweb or an http(s) URL with {{z}}, {{x}} "
+            "and {y}"
         )
     if not attribution:
         raise ValueError("a tile URL needs --attribution (the provider's required credit)")
@@ -84,3 +96,11 @@ def tile_layer(spec: TileLayerSpec) -> folium.TileLayer:
         overlay=False,
         control=True,
     )
+
+
+def tile_origin(spec: TileLayerSpec | None) -> str | None:
+    """Return the origin the tiles load from (for a Content-Security-Policy), or None."""
+    if spec is None:
+        return None
+    parts = urlsplit(spec.url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -179,9 +179,10 @@ def publish(
     base = base_url or settings.base_url
     explicit = register_url or settings.register_url
     try:
-        spec = tiles_from_setting(
-            tiles or settings.tiles, attribution or settings.tiles_attribution
-        )
+        # A published site loads nothing from another host unless asked: the service's default
+        # base map applies only when WABP_TILES was set.
+        chosen = settings.tiles if "tiles" in settings.model_fields_set else "none"
+        spec = tiles_from_setting(tiles or chosen, attribution or settings.tiles_attribution)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from maps.tiles import tiles_from_setting
+from maps.tiles import DEFAULT_TILES, tiles_from_setting
 from zones.dataset import DEFAULT_DATA_DIR
 
 
@@ -87,10 +87,11 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=120, description="longest wait for the database before 503"
     )
 
-    # Publishing (`wabp publish`, `wabp print`): the base map and where residents register.
+    # The base map, and publishing (`wabp publish`, `wabp print`): where residents register.
     tiles: str = Field(
-        default="none",
-        description="base map of the published map: none, grb, cartoweb or an XYZ URL template",
+        default=DEFAULT_TILES,
+        description="base map of the served pages and /voorstel (and of `wabp publish` when set): "
+        "none, osm, grb, cartoweb or an XYZ URL template",
     )
     tiles_attribution: str | None = Field(
         default=None, description="credit of the tile provider (required with a URL)"

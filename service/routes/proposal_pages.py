@@ -31,10 +31,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from maps.compare import render_proposal_map, render_proposal_map_shell
-from maps.draw import render_draw_page
+from maps.tiles import tile_origin
 from service.auth import SigningKeyDep, get_current_user, oauth2_scheme, require_role
 from service.db import SessionDep
-from service.deps import DatasetDep, StateDep
+from service.deps import StateDep
 from service.proposals import visible_proposal
 from service.routes.proposals import READERS, ProposalId
 from service.state import ServiceState
@@ -46,9 +46,10 @@ router = APIRouter(include_in_schema=False)
 
 # The drawing page runs only its own scripts (no inline code): a strict policy costs nothing there.
 # Styles stay 'unsafe-inline' for Leaflet and Geoman, which position map panes with style attributes.
+# Images also from the base map's host, when one is configured.
 VOORSTEL_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+    "img-src 'self' data:{tiles}; connect-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 PAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
@@ -56,10 +57,13 @@ _read_proposals = require_role(*READERS)
 
 
 @router.get("/voorstel", response_class=HTMLResponse)
-def voorstel(dataset: DatasetDep) -> HTMLResponse:
+def voorstel(state: StateDep) -> HTMLResponse:
     """Serve the page where a coordinator draws a zone or picks its streets, and submits it."""
+    origin = tile_origin(state.tiles)
+    csp = VOORSTEL_CSP.format(tiles=f" {origin}" if origin else "")
     return HTMLResponse(
-        render_draw_page(dataset), headers={**PAGE_HEADERS, "Content-Security-Policy": VOORSTEL_CSP}
+        state.current.site.draw_page(),
+        headers={**PAGE_HEADERS, "Content-Security-Policy": csp},
     )
 
 

@@ -33,8 +33,12 @@ def copy_dataset(target: Path) -> Path:
 
 
 def app_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
-    """Return settings for a test app: its own database, a fixed key, and no .env file read."""
-    values: dict[str, Any] = {"secret_key": SecretStr(TEST_KEY), **overrides}
+    """Return settings for a test app: its own database, a fixed key, and no .env file read.
+
+    No base map unless a test asks for one: tests have no network, and a failed tile is a console
+    error in the browser tests.
+    """
+    values: dict[str, Any] = {"secret_key": SecretStr(TEST_KEY), "tiles": "none", **overrides}
     return Settings(  # type: ignore[call-arg]
         data_dir=data_dir, database_url=database_url, _env_file=None, **values
     )

@@ -8,8 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from jinja2.utils import htmlsafe_json_dumps
 
-from maps.tiles import GRB_BASISKAART
+from maps.tiles import GRB_BASISKAART, OSM, tiles_from_setting
 from service.app import create_app
+from service.settings import Settings
+from tests.conftest import DATA
 from tests.service.apps import app_settings, copy_dataset
 
 CUSTOM_URL = "https://tiles.example.be/buurt/{z}/{x}/{y}.png"
@@ -50,8 +52,26 @@ def test_map_uses_the_tiles_setting(
     assert attribution in page
 
 
-def test_no_tiles_by_default(tmp_path: Path) -> None:
-    page = public_map(tmp_path)
+def test_openstreetmap_by_default() -> None:
+    settings = Settings(data_dir=DATA, _env_file=None)  # type: ignore[call-arg]
+    assert tiles_from_setting(settings.tiles) == OSM
+    assert "OpenStreetMap" in OSM.attribution
+
+
+def test_no_tiles_when_set_to_none(tmp_path: Path) -> None:
+    page = public_map(tmp_path, tiles="none")
     assert "L.tileLayer(" not in page
     assert GRB_BASISKAART.url not in page
     assert "{z}" not in page
+
+
+def test_voorstel_draws_on_the_base_map_and_allows_its_host(tmp_path: Path) -> None:
+    data = copy_dataset(tmp_path / "data")
+    settings = app_settings(data, f"sqlite:///{tmp_path / 'wabp.sqlite'}", tiles="osm")
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/voorstel")
+    assert htmlsafe_json_dumps(OSM.url)[1:-1] in response.text.replace("&#34;", '"')
+    assert (
+        "img-src 'self' data: https://tile.openstreetmap.org;"
+        in response.headers["content-security-policy"]
+    )
