@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import shapely
 
 from maps.assets import api_base_path, asset_url
+from maps.colours import palette_colours, palette_indices
 from maps.geometry import BELGIUM_LATLON, LatLonBounds, display_geojson, latlon_bounds
 from maps.page import render_template
 from maps.tiles import TileLayerSpec
@@ -38,6 +39,8 @@ class DrawPage:
     bounds: str
     boundary: str
     tiles: str
+    # {zone id: fill colour}: the register's address points are drawn in their zone's colour.
+    colours: str
 
 
 def render_draw_page(
@@ -79,8 +82,17 @@ def render_draw_page(
                 "maxZoom": tiles.max_zoom,
             }
         ),
+        colours=json.dumps(_colours(dataset)),
     )
     return render_template("voorstel.html.j2", page=page)
+
+
+def _colours(dataset: Dataset) -> dict[str, str]:
+    """Return the public map's colour of each active zone (the same zone, the same colour)."""
+    zones = dataset.zones.active()
+    palette = palette_colours()
+    indices = palette_indices([z.geometry_l72 for z in zones])
+    return {z.id: palette[i].fill for z, i in zip(zones, indices, strict=True)}
 
 
 def _bounds(dataset: Dataset) -> LatLonBounds:

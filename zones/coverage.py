@@ -224,6 +224,14 @@ def street_parts(dataset: Dataset, street_id: int) -> list[tuple[tuple[str, ...]
     ]
 
 
+def street_numbers(dataset: Dataset, street_id: int) -> str:
+    """Return all house numbers of a street compactly, as the group list writes them."""
+    ids = street_order(dataset).street(street_id).tolist()
+    labels = [dataset.register.housenumbers[a] for a in ids]
+    numbers = dataset.register.numbers[ids].tolist() if ids else []
+    return describe_numbers(labels, numbers, [True] * len(ids))
+
+
 def describe_numbers(labels: Sequence[str], numbers: Sequence[int], chosen: Sequence[bool]) -> str:
     """Describe the chosen house numbers of a street compactly: ``1-265`` or ``1-99 (oneven); 4 (even)``.
 

@@ -20,7 +20,7 @@ from geo.matcher import StreetMatch
 from geo.normalize import street_key
 from geo.parse import ParsedAddress, parse_alternatives
 from zones import messages
-from zones.coverage import street_parts
+from zones.coverage import street_numbers, street_parts
 from zones.dataset import Dataset
 from zones.errors import LookupInputError, PointError
 from zones.nextsteps import DEFAULT_JOIN_URL, contacts_of, next_steps
@@ -137,6 +137,7 @@ class Locator:
                     postcode=street.postcode,
                     municipality=place,
                     score=round(s.score, 3),
+                    numbers=street_numbers(self.ds, s.street_id),
                 )
             )
         return out

@@ -111,9 +111,10 @@ class LookupResult(BaseModel):
 
 
 class StreetSuggestion(BaseModel):
-    """A street offered by autocomplete."""
+    """A street offered by autocomplete, with its house numbers (``1-147 (oneven); 2-188 (even)``)."""
 
     name: str
     postcode: str
     municipality: str
     score: float
+    numbers: str = ""

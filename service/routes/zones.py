@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from service.deps import DatasetDep, LocatorDep
 from service.models import Group
+from zones.points import AddressPoints, address_points
 from zones.storage import zone_to_feature, zones_to_geojson
 
 router = APIRouter(prefix="/api", tags=["zones"])
@@ -35,6 +36,22 @@ def list_zones(locator: LocatorDep) -> Any:
 def get_zone(zone_id: str, locator: LocatorDep) -> Any:
     """Return one zone as a GeoJSON Feature; 404 if the id is unknown."""
     return GeoJSONResponse(zone_to_feature(locator.ds.zones.get(zone_id)))
+
+
+@router.get("/addresses", response_model=AddressPoints)
+def list_address_points(
+    dataset: DatasetDep,
+    bbox: Annotated[
+        str,
+        Query(
+            pattern=r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$",
+            description="min lon, min lat, max lon, max lat (WGS84)",
+        ),
+    ],
+) -> AddressPoints:
+    """Return the register's positioned addresses in a box with their zone (no names: open data)."""
+    west, south, east, north = (float(v) for v in bbox.split(","))
+    return address_points(dataset, (west, south, east, north))
 
 
 @router.get("/groups", response_model=list[Group])

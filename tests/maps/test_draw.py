@@ -32,6 +32,7 @@ from tests.maps.test_compare import (
     strip_proposal,
 )
 from zones.dataset import Dataset
+from zones.points import address_points
 from zones.proposals import InvalidShapeError, ProposalError, parse_proposal, report
 from zones.storage import zones_to_geojson
 
@@ -207,6 +208,15 @@ class FakeApi:
                 if q in s.name.lower()
             ]
             route.fulfill(json=found[:10])
+        elif path == "/addresses":
+            bbox = parse_qs(urlsplit(request.url).query)["bbox"][0].split(",")
+            west, south, east, north = (float(v) for v in bbox)
+            points = address_points(self.dataset, (west, south, east, north))
+            route.fulfill(json=points.model_dump(mode="json"))
+        elif path == "/proposals" and request.method == "GET":
+            route.fulfill(
+                json=[] if signed_in else {"code": "unauthorized"}, status=200 if signed_in else 401
+            )
         elif path == "/proposals" and request.method == "POST":
             self.authorization.append(request.headers.get("authorization"))
             self.sent.append(json.loads(request.post_data or "null"))

@@ -124,9 +124,13 @@ def test_coordinator_draws_submits_and_sees_the_comparison_map(
 ) -> None:
     page, log = open_page(browser, service, "/voorstel")
     try:
-        sign_in(page, "sint-joris")
+        with page.expect_response("**/api/addresses?bbox=*") as points:
+            sign_in(page, "sint-joris")
         assert page.get_by_label("Mijn zone: WABP Sint-Joris").is_checked()
         page.locator(".wabp-zone-name").nth(8).wait_for()  # the nine current zones are named
+        # The register's addresses are drawn in their zone's colour: the houses a line takes.
+        drawn = points.value.json()
+        assert len(drawn["points"]) > 1000 and "sint-joris" in drawn["zones"]
         draw_square(page)
         page.get_by_label("Toelichting voor de gemeente (niet verplicht)").fill("Een test.")
         page.get_by_role("button", name="Voorstel indienen").click()
@@ -139,6 +143,8 @@ def test_coordinator_draws_submits_and_sees_the_comparison_map(
         ).json()[0]
         assert proposal["zone_id"] == "sint-joris" and proposal["note"] == "Een test."
         assert shown == proposal["report"]["summary"] and proposal["report"]["moves"]
+        # The coordinator's own proposals, with their status.
+        page.locator("#mine-list li", has_text="ingediend").first.wait_for()
 
         # The link opens the map in the same tab: the shell loads it with the tab's token.
         page.get_by_role("link", name="Bekijk het voorstel op de kaart").click()
@@ -190,6 +196,27 @@ def test_map_link_asks_to_sign_in_and_hides_others_proposals(
         sign_in(page, "municipality")
         page.locator(f"path.{MOVE_CLASS}").first.wait_for(state="attached")
         assert page.locator("table.moves tbody tr").count() > 0
+    finally:
+        page.context.close()
+    assert log.errors == []
+
+
+def test_street_mode_shows_the_house_numbers(browser: Browser, service: Service) -> None:
+    page, log = open_page(browser, service, "/voorstel")
+    try:
+        sign_in(page, "sint-joris")
+        page.get_by_label("Straten kiezen", exact=False).check()
+        page.get_by_label("Zoek een straat").fill("Stationsstr")
+        choice = page.locator("#street-suggestions button", has_text="Stationsstraat").first
+        choice.wait_for()
+        assert "(nrs. 1-" in choice.inner_text()
+        choice.click()
+        chosen = page.locator("#streets-chosen li").first
+        assert "In het register: nrs. 1-" in chosen.inner_text()
+        chosen.locator("select").select_option("range")
+        chosen.get_by_label("Huisnummer van in Stationsstraat").fill("1")
+        chosen.get_by_label("Huisnummer tot in Stationsstraat").fill("28")
+        assert chosen.get_by_label("Huisnummer tot in Stationsstraat").is_visible()
     finally:
         page.context.close()
     assert log.errors == []

@@ -12,6 +12,8 @@
   var bounds = JSON.parse(root.dataset.bounds);
   var boundary = JSON.parse(root.dataset.boundary);
   var tiles = JSON.parse(root.dataset.tiles);
+  var colours = JSON.parse(root.dataset.colours || "{}");
+  var NO_ZONE_COLOUR = "#8a8a8a";
 
   var $ = function (id) { return document.getElementById(id); };
   var signinSection = $("aanmelden");
@@ -24,7 +26,8 @@
   var state = {user: null, zones: null, map: null, editor: null, zoneLayer: null, streets: []};
   var ROLES = {coordinator: "coördinator", municipality: "gemeente", police: "politie"};
   var STATUS = {submitted: "ingediend", approved: "goedgekeurd", rejected: "afgewezen"};
-  var RULES = [["all", "Alle huisnummers"], ["even", "Even huisnummers"], ["odd", "Oneven huisnummers"]];
+  var RULES = [["all", "Alle huisnummers"], ["even", "Even huisnummers"], ["odd", "Oneven huisnummers"],
+    ["range", "Van … tot …"]];
 
   // -- small helpers ---------------------------------------------------------------------------
   function el(tag, text, className) {
@@ -126,6 +129,8 @@
     if (state.editor) { clearEditor(); }
     proposalSection.hidden = true;
     signinSection.hidden = false;
+    $("mine").hidden = true;
+    $("mine-list").replaceChildren();
     say(result, null, []);
     say(signinMessage, message ? "error" : null, message ? [message] : []);
     $("signin-email").focus();
@@ -143,8 +148,59 @@
       }
       state.user = answer.data;
       showProposalForm();
+      loadMine();
     }, function () {
       say(signinMessage, "error", ["De aanmelding is nu niet bereikbaar. Probeer het later opnieuw."]);
+    });
+  }
+
+  // -- the coordinator's own proposals, with their status ------------------------------------------
+  function loadMine() {
+    if (!state.user || state.user.role !== "coordinator") { return; }
+    request("/proposals", {auth: true}).then(function (answer) {
+      if (!answer.ok || !Array.isArray(answer.data)) { return; }
+      var list = $("mine-list");
+      list.replaceChildren();
+      answer.data.forEach(function (p) {  // the newest first
+        var item = el("li");
+        var when = new Date(p.created_at).toLocaleDateString("nl-BE");
+        var what = (p.name || zoneName(p.zone_id) || "Voorstel") + ", ingediend op " + when + ": ";
+        item.appendChild(document.createTextNode(what));
+        item.appendChild(el("strong", STATUS[p.status] || p.status, "status status--" + p.status));
+        if (p.reason) { item.appendChild(el("span", " (" + p.reason + ")")); }
+        item.appendChild(document.createTextNode(" "));
+        var a = el("a", "Bekijk op de kaart");
+        a.href = proposalMapUrl.replace("{id}", encodeURIComponent(p.id));
+        item.appendChild(a);
+        list.appendChild(item);
+      });
+      $("mine-empty").hidden = answer.data.length > 0;
+      $("mine").hidden = false;
+    });
+  }
+
+  // -- the register's addresses, in their zone's colour ----------------------------------------------
+  var pointsAsked = 0;
+  function showPoints() {
+    var map = state.map;
+    if (!map) { return; }
+    var asked = ++pointsAsked;
+    var b = map.getBounds().pad(0.2);
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
+    request("/addresses?bbox=" + bbox).then(function (answer) {
+      if (asked !== pointsAsked || !answer.ok || !answer.data) { return; }
+      if (!state.points) {
+        state.points = L.layerGroup([], {pmIgnore: true}).addTo(map);
+        state.pointRenderer = L.canvas({padding: 0.2, pmIgnore: true});
+      }
+      state.points.clearLayers();
+      var zones = answer.data.zones;
+      answer.data.points.forEach(function (p) {
+        var colour = p[2] >= 0 ? colours[zones[p[2]]] || NO_ZONE_COLOUR : NO_ZONE_COLOUR;
+        L.circleMarker([p[0], p[1]], {renderer: state.pointRenderer, radius: 3, weight: 1, color: "#1b1b1b",
+          opacity: 0.6, fillColor: colour, fillOpacity: 0.95, interactive: false, pmIgnore: true, snapIgnore: true})
+          .addTo(state.points);
+      });
     });
   }
 
@@ -294,6 +350,8 @@
     state.editor.on("layeradd layerremove", afterChange);
     quietHandles(map.getPane("markerPane"));
     state.map = map;
+    map.on("moveend", showPoints);
+    showPoints();
   }
 
   // Geoman's vertex handles are Leaflet markers: each one a nameless button in the tab order (a
@@ -490,7 +548,7 @@
         ? found.length + (found.length === 1 ? " straat gevonden" : " straten gevonden")
         : "Geen straat gevonden.";
       found.forEach(function (street) {
-        var button = el("button", streetLabel(street));
+        var button = el("button", streetLabel(street) + (street.numbers ? " (nrs. " + street.numbers + ")" : ""));
         button.type = "button";
         button.addEventListener("click", function () { addStreet(street); });
         var item = el("li");
@@ -513,7 +571,7 @@
     });
     if (!known) {
       state.streets.push({name: street.name, postcode: street.postcode || "",
-        municipality: street.municipality || "", numbers: "all"});
+        municipality: street.municipality || "", numbers: "all", range: street.numbers || ""});
     }
     $("street-q").value = "";
     $("street-suggestions").replaceChildren();
@@ -533,13 +591,37 @@
       label.htmlFor = id;
       var select = el("select");
       select.id = id;
+      var kind = typeof street.numbers === "string" ? street.numbers : "range";
       RULES.forEach(function (rule) {
         var option = el("option", rule[1]);
         option.value = rule[0];
-        option.selected = street.numbers === rule[0];
+        option.selected = kind === rule[0];
         select.appendChild(option);
       });
-      select.addEventListener("change", function () { street.numbers = select.value; });
+      // From..to: two number fields, with the street's numbers as the group list writes them.
+      var from = el("input"), to = el("input");
+      [[from, "van", "from"], [to, "tot", "to"]].forEach(function (f) {
+        f[0].type = "number";
+        f[0].min = "0";
+        f[0].inputMode = "numeric";
+        f[0].id = id + "-" + f[2];
+        f[0].className = "street-number";
+        f[0].setAttribute("aria-label", "Huisnummer " + f[1] + " in " + street.name);
+        if (kind === "range") { f[0].value = street.numbers[f[2]]; }
+      });
+      var span = el("span", null, "street-range");
+      span.append(el("span", "nr. "), from, el("span", " tot "), to);
+      span.hidden = kind !== "range";
+      var known = el("span", street.range ? "In het register: nrs. " + street.range : "", "hint street-known");
+      function readRange() {
+        street.numbers = {from: parseInt(from.value, 10) || 0, to: parseInt(to.value, 10) || 0};
+      }
+      select.addEventListener("change", function () {
+        span.hidden = select.value !== "range";
+        if (select.value === "range") { readRange(); } else { street.numbers = select.value; }
+      });
+      from.addEventListener("input", readRange);
+      to.addEventListener("input", readRange);
       var remove = el("button", "Verwijderen", "button-secondary button-small");
       remove.type = "button";
       remove.setAttribute("aria-label", "Verwijder " + street.name);
@@ -549,7 +631,7 @@
         $("street-status").textContent = street.name + " verwijderd.";
         $("street-q").focus();
       });
-      item.append(label, select, remove);
+      item.append(label, select, span, remove, known);
       list.appendChild(item);
     });
     $("streets-empty").hidden = state.streets.length > 0;
@@ -622,6 +704,7 @@
   }
 
   function showReport(data) {
+    loadMine();
     var parts = [el("h3", "Uw voorstel is ingediend"),
       el("p", "Status: " + (STATUS[data.status] || data.status) + ". De gemeente bekijkt het voorstel.")];
     var summary = data.report && Array.isArray(data.report.summary) ? data.report.summary : [];
