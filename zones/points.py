@@ -7,6 +7,8 @@ per answer, so a view of all of Flanders asks to zoom in rather than ship millio
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from pydantic import BaseModel, Field
 
@@ -14,6 +16,8 @@ from zones.dataset import Dataset
 from zones.errors import LookupInputError
 
 MAX_POINTS = 20_000
+_DEGREES = r"-?\d{1,3}(?:\.\d{1,12})?"
+BBOX_PATTERN = rf"^{_DEGREES}(?:,{_DEGREES}){{3}}$"
 
 
 class AddressPoints(BaseModel):
@@ -22,6 +26,14 @@ class AddressPoints(BaseModel):
     zones: list[str] = Field(description="the zone ids that ``points`` refer to by position")
     points: list[tuple[float, float, int]]
     truncated: bool = Field(description="more addresses in the box than one answer holds")
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """Return a box written ``min lon,min lat,max lon,max lat``; LookupInputError when it is not one."""
+    if not re.fullmatch(BBOX_PATTERN, text):
+        raise LookupInputError("bbox must be four numbers: min lon,min lat,max lon,max lat")
+    west, south, east, north = (float(v) for v in text.split(","))
+    return west, south, east, north
 
 
 def address_points(

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from service.deps import DatasetDep, LocatorDep
 from service.models import Group
-from zones.points import AddressPoints, address_points
+from zones.points import BBOX_PATTERN, AddressPoints, address_points, parse_bbox
 from zones.storage import zone_to_feature, zones_to_geojson
 
 router = APIRouter(prefix="/api", tags=["zones"])
@@ -44,14 +44,13 @@ def list_address_points(
     bbox: Annotated[
         str,
         Query(
-            pattern=r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$",
+            pattern=BBOX_PATTERN,
             description="min lon, min lat, max lon, max lat (WGS84)",
         ),
     ],
 ) -> AddressPoints:
     """Return the register's positioned addresses in a box with their zone (no names: open data)."""
-    west, south, east, north = (float(v) for v in bbox.split(","))
-    return address_points(dataset, (west, south, east, north))
+    return address_points(dataset, parse_bbox(bbox))
 
 
 @router.get("/groups", response_model=list[Group])
