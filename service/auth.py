@@ -71,6 +71,9 @@ class UserPublic(BaseModel):
     email: str
     role: Role
     zone_id: str | None
+    # The scope of a police or municipality account (`service.scope`).
+    municipality: str | None = None
+    police_zone: str | None = None
 
 
 # --- passwords ---------------------------------------------------------------------------------

@@ -647,21 +647,6 @@ def _zone_ids(data: Path | None) -> set[str]:
     return {zone.id for zone in load_zones(path)} if path.is_file() else set()
 
 
-def _municipality(data: Path | None, value: str) -> str:
-    """Return a municipality as registrations store it: a NIS code becomes the boundary's name."""
-    from zones.dataset import DatasetPaths
-
-    value = value.strip()
-    boundary = DatasetPaths(_settings(data).data_dir).boundary
-    if boundary.is_file():
-        for feature in json.loads(boundary.read_text(encoding="utf-8")).get("features", []):
-            props = feature.get("properties") or {}
-            name, nis = props.get("name"), props.get("nis")
-            if isinstance(name, str) and value.casefold() in (name.casefold(), str(nis)):
-                return name
-    return value
-
-
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="e-mail address, used to sign in")],
@@ -673,7 +658,14 @@ def users_add(
         str | None,
         typer.Option(
             help="police/municipality: whose applications they see (name as in the register, "
-            "e.g. Alken, or its NIS code)"
+            "e.g. Alken, or its NIS code; default: the dataset's only municipality)"
+        ),
+    ] = None,
+    police_zone: Annotated[
+        str | None,
+        typer.Option(
+            "--police-zone",
+            help='police: a whole police zone of the dataset (e.g. "Kanton Borgloon")',
         ),
     ] = None,
     password_stdin: Annotated[
@@ -691,8 +683,7 @@ def users_add(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with _domain_errors():
         zone_ids = _zone_ids(data) if zone else set()
-        if municipality is not None:
-            municipality = _municipality(data, municipality)
+        held = _dataset(data, strict=False).municipalities
     with _session(data) as session:
         user = create_user(
             session,
@@ -701,11 +692,13 @@ def users_add(
             role,
             zone_id=zone,
             municipality=municipality,
+            police_zone=police_zone,
             known_zones=zone_ids,
+            held=held,
         )
-    typer.echo(
-        f"added {user.email} ({user.role}{f', zone {user.zone_id}' if user.zone_id else ''})"
-    )
+    scope = user.zone_id and f"zone {user.zone_id}"
+    scope = scope or (user.police_zone and f"police zone {user.police_zone}") or user.municipality
+    typer.echo(f"added {user.email} ({user.role}{f', {scope}' if scope else ''})")
 
 
 @users_app.command("list")
@@ -717,7 +710,8 @@ def users_list(data: DataOption = None) -> None:
         for u in list_users(session):
             state = "" if u.active else "  (disabled)"
             typer.echo(
-                f"{u.email:<40} {u.role:<13} {u.zone_id or '-':<16} {u.municipality or '-':<12}"
+                f"{u.email:<40} {u.role:<13} {u.zone_id or '-':<16} "
+                f"{u.municipality or u.police_zone or '-':<16}"
                 f" {u.created_at:%Y-%m-%d}{state}"
             )
 

@@ -2,7 +2,8 @@
 
 The migrations in ``service/migrations/versions/`` create exactly these tables (0001: users, audit,
 proposals; 0002: registrations and their consents; 0003_mail: the outbox, mail preferences and
-account links; 0004: staff sessions); a change here needs a new migration (``wabp db revision``).
+account links; 0004: staff sessions; 0005_police_zone: users.police_zone); a change here needs a
+new migration (``wabp db revision``).
 """
 
 from __future__ import annotations
@@ -121,6 +122,9 @@ class User(Base):
     municipality: Mapped[str | None] = mapped_column(String(100), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A police account of a whole police zone (migration 0005_police_zone): it acts for every municipality
+    # the dataset lists for that zone. None: the account's scope is `municipality`.
+    police_zone: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class AuditEvent(Base):

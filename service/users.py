@@ -21,6 +21,7 @@ from service.auth import authenticate, hash_password
 from service.sessions import end_user_sessions
 from service.tables import ROLES, AuditEvent, Proposal, User
 from zones.errors import ConflictError, InvalidError, NotFoundError
+from zones.municipal import Municipalities, UnknownMunicipalityError
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # Argon2 takes any length; this only bounds the work one request can ask for
@@ -73,11 +74,18 @@ def create_user(
     *,
     zone_id: str | None = None,
     municipality: str | None = None,
+    police_zone: str | None = None,
     known_zones: Container[str] | None = None,
+    held: Municipalities | None = None,
     actor_id: str | None = None,
     audit_municipality: str | None = None,
 ) -> User:
-    """Add a staff account; a coordinator needs a zone, and a given zone must be in ``known_zones``."""
+    """Add a staff account; a coordinator needs a zone, and a given zone must be in ``known_zones``.
+
+    With ``held`` (the dataset's municipalities), a municipality or police zone the dataset does
+    not hold is refused, naming those it does; a police or municipality account without either
+    gets the dataset's only municipality, or is refused when there are several.
+    """
     email = normalize_email(email)
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
@@ -85,6 +93,12 @@ def create_user(
         raise UserError("a coordinator needs a zone (--zone ZONE_ID)")
     if zone_id and known_zones is not None and zone_id not in known_zones:
         raise UserError(f"unknown zone id: {zone_id!r}")
+    if police_zone and role != "police":
+        raise UserError("only a police account belongs to a police zone")
+    if police_zone and municipality:
+        raise UserError("give a municipality or a police zone, not both")
+    if held is not None:
+        municipality, police_zone = _scope_in(held, role, municipality, police_zone)
     check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DuplicateUserError(f"an account for {email} already exists")
@@ -94,6 +108,7 @@ def create_user(
         role=role,
         zone_id=zone_id or None,
         municipality=municipality or None,
+        police_zone=police_zone or None,
     )
     session.add(user)
     try:
@@ -101,8 +116,33 @@ def create_user(
     except IntegrityError:  # added by someone else since the check above
         raise DuplicateUserError(f"an account for {email} already exists") from None
     detail = f"role={role}" + (f" zone={zone_id}" if zone_id else "")
+    detail += f" municipality={municipality}" if municipality else ""
+    detail += f" police_zone={police_zone}" if police_zone else ""
     _audit(session, actor_id, "user.create", user.id, detail, audit_municipality)
     return user
+
+
+def _scope_in(
+    held: Municipalities, role: str, municipality: str | None, police_zone: str | None
+) -> tuple[str | None, str | None]:
+    """Return the municipality and police zone as the dataset names them, or raise UserError."""
+    try:
+        if municipality:
+            return held.find(municipality).name, None
+        if police_zone:
+            return None, held.police_zone(police_zone).name
+    except UnknownMunicipalityError as exc:
+        raise UserError(str(exc)) from None
+    if role == "coordinator":
+        return None, None
+    if len(held.names) == 1:  # one municipality: nothing to choose
+        return held.names[0], None
+    also = " or --police-zone" if role == "police" and held.police_zones else ""
+    raise UserError(
+        f"a {role} account needs --municipality{also}: this dataset holds "
+        f"{', '.join(held.names)}"
+        + (f" (police zones: {', '.join(z.name for z in held.police_zones)})" if also else "")
+    )
 
 
 def list_users(session: Session) -> list[User]:

@@ -17,15 +17,17 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.municipalities import police_zone_key
+from geo.municipalities import find_municipality, police_zone_key
 from geo.normalize import place_key
-from zones.errors import ZoneError
+from zones.errors import InvalidError, ZoneError
 
 WHATSAPP_CAP = 1024  # members a WhatsApp group can hold
 
 
-class UnknownMunicipalityError(ZoneError):
+class UnknownMunicipalityError(ZoneError, InvalidError):
     """A municipality or police zone that the dataset does not hold; the message lists those it does."""
+
+    code = "unknown_municipality"
 
 
 class MunicipalityMeta(BaseModel):
@@ -68,7 +70,10 @@ class Municipalities:
     ) -> None:
         self.items = list(listed)
         if not self.items:  # one municipality (or a few) named only by the register
-            self.items = [MunicipalityMeta(name=n) for n in sorted(set(register_names) - {""})]
+            self.items = [
+                MunicipalityMeta(name=n, nis=known.nis if (known := find_municipality(n)) else "")
+                for n in sorted(set(register_names) - {""})
+            ]
         self._default_cap, self._default_join = member_cap, join_url
         self.police_zones = list(police_zones)
 

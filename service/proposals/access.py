@@ -1,26 +1,25 @@
-"""Who sees which proposal: a coordinator their own, police and municipality their municipality's."""
+"""Who sees which proposal: a coordinator their own, police and municipality those of their scope.
+
+The scope (`service.scope`) is one municipality, or every municipality of a police zone; a
+proposal concerns the municipalities whose addresses it moves.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.scope import StaffScope, staff_scope
 from service.tables import Proposal, User
 from zones.dataset import Dataset
-from zones.errors import ForbiddenError
 from zones.proposals import Report, UnknownProposalError
 
 
-def staff_municipality(user: User) -> str | None:
-    """Return the municipality whose proposals a staff user reviews (None for a coordinator)."""
+def staff_municipality(user: User, dataset: Dataset) -> StaffScope | None:
+    """Return the scope whose proposals a staff user reviews (None for a coordinator)."""
     if user.role == "coordinator":
         return None  # a coordinator's scope is their own proposals
-    if not user.municipality:
-        raise ForbiddenError(
-            "this account belongs to no municipality, so it reviews no proposals: "
-            "wabp users add ... --municipality NAME"
-        )
-    return user.municipality
+    return staff_scope(user, dataset)
 
 
 def proposal_municipalities(row: Proposal, dataset: Dataset) -> list[str]:
@@ -37,26 +36,26 @@ def proposal_municipalities(row: Proposal, dataset: Dataset) -> list[str]:
     return names or [dataset.meta.name]
 
 
-def may_see(user: User, municipality: str | None, row: Proposal, dataset: Dataset) -> bool:
-    """Tell whether `user` (reviewing for `municipality`, None for a coordinator) sees `row`."""
-    if municipality is None:
+def may_see(user: User, scope: StaffScope | None, row: Proposal, dataset: Dataset) -> bool:
+    """Tell whether `user` (reviewing for `scope`, None for a coordinator) sees `row`."""
+    if scope is None:
         return row.created_by == user.id
-    return municipality in proposal_municipalities(row, dataset)
+    return scope.includes_any(proposal_municipalities(row, dataset))
 
 
 def visible_proposal(session: Session, user: User, proposal_id: str, dataset: Dataset) -> Proposal:
     """Return a proposal the user may see; another's or another municipality's is unknown (404)."""
-    municipality = staff_municipality(user)
+    scope = staff_municipality(user, dataset)
     row = session.get(Proposal, proposal_id)
-    if row is None or not may_see(user, municipality, row, dataset):
+    if row is None or not may_see(user, scope, row, dataset):
         raise UnknownProposalError(f"unknown proposal: {proposal_id}")
     return row
 
 
 def visible_proposals(session: Session, user: User, dataset: Dataset) -> list[Proposal]:
     """Return the proposals a user may see, newest first."""
-    municipality = staff_municipality(user)
+    scope = staff_municipality(user, dataset)
     query = select(Proposal).order_by(Proposal.created_at.desc())
-    if municipality is None:
+    if scope is None:
         query = query.where(Proposal.created_by == user.id)
-    return [r for r in session.scalars(query) if may_see(user, municipality, r, dataset)]
+    return [r for r in session.scalars(query) if may_see(user, scope, r, dataset)]

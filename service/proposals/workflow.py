@@ -50,11 +50,11 @@ def submit(session: Session, user: User, state: ServiceState, feature: dict[str,
     proposal = parse_proposal(feature, current.dataset)
     if proposal.zone_id is not None:
         ensure_zone_access(user, proposal.zone_id)
-    municipality = staff_municipality(user)
+    scope = staff_municipality(user, current.dataset)
     result, _ = report(proposal, current.dataset)
-    if municipality is not None and municipality not in result.municipalities:
+    if scope is not None and not scope.includes_any(result.municipalities):
         raise ForbiddenError(
-            f"this proposal concerns {', '.join(result.municipalities)}, not {municipality}"
+            f"this proposal concerns {', '.join(result.municipalities)}, not {scope.label}"
         )
     row = Proposal(
         id=new_id(),

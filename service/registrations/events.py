@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -46,14 +46,16 @@ def audited(
 
 def audit_log(
     session: Session,
-    municipality: str,
+    scope: Collection[str],
     *,
     object_id: str | None = None,
     since: datetime | None = None,
     limit: int = 500,
 ) -> list[AuditEvent]:
-    """Return the newest audit events about one municipality's registrations."""
-    query = select(AuditEvent).where(AuditEvent.municipality == municipality)
+    """Return the newest audit events about the registrations of the scope's municipalities."""
+    query = select(AuditEvent).where(
+        AuditEvent.municipality.in_([scope] if isinstance(scope, str) else sorted(scope))
+    )
     if object_id is not None:
         query = query.where(AuditEvent.object_id == object_id)
     if since is not None:

@@ -27,9 +27,9 @@ from service.auth import ensure_zone_access, require_role
 from service.db import SessionDep
 from service.deps import DatasetDep, LocatorDep
 from service.ratelimit import RegistrationLimit
+from service.scope import StaffScope, staff_scope
 from service.tables import AuditEvent, Registration, RegistrationStatus, User
 from zones.dataset import Dataset
-from zones.errors import ForbiddenError
 from zones.rules import load_group_rules
 
 router = APIRouter(tags=["registrations"])
@@ -169,16 +169,7 @@ def _group(dataset: Dataset, zone_id: str | None) -> GroupOut | None:
     return GroupOut(zone_id=zone_id, name=name)
 
 
-def _scope(user: User) -> str:
-    """Return the municipality whose applications a police or municipality user may see."""
-    if not user.municipality:
-        raise ForbiddenError(
-            "dit account hoort bij geen gemeente: wabp users add ... --municipality NAAM"
-        )
-    return user.municipality
-
-
-def _staff_view(session: Any, dataset: Dataset, row: Registration, municipality: str) -> StaffView:
+def _staff_view(session: Any, dataset: Dataset, row: Registration, scope: StaffScope) -> StaffView:
     return StaffView(
         id=row.id,
         role=row.role,
@@ -191,7 +182,7 @@ def _staff_view(session: Any, dataset: Dataset, row: Registration, municipality:
         municipality=row.municipality,
         group=_group(dataset, row.zone_id),
         new_group=row.new_group,
-        duplicates=reg.duplicates(session, row, municipality),
+        duplicates=reg.duplicates(session, row, scope.municipalities),
         created_at=row.created_at,
         decided_at=row.decided_at,
     )
@@ -299,10 +290,10 @@ def list_registrations(
     ] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[StaffView]:
-    """List the applications of one's own municipality (every one shown is audited)."""
-    scope = _scope(user)
+    """List the applications of one's own municipality or police zone (every one shown is audited)."""
+    scope = staff_scope(user, dataset)
     rows = reg.list_for_staff(
-        session, scope, user.id, status=status, unassigned=unassigned, limit=limit
+        session, scope.municipalities, user.id, status=status, unassigned=unassigned, limit=limit
     )
     response.headers.update(NO_STORE)
     views = [_staff_view(session, dataset, row, scope) for row in rows]
@@ -315,8 +306,10 @@ def approve(
     registration_id: RegistrationId, user: Vetter, session: SessionDep, dataset: DatasetDep
 ) -> StaffView:
     """Approve a pending application (refused when its group is full)."""
-    scope = _scope(user)
-    row = reg.approve(session, registration_id, scope, user.id, dataset.meta.member_cap)
+    scope = staff_scope(user, dataset)
+    row = reg.approve(
+        session, registration_id, scope.municipalities, user.id, dataset.municipalities.member_cap
+    )
     view = _staff_view(session, dataset, row, scope)
     session.commit()
     return view
@@ -327,8 +320,8 @@ def refuse(
     registration_id: RegistrationId, user: Vetter, session: SessionDep, dataset: DatasetDep
 ) -> StaffView:
     """Refuse a pending application; no reason is asked or kept."""
-    scope = _scope(user)
-    row = reg.refuse(session, registration_id, scope, user.id)
+    scope = staff_scope(user, dataset)
+    row = reg.refuse(session, registration_id, scope.municipalities, user.id)
     view = _staff_view(session, dataset, row, scope)
     session.commit()
     return view
@@ -345,11 +338,11 @@ def assign(
     """Decide the group of a pending application: an existing zone, or a new group."""
     if (assignment.zone_id is None) != assignment.new_group:
         raise reg.RegistrationError("geef een zone_id of new_group: true, niet beide")
-    scope = _scope(user)
+    scope = staff_scope(user, dataset)
     row = reg.assign_group(
         session,
         registration_id,
-        scope,
+        scope.municipalities,
         user.id,
         zone_id=assignment.zone_id,
         known_zones=dataset.zones,
@@ -424,6 +417,7 @@ def member_removed(
 def audit_log(
     user: Auditor,
     session: SessionDep,
+    dataset: DatasetDep,
     object_id: Annotated[str | None, Query(max_length=64, description="one application")] = None,
     since: Annotated[dt.datetime | None, Query(description="only events from then on")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
@@ -431,7 +425,8 @@ def audit_log(
     """Return who saw or changed which application of one's municipality, and when (newest first)."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
-    events = reg.audit_log(session, _scope(user), object_id=object_id, since=since, limit=limit)
+    scope = staff_scope(user, dataset).municipalities
+    events = reg.audit_log(session, scope, object_id=object_id, since=since, limit=limit)
     actors = {e.actor_id for e in events if e.actor_id}
     roles: dict[str, str] = {}
     if actors:

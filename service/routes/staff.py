@@ -30,9 +30,11 @@ from service import csrf
 from service.auth import AuthError, SigningKeyDep
 from service.db import SessionDep
 from service.routes.signup import SECURITY_HEADERS, page
+from service.scope import staff_scope
 from service.sessions import COOKIE, session_user
 from service.tables import Role, User, utcnow
 from zones.dataset import Dataset
+from zones.errors import ForbiddenError
 
 PREFIX = "/beheer"
 # Where each role starts after signing in.
@@ -160,13 +162,19 @@ MunicipalityStaff = Annotated[User, Depends(require_page_role("municipality"))]
 CoordinatorStaff = Annotated[User, Depends(require_page_role("coordinator"))]
 
 
-def scope_of(user: User) -> str:
-    """Return the municipality a police or municipality account works for (403 page if none)."""
-    if not user.municipality:
+def scope_of(user: User, dataset: Dataset) -> frozenset[str]:
+    """Return the municipalities a police or municipality account works for (403 page if none).
+
+    One municipality, or every municipality of the account's police zone (`service.scope`).
+    """
+    try:
+        return staff_scope(user, dataset).municipalities
+    except ForbiddenError:
         raise StaffPageError(
-            403, "Dit account hoort bij geen gemeente. Vraag de gemeente om het aan te passen."
-        )
-    return user.municipality
+            403,
+            "Dit account hoort bij geen gemeente of politiezone van deze gegevens. "
+            "Vraag de gemeente om het aan te passen.",
+        ) from None
 
 
 # --- forms ------------------------------------------------------------------------------------------

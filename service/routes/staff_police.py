@@ -40,7 +40,7 @@ def vetting_queue(
     dataset: DatasetDep,
 ) -> HTMLResponse:
     """Show the pending applications of the municipality, oldest first."""
-    entries = reg.vetting_list(session, scope_of(user), user.id)
+    entries = reg.vetting_list(session, scope_of(user, dataset), user.id)
     session.commit()  # the audit events of these reads
     context = {
         "title": "Aanmeldingen beoordelen",
@@ -63,7 +63,7 @@ def decided_applications(
     settings: SettingsDep,
 ) -> HTMLResponse:
     """Show the decided applications that are still kept (until their retention period ends)."""
-    entries = reg.vetting_list(session, scope_of(user), user.id, decided=True)
+    entries = reg.vetting_list(session, scope_of(user, dataset), user.id, decided=True)
     session.commit()  # the audit events of these reads
     context = {
         "title": "Besliste aanmeldingen",
@@ -86,16 +86,21 @@ def approve_application(
     dataset: DatasetDep,
 ) -> Response:
     """Approve a pending application ("Goedkeuren"); the coordinator sees the new member."""
-    reg.approve(session, registration_id, scope_of(user), user.id, dataset.meta.member_cap)
+    scope = scope_of(user, dataset)
+    reg.approve(session, registration_id, scope, user.id, dataset.municipalities.member_cap)
     session.commit()
     return done(QUEUE, "goedgekeurd")
 
 
 @router.post(f"{QUEUE}/{{registration_id}}/weigeren")
 def refuse_application(
-    registration_id: RegistrationId, user: PoliceStaff, form: StaffForm, session: SessionDep
+    registration_id: RegistrationId,
+    user: PoliceStaff,
+    form: StaffForm,
+    session: SessionDep,
+    dataset: DatasetDep,
 ) -> Response:
     """Refuse a pending application ("Weigeren"); no reason is asked or kept."""
-    reg.refuse(session, registration_id, scope_of(user), user.id)
+    reg.refuse(session, registration_id, scope_of(user, dataset), user.id)
     session.commit()
     return done(QUEUE, "geweigerd")

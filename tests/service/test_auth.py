@@ -96,7 +96,7 @@ def test_cli_adds_lists_and_removes_users(cli_db: Engine) -> None:
     result = add_user("Jan@Example.be", "--role", "coordinator", "--zone", "heiligenborn")
     assert result.exit_code == 0, result.output
     assert "added jan@example.be (coordinator, zone heiligenborn)" in result.stdout
-    assert add_user("wijk@politie.be", "--role", "police", "--municipality", "71002").exit_code == 0
+    assert add_user("wijk@politie.be", "--role", "police", "--municipality", "73001").exit_code == 0
 
     listing = runner.invoke(cli, ["users", "list", "--data", str(DATA)])
     assert listing.exit_code == 0
@@ -124,6 +124,24 @@ def test_cli_adds_lists_and_removes_users(cli_db: Engine) -> None:
         ),
         pytest.param(["--role", "admin"], PASSWORD, "unknown role", id="bad-role"),
         pytest.param(["--role", "police"], "short", "at least 12", id="short-password"),
+        pytest.param(
+            ["--role", "police", "--municipality", "As"],
+            PASSWORD,
+            "this dataset holds no municipality 'As'; it holds: Alken",
+            id="municipality-not-held",
+        ),
+        pytest.param(
+            ["--role", "police", "--police-zone", "Kanton Borgloon"],
+            PASSWORD,
+            "this dataset holds no police zone 'Kanton Borgloon'; it holds: none",
+            id="police-zone-not-held",
+        ),
+        pytest.param(
+            ["--role", "municipality", "--police-zone", "Kanton Borgloon"],
+            PASSWORD,
+            "only a police account belongs to a police zone",
+            id="police-zone-for-municipality",
+        ),
     ],
 )
 def test_cli_refuses_bad_accounts_in_one_line(
@@ -176,7 +194,8 @@ def test_token_flow_end_to_end(client: TestClient) -> None:
     user = UserPublic.model_validate(me.json())
     assert user.email == "coord@example.be" and user.role == "coordinator"
     assert user.zone_id == "heiligenborn" and user.id == claims["sub"]
-    assert set(me.json()) == {"id", "email", "role", "zone_id"}  # never the password hash
+    # Never the password hash.
+    assert set(me.json()) == {"id", "email", "role", "zone_id", "municipality", "police_zone"}
 
 
 def expired_token(client: TestClient) -> str:

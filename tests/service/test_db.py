@@ -47,7 +47,7 @@ TABLES = {
     "staff_sessions",
     "alembic_version",
 }
-HEAD = "0004_staff_sessions"  # the newest migration
+HEAD = "0005_police_zone"  # the newest migration
 
 
 @pytest.fixture

@@ -1,0 +1,188 @@
+"""Staff of a police zone: one account sees the applications of all five municipalities.
+
+The dataset is `tests/fixtures/pz` (PZ Kanton Borgloon, 2024: Alken, Borgloon, Heers, Kortessem,
+Wellen), made with `wabp init --police-zone "Kanton Borgloon"`; one application per municipality.
+A police-zone account sees and vets all five; a municipality account and a police account of one
+municipality see only their own, and another municipality's application is unknown to them (404).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from service.app import create_app
+from service.cli import app as cli
+from service.db import make_engine, make_sessionmaker, upgrade
+from service.users import create_user
+from tests.common import DATA, FIXTURES
+from tests.service.apps import app_settings
+from tests.service.test_registrations import PASSWORD, application
+from zones.dataset import Dataset
+from zones.importing import create_dataset
+
+PZ = FIXTURES / "pz"
+FIVE = ["Alken", "Borgloon", "Heers", "Kortessem", "Wellen"]
+# One application per municipality: (address as typed, municipality as stored).
+ADDRESSES = [
+    ("Molenstraat 2, Alken", "Alken"),
+    ("Kerkstraat 1, Tongeren-Borgloon", "Borgloon"),  # typed with the 2025 name
+    ("Kerkstraat 2, 3870 Heers", "Heers"),
+    ("Dorpsstraat 2, Hasselt", "Kortessem"),  # Kortessem is part of Hasselt since 2025
+    ("Kerkstraat 20, Wellen", "Wellen"),
+]
+ZONE_POLICE, HEERS_TOWN, WELLEN_POLICE = (
+    "pz@kanton.test",
+    "gemeente@heers.test",
+    "politie@wellen.test",
+)
+
+
+@dataclass
+class PoliceZoneApi:
+    client: TestClient
+    headers: dict[str, dict[str, str]]
+    ids: dict[str, str]  # municipality -> application id
+
+    def listed(self, email: str) -> dict[str, str]:
+        response = self.client.get("/api/registrations", headers=self.headers[email])
+        assert response.status_code == 200, response.text
+        return {r["id"]: r["municipality"] for r in response.json()}
+
+
+@pytest.fixture(scope="module")
+def pz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pz") / "kanton-borgloon"
+    create_dataset(
+        root,
+        PZ / "addresses.csv",
+        PZ / "wijken_ggw7.geojson",
+        PZ / "gemeenten_2024.geojson",
+        police_zone="Kanton Borgloon",
+    )
+    # Applications need the group rules (the same generic text for the five here).
+    for rules in DATA.glob("reglement*"):
+        shutil.copy(rules, root / rules.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def api(pz_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PoliceZoneApi]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'wabp.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    held = Dataset.load(pz_root).municipalities
+    with make_sessionmaker(engine)() as session:
+        create_user(
+            session, ZONE_POLICE, PASSWORD, "police", police_zone="Kanton Borgloon", held=held
+        )
+        create_user(session, HEERS_TOWN, PASSWORD, "municipality", municipality="heers", held=held)
+        create_user(session, WELLEN_POLICE, PASSWORD, "police", municipality="73098", held=held)
+        session.commit()
+    engine.dispose()
+    settings = app_settings(pz_root, url, registration_rate_limit=1000)
+    with TestClient(create_app(settings)) as client:
+        headers = {}
+        for email in (ZONE_POLICE, HEERS_TOWN, WELLEN_POLICE):
+            r = client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
+            headers[email] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        ids = {}
+        for n, (address, municipality) in enumerate(ADDRESSES):
+            r = client.post(
+                "/api/registrations",
+                json=application(address=address, phone=f"0470 00 00 {n + 10}"),
+            )
+            assert r.status_code == 201, r.text
+            ids[municipality] = r.json()["id"]
+        yield PoliceZoneApi(client, headers, ids)
+
+
+def test_accounts_carry_the_scope_as_the_dataset_names_it(api: PoliceZoneApi) -> None:
+    me = api.client.get("/api/auth/me", headers=api.headers[ZONE_POLICE]).json()
+    assert (me["role"], me["police_zone"], me["municipality"]) == (
+        "police",
+        "Kanton Borgloon",
+        None,
+    )
+    me = api.client.get("/api/auth/me", headers=api.headers[HEERS_TOWN]).json()
+    assert (me["municipality"], me["police_zone"]) == ("Heers", None)
+    me = api.client.get("/api/auth/me", headers=api.headers[WELLEN_POLICE]).json()
+    assert me["municipality"] == "Wellen"  # given as its NIS code
+
+
+def test_a_police_zone_account_sees_all_five(api: PoliceZoneApi) -> None:
+    listed = api.listed(ZONE_POLICE)
+    assert sorted(listed.values()) == FIVE
+    assert set(listed) == set(api.ids.values())
+
+
+@pytest.mark.parametrize(
+    ("email", "municipality"),
+    [
+        pytest.param(HEERS_TOWN, "Heers", id="municipality account"),
+        pytest.param(WELLEN_POLICE, "Wellen", id="police of one municipality"),
+    ],
+)
+def test_an_account_of_one_municipality_sees_only_its_own(
+    api: PoliceZoneApi, email: str, municipality: str
+) -> None:
+    assert api.listed(email) == {api.ids[municipality]: municipality}
+
+
+def test_another_municipality_s_application_is_unknown(api: PoliceZoneApi) -> None:
+    borgloon = api.ids["Borgloon"]
+    for email, action, body in (
+        (WELLEN_POLICE, "refuse", None),
+        (HEERS_TOWN, "assign", {"new_group": True}),
+    ):
+        r = api.client.post(
+            f"/api/registrations/{borgloon}/{action}", headers=api.headers[email], json=body
+        )
+        assert r.status_code == 404, r.text
+
+
+def test_the_police_zone_vets_every_municipality_and_each_town_audits_its_own(
+    api: PoliceZoneApi,
+) -> None:
+    for municipality in ("Kortessem", "Heers"):
+        r = api.client.post(
+            f"/api/registrations/{api.ids[municipality]}/approve", headers=api.headers[ZONE_POLICE]
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "approved"
+    r = api.client.get("/api/audit", headers=api.headers[HEERS_TOWN])
+    assert r.status_code == 200
+    assert {e["object_id"] for e in r.json()} == {api.ids["Heers"]}
+    assert "registration.approve" in {e["action"] for e in r.json()}
+
+
+def test_users_add_refuses_what_the_dataset_does_not_hold(pz_root: Path) -> None:
+    runner = CliRunner()
+    env = {"WABP_DATABASE_URL": f"sqlite:///{pz_root / 'cli.sqlite'}"}
+    args = ["users", "add", "x@example.be", "--role", "police", "--password-stdin"]
+    result = runner.invoke(
+        cli, [*args, "--municipality", "Hasselt", "--data", str(pz_root)], input=PASSWORD, env=env
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: this dataset holds no municipality 'Hasselt'; it holds: "
+        "Alken, Borgloon, Heers, Kortessem, Wellen\n"
+    )
+    result = runner.invoke(cli, [*args, "--data", str(pz_root)], input=PASSWORD, env=env)
+    assert result.exit_code == 1
+    assert "needs --municipality or --police-zone" in result.stderr
+    assert result.stderr.count("\n") == 1
+    result = runner.invoke(
+        cli,
+        [*args, "--police-zone", "PZ Kanton Borgloon", "--data", str(pz_root)],
+        input=PASSWORD,
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "added x@example.be (police, police zone Kanton Borgloon)" in result.stdout
