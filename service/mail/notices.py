@@ -181,9 +181,17 @@ def _police_mail(session: Session, waiting: int, municipality: str) -> Mail:
 
 
 def police_new_application(
-    session: Session, registration: Registration, now: datetime | None = None
+    session: Session,
+    registration: Registration,
+    now: datetime | None = None,
+    *,
+    police_zones: Iterable[str] = (),
 ) -> None:
-    """Tell the municipality's police that applications wait: one mail an hour, with a count."""
+    """Tell the municipality's police that applications wait: one mail an hour, with a count.
+
+    ``police_zones``: the dataset's police zones that hold the municipality; their officers are
+    told as well.
+    """
     now = now or utcnow()
     municipality = registration.municipality
     waiting = (
@@ -194,9 +202,10 @@ def police_new_application(
         )
         or 0
     )
-    officers = _recipients(
-        session, "police.pending", _staff(session, "police", municipality=municipality)
-    )
+    police = _staff(session, "police", municipality=municipality)
+    for zone in police_zones:
+        police += _staff(session, "police", police_zone=zone)
+    officers = _recipients(session, "police.pending", police)
     for officer in officers:
         # One officer's messages are decided one transaction at a time (PostgreSQL row lock;
         # SQLite has one writer anyway), so two applications at once never queue two mails.

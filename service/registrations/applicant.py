@@ -114,7 +114,13 @@ def submit(
     )
     # In this transaction: the application and its mails are stored together or not at all.
     notices.applicant_confirmation(session, registration, token)
-    notices.police_new_application(session, registration, now)
+    # Police-zone accounts vet every municipality of their zone: they are told too.
+    zones = [
+        z.name
+        for z in locator.ds.municipalities.police_zones
+        if registration.municipality in z.municipalities
+    ]
+    notices.police_new_application(session, registration, now, police_zones=zones)
     return Submitted(registration, group, token)
 
 

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from service.app import create_app
 from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker, upgrade
+from service.tables import OutboxMessage, User
 from service.users import create_user
 from tests.common import DATA, FIXTURES
 from tests.service.apps import app_settings
@@ -49,6 +51,7 @@ class PoliceZoneApi:
     client: TestClient
     headers: dict[str, dict[str, str]]
     ids: dict[str, str]  # municipality -> application id
+    url: str
 
     def listed(self, email: str) -> dict[str, str]:
         response = self.client.get("/api/registrations", headers=self.headers[email])
@@ -100,7 +103,7 @@ def api(pz_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pol
             )
             assert r.status_code == 201, r.text
             ids[municipality] = r.json()["id"]
-        yield PoliceZoneApi(client, headers, ids)
+        yield PoliceZoneApi(client, headers, ids, url)
 
 
 def test_accounts_carry_the_scope_as_the_dataset_names_it(api: PoliceZoneApi) -> None:
@@ -160,6 +163,26 @@ def test_the_police_zone_vets_every_municipality_and_each_town_audits_its_own(
     assert r.status_code == 200
     assert {e["object_id"] for e in r.json()} == {api.ids["Heers"]}
     assert "registration.approve" in {e["action"] for e in r.json()}
+
+
+def test_the_police_zone_is_told_of_applications_in_every_municipality(
+    api: PoliceZoneApi,
+) -> None:
+    engine = make_engine(api.url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            told = {
+                email
+                for email, kind in session.execute(
+                    select(User.email, OutboxMessage.kind).join(
+                        OutboxMessage, OutboxMessage.user_id == User.id
+                    )
+                )
+                if kind == "police.pending"
+            }
+    finally:
+        engine.dispose()
+    assert told == {ZONE_POLICE, WELLEN_POLICE}
 
 
 def test_users_add_refuses_what_the_dataset_does_not_hold(pz_root: Path) -> None:
