@@ -10,6 +10,10 @@ Asse/Zellik is built with the same code path as ``wabp init`` (`zones.importing.
   of the name without `` (Asse)``) and ``name`` (``WABP <name>``);
 - boundary: Asse (``gemeente`` 23002) from ``study_area_gemeenten_2024.geojson``.
 
+PZ Kanton Borgloon (2024: Alken, Borgloon, Heers, Kortessem, Wellen) is one dataset made as the
+README's example does: the whole register file, the ggw7 wijken of all of Flanders and the 2024
+municipality polygons (shapefiles, Lambert 72), kept to the police zone by ``--police-zone``.
+
 Nothing is copied into the repository: the dataset goes into a temporary directory (or one you pass).
 """
 
@@ -39,6 +43,8 @@ REGISTER_CSV = (
 )
 AREAS_DIR = SHARED_DATA / "provinciesincijfers_gebiedsniveaus"
 WIJKEN_GEOJSON = AREAS_DIR / "study_area_wijken_ggw7.geojson"
+WIJKEN_SHP = AREAS_DIR / "shapefiles" / "ggw7.shp"
+GEMEENTEN_SHP = AREAS_DIR / "shapefiles" / "gemeente2024.shp"
 GEMEENTEN_GEOJSON = AREAS_DIR / "study_area_gemeenten_2024.geojson"
 
 ASSE_NIS = "23002"
@@ -116,5 +122,22 @@ def asse_dataset_dir() -> Iterator[Path]:
         root = tmp / "dataset"
         create_asse_dataset(root, tmp / "inputs")
         yield root
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def police_zone_dataset_dir() -> Iterator[tuple[Path, float]]:
+    """Build PZ Kanton Borgloon as `wabp init --police-zone` does; yield it and the init seconds."""
+    import time
+
+    from zones.importing import create_dataset
+
+    tmp = Path(tempfile.mkdtemp(prefix="wabp-bench-pz-"))
+    try:
+        root = tmp / "dataset"
+        t0 = time.perf_counter()
+        create_dataset(root, REGISTER_CSV, WIJKEN_SHP, GEMEENTEN_SHP, police_zone="Kanton Borgloon")
+        yield root, time.perf_counter() - t0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -47,7 +47,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from _datasets import ALKEN_DIR, ASSE_MISSING, asse_dataset_dir, shared_data_missing
+from _datasets import (
+    ALKEN_DIR,
+    ASSE_MISSING,
+    asse_dataset_dir,
+    police_zone_dataset_dir,
+    shared_data_missing,
+)
 from unidecode import unidecode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -310,6 +316,14 @@ def k_place_name_only(d: Draft, t: Truth, ctx: Context, rng: random.Random) -> D
     return replace(d, place=rng.choice(names)) if names else None
 
 
+def k_merged_name(d: Draft, t: Truth, ctx: Context, rng: random.Random) -> Draft | None:
+    """The place typed with its name since the 2025 mergers (Borgloon -> Tongeren-Borgloon)."""
+    from geo.municipalities import current_name
+
+    now = current_name(t.municipality) if t.municipality else None
+    return replace(d, place=now if rng.random() < 0.5 else f"{t.postcode} {now}") if now else None
+
+
 def k_box(d: Draft, t: Truth, ctx: Context, rng: random.Random) -> Draft | None:
     """A box number; for a CRAB bisnummer (``80_2``) the forms residents write it in.
 
@@ -394,6 +408,7 @@ KINDS: dict[str, Kind] = {
     "typo2": k_typo2,
     "no_place": k_no_place,
     "place_name_only": k_place_name_only,
+    "merged_name": k_merged_name,
     "box": k_box,
     "glued": k_glued,
     "suffix_case": k_suffix_case,
@@ -403,9 +418,16 @@ KINDS: dict[str, Kind] = {
 # The order in which combined kinds are applied (a number is replaced before it is glued, ...).
 APPLY_ORDER = [
     "missing_number", "suffix_case", "abbreviation", "space_in_name", "typo1", "typo2",
-    "no_accents_or_hyphens", "box", "glued", "no_place", "place_name_only", "lowercase",
+    "no_accents_or_hyphens", "box", "glued", "no_place", "place_name_only", "merged_name",
+    "lowercase",
 ]  # fmt: skip
-CONFLICTS = [{"no_place", "place_name_only"}, {"typo1", "typo2"}, {"missing_number", "suffix_case"}]
+CONFLICTS = [
+    {"no_place", "place_name_only"},
+    {"no_place", "merged_name"},
+    {"place_name_only", "merged_name"},
+    {"typo1", "typo2"},
+    {"missing_number", "suffix_case"},
+]
 PAIRS = [
     (a, b)
     for i, a in enumerate(APPLY_ORDER)
@@ -772,23 +794,43 @@ def main(argv: list[str] | None = None) -> int:
         "--seed", type=int, default=1, help="seed of the sample and the noise (default 1)"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON file to write")
+    parser.add_argument(
+        "--datasets",
+        default="alken,asse",
+        help="comma-separated: alken, asse (Asse/Zellik), pz (PZ Kanton Borgloon: Alken, Borgloon, "
+        "Heers, Kortessem, Wellen in one dataset); default alken,asse",
+    )
     args = parser.parse_args(argv)
+    wanted = {d.strip() for d in args.datasets.split(",") if d.strip()}
     started = time.perf_counter()
 
     print(f"wabp accuracy benchmark: n={args.n} per kind and dataset, seed={args.seed}")
     prepared: list[tuple[str, Any, list[Case], dict[str, Any]]] = []
-    prepared.append(("Alken", *prepare("Alken", ALKEN_DIR, args.n, args.seed)))
+    if "alken" in wanted:
+        prepared.append(("Alken", *prepare("Alken", ALKEN_DIR, args.n, args.seed)))
     skipped = None
-    if shared_data_missing():
+    made = "temporary directory, made with zones.importing.create_dataset (wabp init)"
+    if wanted - {"alken"} and shared_data_missing():
         skipped = ASSE_MISSING
         print(ASSE_MISSING)
     else:
-        # Loaded in memory, the dataset no longer needs its (temporary) directory.
-        with asse_dataset_dir() as root:
-            locator, cases, facts = prepare("Asse/Zellik", root, args.n, args.seed)
-        facts["root"] = "temporary directory, made with zones.importing.create_dataset (wabp init)"
-        prepared.append(("Asse/Zellik", locator, cases, facts))
+        # Loaded in memory, a dataset no longer needs its (temporary) directory.
+        if "asse" in wanted:
+            with asse_dataset_dir() as root:
+                locator, cases, facts = prepare("Asse/Zellik", root, args.n, args.seed)
+            facts["root"] = made
+            prepared.append(("Asse/Zellik", locator, cases, facts))
+        if "pz" in wanted:
+            with police_zone_dataset_dir() as (root, init_s):
+                locator, cases, facts = prepare("PZ Kanton Borgloon", root, args.n, args.seed)
+            facts["root"] = made + ", --police-zone 'Kanton Borgloon'"
+            facts["init_s"] = round(init_s, 2)
+            print(f"PZ Kanton Borgloon: wabp init took {init_s:.1f} s")
+            prepared.append(("PZ Kanton Borgloon", locator, cases, facts))
 
+    if not prepared:
+        print("no dataset to run")
+        return 1
     all_cases = [c for _, _, cs, _ in prepared for c in cs]
     queries = [c.query for c in all_cases]
     base_ns = baseline_ns(queries)
