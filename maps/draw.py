@@ -39,7 +39,7 @@ class DrawPage:
     bounds: str
     boundary: str
     tiles: str
-    # {zone id: fill colour}: the register's address points are drawn in their zone's colour.
+    # {zone id: [fill, outline]}: the register's address points are drawn in their zone's colours.
     colours: str
 
 
@@ -87,12 +87,14 @@ def render_draw_page(
     return render_template("voorstel.html.j2", page=page)
 
 
-def _colours(dataset: Dataset) -> dict[str, str]:
-    """Return the public map's colour of each active zone (the same zone, the same colour)."""
+def _colours(dataset: Dataset) -> dict[str, list[str]]:
+    """Return the public map's colours of each active zone (the same zone, the same colour)."""
     zones = dataset.zones.active()
     palette = palette_colours()
     indices = palette_indices([z.geometry_l72 for z in zones])
-    return {z.id: palette[i].fill for z, i in zip(zones, indices, strict=True)}
+    return {
+        z.id: [palette[i].fill, palette[i].outline] for z, i in zip(zones, indices, strict=True)
+    }
 
 
 def _bounds(dataset: Dataset) -> LatLonBounds:

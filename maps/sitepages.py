@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from maps.documents import document_html
 from maps.page import Site, render_template
 from maps.public import PreparedZones, join_href
 from zones.coverage import Coverage
 from zones.dataset import Dataset
+from zones.errors import DatasetError
+from zones.rules import GroupRules, load_group_rules
 
 
 def render_groups_page(
@@ -27,8 +30,16 @@ def render_groups_page(
 
 
 def render_rules_page(dataset: Dataset, *, site: Site, asset_base: str) -> str:
-    """Return the rules every member must know: 101 first, SAAR, what not to share."""
+    """Return the rules every member must know: 101 first, SAAR, then the dataset's own rules.
+
+    The group rules and the statement of intent are the municipality's versioned texts
+    (``reglement.json``, `zones.rules`): the same words residents accept when they apply.
+    """
     name = dataset.meta.name
+    try:
+        texts: GroupRules | None = load_group_rules(dataset.paths.root)
+    except DatasetError:  # a dataset without rules (registration off): the short version only
+        texts = None
     return render_template(
         "rules_page.html.j2",
         title=f"Afspraken - Zones buurtpreventie {name}",
@@ -37,6 +48,9 @@ def render_rules_page(dataset: Dataset, *, site: Site, asset_base: str) -> str:
         asset_base=asset_base,
         site=site,
         join_url=join_href(dataset, site),
+        texts=texts,
+        rules_html=document_html(texts.rules.text, 1) if texts else None,
+        statement_html=document_html(texts.statement.text, 1) if texts else None,
     )
 
 

@@ -95,9 +95,9 @@ def next_steps(result: LookupResult, contacts: Contacts) -> list[NextStep]:
                     href=join_link(contacts.join_url, label),
                 )
             )
+            out.append(ask)
         else:
             out.append(_via_municipality(contacts))
-        out.append(ask)
     elif result.status == "ambiguous":
         if "add_housenumber" in result.actions:
             out.append(NextStep(code="add_housenumber", text=steps["add_housenumber"]))

@@ -151,6 +151,7 @@ def withdraw_registration(
     form: PostedForm,
     session: SessionDep,
     settings: SettingsDep,
+    shown: ShownDep,
 ) -> HTMLResponse:
     """Withdraw the application: erased now, or after the coordinator removed the member."""
     try:
@@ -162,6 +163,8 @@ def withdraw_registration(
         "title": "Aanmelding ingetrokken",
         "heading": "Uw aanmelding is ingetrokken",
         "removal": outcome == "leaving",
+        # Approved but not yet added: the coordinator is told not to add them, not to remove them.
+        "was_added": shown.status in ("added", "leaving"),
         # A member may be in the WhatsApp group: the record goes when the coordinator removes
         # them, and `wabp purge` erases it after this many days if the coordinator never does.
         "leaving_days": settings.retention_leaving_days,

@@ -14,19 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.templating import Jinja2Templates
 
+from maps.documents import document_html
 from service import csrf
 from service.auth import SigningKeyDep
 from service.db import SessionDep
@@ -235,22 +235,6 @@ def _ordered(errors: Mapping[str, str]) -> dict[str, str]:
 
 
 @cache
-def _markdown() -> MarkdownIt:
-    # Raw HTML in the Markdown is shown as text, and markdown-it refuses javascript: links.
-    return MarkdownIt("commonmark", {"html": False})
-
-
-@lru_cache(maxsize=8)
-def document_html(text: str, shift: int = 2) -> Markup:
-    """Render a rules text (Markdown) to HTML whose headings sit under the page's own."""
-    md = _markdown()
-    tokens = md.parse(text)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
-    return Markup(md.renderer.render(tokens, md.options, {}))
-
-
 @dataclass(frozen=True)
 class _Document:
     version: str
@@ -272,7 +256,8 @@ def _form_page(
     token = csrf.token_for(request, key)
     context = {
         "title": "Aanmelden bij een buurtpreventiegroep",
-        "heading": "Aanmelden bij een WhatsApp-buurtpreventiegroep",
+        # A soft hyphen: the long word breaks at 320 px instead of running off the screen.
+        "heading": "Aanmelden bij een WhatsApp-buurt\u00adpreventiegroep",
         "values": values,
         "errors": _ordered(errors),
         "anchors": {**ANCHORS, "address_choice": "address_choice-1"},

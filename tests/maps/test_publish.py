@@ -327,7 +327,7 @@ def test_cli_warns_when_the_join_link_is_local(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(["--tiles", "osm"], "use none, grb, cartoweb", id="unknown-tiles"),
+        pytest.param(["--tiles", "mapbox"], "use none, osm, grb, cartoweb", id="unknown-tiles"),
         pytest.param(
             ["--tiles", "https://t.example/{z}/{x}/{y}.png"], "--attribution", id="no-credit"
         ),

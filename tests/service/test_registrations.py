@@ -140,9 +140,9 @@ def test_the_whole_story(api: Api) -> None:
         assert session.get(Registration, rid) is not None
         consents = session.scalars(select(Consent).where(Consent.registration_id == rid)).all()
         assert {(k.purpose, k.version) for k in consents} == {
-            ("rules", "2026-1"),
-            ("statement", "2026-1"),
-            ("police", "2026-1"),
+            ("rules", "2026-2"),
+            ("statement", "2026-2"),
+            ("police", "2026-2"),
         }
 
     # 2. The police of Alken see it; the police elsewhere neither see nor can decide it.
@@ -361,5 +361,7 @@ def test_a_leaving_member_reads_when_the_data_go(api: Api) -> None:
     said = Html(done.text).text
     # Kept until the coordinator removes them, or the retention for leaving members ends.
     assert "Uw gegevens zijn gewist" not in said
-    assert "Zodra dat gebeurd is, wissen wij uw gegevens, en uiterlijk na 30 dagen." in said
+    # Approved, never added: the coordinator is told not to add them (not to remove them).
+    assert "U zat nog niet in de WhatsApp-groep" in said
+    assert "Zodra hij dat bevestigt, wissen wij uw gegevens, en uiterlijk na 30 dagen." in said
     assert api.client.get(f"/api/aanmelding/{created['token']}").json()["status"] == "leaving"

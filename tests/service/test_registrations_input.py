@@ -137,7 +137,7 @@ def test_sliding_window_forgets_old_hits() -> None:
 
 def test_the_rules_texts_and_versions_are_served(api: Api) -> None:
     rules = api.client.get("/api/reglement").json()
-    assert rules["rules_version"] == "2026-1" and rules["statement_version"] == "2026-1"
+    assert rules["rules_version"] == "2026-2" and rules["statement_version"] == "2026-2"
     assert "101" in rules["rules"] and "SAAR" in rules["rules"]
     assert "nummerplaten" in rules["rules"] and "telefoonnummer" in rules["rules"]
     assert "Intentieverklaring" in rules["statement"]

@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from service import csrf
 from service.app import create_app
 from service.ratelimit import SlidingWindowLimiter
+from service.registrations.applicant import by_token
+from service.registrations.status import move
 from service.tables import Consent, Registration
 from tests.conftest import DATA
 from tests.service.apps import app_settings
@@ -451,6 +453,23 @@ def test_withdrawal_asks_first_then_erases(web: TestClient) -> None:
     assert web.get(f"/aanmelding/{token}/gegevens").status_code == 404
 
 
+def test_withdrawing_before_being_added_says_so_and_is_not_offered_twice(web: TestClient) -> None:
+    token = apply(web)
+    # The police approve: the coordinator may now add the member, but has not yet.
+    with web.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        move(session, by_token(session, token), "approved", None)
+        session.commit()
+    ask = web.get(f"/aanmelding/{token}/intrekken")
+    done = web.post(f"/aanmelding/{token}/intrekken", data={csrf.FIELD: form_token(ask.text)})
+    text = Html(done.text).text
+    assert "U zat nog niet in de WhatsApp-groep" in text
+    assert "haalt u uit de WhatsApp-groep" not in text
+    status = Html(web.get(f"/aanmelding/{token}").text)
+    assert "U hebt uw aanmelding ingetrokken" in status.text
+    assert not status.find("a", href=f"http://testserver/aanmelding/{token}/intrekken")
+    assert "al ingetrokken" in Html(web.get(f"/aanmelding/{token}/intrekken").text).text
+
+
 def test_an_unknown_private_link_is_a_dutch_404_page(web: TestClient) -> None:
     r = web.get("/aanmelding/bestaat-niet")
 
@@ -467,7 +486,7 @@ def test_private_tokens_stay_out_of_the_access_log() -> None:
 
 
 def test_rules_markdown_cannot_inject_html_or_script_links() -> None:
-    from service.routes.signup import document_html
+    from maps.documents import document_html
 
     html = str(document_html("# Titel\n\n<script>alert(1)</script> [klik](javascript:alert(1))"))
 

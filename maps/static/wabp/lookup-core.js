@@ -743,8 +743,12 @@
       });
       if (!joinUrl) { out.push(via); }
     } else if (result.status === "no_zone") {
-      out.push(joinUrl ? {code: "start_group", text: steps.start_group, href: joinLink(joinUrl, label)} : via);
-      out.push(ask);
+      if (joinUrl) {
+        out.push({code: "start_group", text: steps.start_group, href: joinLink(joinUrl, label)});
+        out.push(ask);
+      } else {
+        out.push(via);
+      }
     } else if (result.status === "ambiguous") {
       out.push(result.actions.indexOf("add_housenumber") >= 0
         ? {code: "add_housenumber", text: steps.add_housenumber, href: null}

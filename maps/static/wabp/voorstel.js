@@ -13,7 +13,6 @@
   var boundary = JSON.parse(root.dataset.boundary);
   var tiles = JSON.parse(root.dataset.tiles);
   var colours = JSON.parse(root.dataset.colours || "{}");
-  var NO_ZONE_COLOUR = "#8a8a8a";
 
   var $ = function (id) { return document.getElementById(id); };
   var signinSection = $("aanmelden");
@@ -196,9 +195,11 @@
       state.points.clearLayers();
       var zones = answer.data.zones;
       answer.data.points.forEach(function (p) {
-        var colour = p[2] >= 0 ? colours[zones[p[2]]] || NO_ZONE_COLOUR : NO_ZONE_COLOUR;
-        L.circleMarker([p[0], p[1]], {renderer: state.pointRenderer, radius: 3, weight: 1, color: "#1b1b1b",
-          opacity: 0.6, fillColor: colour, fillOpacity: 0.95, interactive: false, pmIgnore: true, snapIgnore: true})
+        // In a zone: filled in its colours; in no zone: a hollow grey ring.
+        var colour = p[2] >= 0 ? colours[zones[p[2]]] : null;
+        L.circleMarker([p[0], p[1]], {renderer: state.pointRenderer, radius: 3.5, weight: 1.5,
+          color: colour ? colour[1] : "#6b6b6b", fillColor: colour ? colour[0] : "#ffffff",
+          fillOpacity: 1, interactive: false, pmIgnore: true, snapIgnore: true})
           .addTo(state.points);
       });
     });
