@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from maps.documents import document_html
 from maps.page import Site, render_template
 from maps.public import PreparedZones, join_href
@@ -66,4 +68,28 @@ def render_coverage_page(
         asset_base=asset_base,
         site=site,
         report=report,
+    )
+
+
+@dataclass(frozen=True)
+class MunicipalityEntry:
+    """One municipality on the chooser page: its name as residents read it and its site."""
+
+    label: str
+    href: str
+    zones: int
+
+
+def render_chooser_page(
+    name: str, municipalities: list[MunicipalityEntry], *, asset_base: str
+) -> str:
+    """Return the page that lets a resident pick their municipality (a dataset of several)."""
+    return render_template(
+        "municipalities.html.j2",
+        title=f"Zones buurtpreventie {name}",
+        heading=f"Buurtpreventie {name}",
+        municipality=name,
+        asset_base=asset_base,
+        site=None,
+        municipalities=municipalities,
     )

@@ -21,6 +21,7 @@ from zones.errors import ZoneError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from maps.tiles import TileLayerSpec
     from service.settings import Settings
     from zones.dataset import Dataset
 
@@ -169,15 +170,18 @@ def publish(
         float,
         typer.Option(min=0, help="simplification in metres (checked: no address changes zone)"),
     ] = 10.0,
+    municipality: Annotated[
+        str | None,
+        typer.Option(
+            help="only this municipality of a dataset of several (default: a site per "
+            "municipality in OUT_DIR/<name>/ and a page to choose one at OUT_DIR/index.html)"
+        ),
+    ] = None,
 ) -> None:
     """Publish the zones as a static site: map, search, group list, zone pages, rules, coverage."""
-    from maps.register_url import registration_url
-    from maps.site import PublishOptions, publish_site
     from maps.tiles import tiles_from_setting
 
     settings = _settings(data)
-    base = base_url or settings.base_url
-    explicit = register_url or settings.register_url
     try:
         # A published site loads nothing from another host unless asked: the service's default
         # base map applies only when WABP_TILES was set.
@@ -186,8 +190,68 @@ def publish(
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    base = base_url or settings.base_url
+    explicit = register_url or settings.register_url
     with _domain_errors():
         dataset = _dataset(data)
+        held = dataset.municipalities
+        names = [held.find(municipality).name] if municipality is not None else held.names
+    if len(names) == 1 and len(held.names) == 1:
+        _publish_one(dataset, out_dir, spec, base, explicit, lookup_url, tolerance)
+        return
+    import tempfile
+
+    from geo.municipalities import display_name
+    from maps.sitepages import MunicipalityEntry, render_chooser_page
+    from zones.importing import write_municipality_dataset
+
+    entries = []
+    for name in names:
+        # A one-municipality dataset per site: its zones, boundary, contact and join URL.
+        with _domain_errors(), tempfile.TemporaryDirectory(prefix="wabp-publish-") as tmp:
+            one = _dataset(write_municipality_dataset(dataset, name, Path(tmp) / "dataset"))
+            target = out_dir if municipality is not None else out_dir / _slug(name)
+            typer.echo(f"{name}: {target}")
+            _publish_one(one, target, spec, base, explicit, lookup_url, tolerance)
+            postcodes = held.find(name).postcodes or [""]
+            entries.append(
+                MunicipalityEntry(
+                    # Residents since 2025 look for Tongeren-Borgloon as well as Borgloon.
+                    label=display_name(name, postcodes[0]),
+                    href=f"{_slug(name)}/index.html",
+                    zones=len(one.zones.active()),
+                )
+            )
+    if municipality is None:
+        from geo.files import atomic_write_text
+
+        page = render_chooser_page(
+            dataset.meta.name, entries, asset_base=f"{_slug(names[0])}/assets"
+        )
+        atomic_write_text(out_dir / "index.html", page)
+        typer.echo(f"wrote {out_dir / 'index.html'}: choose one of {len(entries)} municipalities")
+
+
+def _slug(name: str) -> str:
+    from zones.sources import slugify
+
+    return slugify(name)
+
+
+def _publish_one(
+    dataset: Dataset,
+    out_dir: Path,
+    spec: TileLayerSpec | None,
+    base: str | None,
+    explicit: str | None,
+    lookup_url: str | None,
+    tolerance: float,
+) -> None:
+    """Publish one municipality's dataset into `out_dir` and print what was written."""
+    from maps.register_url import registration_url
+    from maps.site import PublishOptions, publish_site
+
+    with _domain_errors():
         join_url: str | None = None
         try:
             join_url = registration_url(explicit, dataset.meta.join_url, base)

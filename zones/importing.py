@@ -24,7 +24,7 @@ from geo.register import AddressRegister, normalise_frame, read_register_csv
 from zones.assign import assign
 from zones.dataset import Dataset, DatasetMeta, DatasetPaths
 from zones.errors import DatasetError, ZoneValidationError
-from zones.municipal import MunicipalityMeta, PoliceZoneMeta
+from zones.municipal import MunicipalityMeta, PoliceZoneMeta, zone_municipalities
 from zones.schema import ZoneSet, to_l72
 from zones.sources import BoundaryPart, boundary_geojson, read_boundary, read_zones
 from zones.storage import dump_geojson, save_zones
@@ -276,3 +276,66 @@ def import_addresses(root: Path, addresses: Path, *, dry_run: bool = False) -> R
     if not dry_run:
         write_register(frame, dataset.paths.addresses)
     return changes
+
+
+def write_municipality_dataset(dataset: Dataset, municipality: str, target: Path) -> Path:
+    """Write one municipality of a several-municipality dataset as a dataset directory of its own.
+
+    Its addresses, its zones (`zone_municipalities`), its boundary feature, the infoborden of its
+    zones, and a ``dataset.json`` with its name, contact, join URL and member cap (the dataset's
+    where it sets none); the group rules are copied, with the municipality's own rules file when
+    ``dataset.json`` names one. Used to publish a site per municipality.
+    """
+    held = dataset.municipalities.find(municipality)
+    source, out = dataset.paths, DatasetPaths(Path(target))
+    out.root.mkdir(parents=True, exist_ok=True)
+    frame = pd.read_csv(source.addresses, dtype=str, keep_default_na=False)
+    frame = frame[frame["municipality"] == held.name]
+    atomic_write_text(out.addresses, frame.to_csv(index=False))
+    owner = zone_municipalities(dataset.zones, dataset.register, dataset.table)
+    zones = ZoneSet([z for z in dataset.zones if owner.get(z.id) == held.name])
+    save_zones(zones, out.zones)
+    if source.boundary.is_file():
+        data = json.loads(source.boundary.read_text(encoding="utf-8"))
+        features = [
+            f
+            for f in data.get("features", [])
+            if place_key(str((f.get("properties") or {}).get("name", ""))) == place_key(held.name)
+        ]
+        if features:
+            atomic_write_text(
+                out.boundary, dump_geojson({"type": "FeatureCollection", "features": features})
+            )
+    if source.infoborden.is_file():
+        data = json.loads(source.infoborden.read_text(encoding="utf-8"))
+        ids = {z.id for z in zones}
+        data["features"] = [
+            f for f in data.get("features", []) if (f.get("properties") or {}).get("zone_id") in ids
+        ]
+        atomic_write_text(out.infoborden, dump_geojson(data))
+    meta = DatasetMeta(
+        name=held.name,
+        member_cap=dataset.municipalities.member_cap(held.name),
+        join_url=dataset.municipalities.join_url(held.name),
+        contact=held.contact or dataset.meta.contact,
+        contact_url=held.contact_url or dataset.meta.contact_url,
+    )
+    atomic_write_text(
+        out.meta,
+        json.dumps(meta.model_dump(exclude_defaults=True), ensure_ascii=False, indent=1) + "\n",
+    )
+    _copy_rules(source.root, out.root, held.rules)
+    return out.root
+
+
+def _copy_rules(source: Path, target: Path, own_rules: str | None) -> None:
+    spec_path = source / "reglement.json"
+    if not spec_path.is_file():
+        return
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    if own_rules:
+        spec["rules"]["file"] = own_rules
+    for part in ("rules", "statement"):
+        name = spec[part]["file"]
+        (target / name).write_bytes((source / name).read_bytes())
+    atomic_write_text(target / "reglement.json", json.dumps(spec, ensure_ascii=False, indent=1))

@@ -13,13 +13,20 @@ Errors::
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.municipalities import find_municipality, police_zone_key
 from geo.normalize import place_key
 from zones.errors import InvalidError, ZoneError
+
+if TYPE_CHECKING:
+    from geo.register import AddressRegister
+    from zones.assign import AssignmentTable
+    from zones.schema import ZoneSet
 
 WHATSAPP_CAP = 1024  # members a WhatsApp group can hold
 
@@ -38,7 +45,8 @@ class MunicipalityMeta(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="as the register writes it")
     nis: str = Field(default="", max_length=5, description="NIS code (e.g. 73009)")
     postcodes: list[str] = Field(default_factory=list)
-    contact: str | None = Field(default=None, max_length=500)
+    contact: str | None = Field(default=None, max_length=300)
+    contact_url: str | None = Field(default=None, max_length=300)
     rules: str | None = Field(
         default=None, max_length=200, description="rules text file, relative to the dataset"
     )
@@ -120,3 +128,24 @@ class Municipalities:
         """Return where residents of a municipality join (the dataset's when it sets none)."""
         m = self.get(municipality) if municipality else None
         return m.join_url if m is not None and m.join_url else self._default_join
+
+
+def zone_municipalities(
+    zones: ZoneSet, register: AddressRegister, table: AssignmentTable
+) -> dict[str, str | None]:
+    """Return the municipality of each zone: a ``municipality`` property, else most of its addresses.
+
+    A zone without addresses and without the property belongs to none (None).
+    """
+    out: dict[str, str | None] = {}
+    counts: dict[int, Counter[str]] = {}
+    for a, z in enumerate(table.primary.tolist()):
+        if z >= 0:
+            street = register.streets[int(register.street_of[a])]
+            counts.setdefault(z, Counter())[street.municipality] += 1
+    for zone in zones:
+        given = (zone.props.model_extra or {}).get("municipality")
+        z = table.number.get(zone.id)
+        found = counts.get(z) if z is not None else None
+        out[zone.id] = str(given) if given else (found.most_common(1)[0][0] if found else None)
+    return out

@@ -1,0 +1,96 @@
+"""`wabp publish` of a dataset of several municipalities: a site each, and a page to choose one.
+
+The dataset is the hand-made PZ Kanton Borgloon of `tests/fixtures/pz` (five municipalities, one
+wijk each). The chooser is checked in Chromium: axe-clean, usable at 360 px.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app as cli
+from tests.common import FIXTURES
+from zones.importing import create_dataset
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+PZ = FIXTURES / "pz"
+SITES = {
+    "alken": ("Alken", "73001w01"),
+    "borgloon": ("Tongeren-Borgloon (Borgloon)", "73111w01"),
+    "heers": ("Heers", "73022w01"),
+    "kortessem": ("Hasselt (Kortessem)", "71072w01"),
+    "wellen": ("Wellen", "73098w01"),
+}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pz") / "dataset"
+    create_dataset(
+        root,
+        PZ / "addresses.csv",
+        PZ / "wijken_ggw7.geojson",
+        PZ / "gemeenten_2024.geojson",
+        police_zone="Kanton Borgloon",
+    )
+    out = tmp_path_factory.mktemp("site") / "site"
+    env = {"WABP_DATABASE_URL": f"sqlite:///{root / 'wabp.sqlite'}"}
+    result = CliRunner().invoke(cli, ["publish", str(out), "--data", str(root)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "choose one of 5 municipalities" in result.stdout
+    return out
+
+
+def test_a_site_per_municipality_with_only_its_zones(published: Path) -> None:
+    for folder, (_, zone_id) in SITES.items():
+        zones = json.loads((published / folder / "zones.geojson").read_text(encoding="utf-8"))
+        assert [f["properties"]["id"] for f in zones["features"]] == [zone_id]
+        assert (published / folder / "index.html").is_file()
+
+
+def test_one_municipality_alone(published: Path, tmp_path: Path) -> None:
+    out = tmp_path / "heers"
+    data = next(published.parent.parent.glob("pz*/dataset"))
+    env = {"WABP_DATABASE_URL": f"sqlite:///{data / 'wabp.sqlite'}"}
+    args = ["publish", str(out), "--municipality", "Heers", "--data", str(data)]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    zones = json.loads((out / "zones.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["id"] for f in zones["features"]] == ["73022w01"]
+    assert not (out / "index.html").read_text(encoding="utf-8").count("Kies uw gemeente")
+    refused = CliRunner().invoke(
+        cli, ["publish", str(out), "--municipality", "Gent", "--data", str(data)], env=env
+    )
+    assert refused.exit_code == 1
+    assert "holds no municipality 'Gent'; it holds: Alken, Borgloon" in refused.stderr
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_chooser_links_every_municipality(
+    browser: Browser, published: Path, width: int
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": width, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto((published / "index.html").as_uri())
+        links = page.locator("main a")
+        assert links.all_inner_texts() == [label for label, _ in SITES.values()]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        results = Axe().run(page)
+        links.nth(1).click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("borgloon/index.html")
+        assert "Borgloon" in page.locator("h1").inner_text()
+    finally:
+        context.close()
+    assert results.violations_count == 0, results.generate_report()
