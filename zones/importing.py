@@ -268,9 +268,23 @@ def compare_registers(
 
 
 def import_addresses(root: Path, addresses: Path, *, dry_run: bool = False) -> RegisterChanges:
-    """Replace a dataset's register with a new one and report the changes."""
+    """Replace a dataset's register with a new one and report the changes.
+
+    As with ``wabp init``, an address without a municipality gets it from the boundary or the
+    postcode; a dataset that lists its municipalities (a police zone) keeps only theirs.
+    """
     dataset = Dataset.load(root, strict=False)
     frame = read_register_frame(addresses)
+    parts = read_boundary(dataset.paths.boundary) if dataset.paths.boundary.is_file() else []
+    fill_municipalities(frame, parts)
+    if dataset.meta.municipalities:
+        held = {place_key(m.name) for m in dataset.meta.municipalities}
+        frame = frame[frame["municipality"].map(lambda n: place_key(str(n)) in held)]
+        frame = frame.reset_index(drop=True)
+        if frame.empty:
+            raise DatasetError(
+                f"{addresses}: no address in {', '.join(dataset.municipalities.names)}"
+            )
     new = AddressRegister(frame)
     changes = compare_registers(dataset.register, new, dataset.zones)
     if not dry_run:

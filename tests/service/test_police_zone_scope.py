@@ -44,6 +44,7 @@ ZONE_POLICE, HEERS_TOWN, WELLEN_POLICE = (
     "gemeente@heers.test",
     "politie@wellen.test",
 )
+HEERS_COORD = "coord@heers.test"  # coordinator of Heers' wijk 73022w01
 
 
 @dataclass
@@ -87,12 +88,13 @@ def api(pz_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pol
         )
         create_user(session, HEERS_TOWN, PASSWORD, "municipality", municipality="heers", held=held)
         create_user(session, WELLEN_POLICE, PASSWORD, "police", municipality="73098", held=held)
+        create_user(session, HEERS_COORD, PASSWORD, "coordinator", zone_id="73022w01", held=held)
         session.commit()
     engine.dispose()
     settings = app_settings(pz_root, url, registration_rate_limit=1000)
     with TestClient(create_app(settings)) as client:
         headers = {}
-        for email in (ZONE_POLICE, HEERS_TOWN, WELLEN_POLICE):
+        for email in (ZONE_POLICE, HEERS_TOWN, WELLEN_POLICE, HEERS_COORD):
             r = client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
             headers[email] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         ids = {}
@@ -183,6 +185,26 @@ def test_the_police_zone_is_told_of_applications_in_every_municipality(
     finally:
         engine.dispose()
     assert told == {ZONE_POLICE, WELLEN_POLICE}
+
+
+def test_proposals_follow_the_scope(api: PoliceZoneApi) -> None:
+    # Heers' wijk grown north over Schoolstraat 10: a proposal that concerns Heers only.
+    square = [[5.24, 50.85], [5.26, 50.85], [5.26, 50.866], [5.24, 50.866], [5.24, 50.85]]
+    feature = {
+        "type": "Feature",
+        "properties": {"zone_id": "73022w01"},
+        "geometry": {"type": "Polygon", "coordinates": [square]},
+    }
+    r = api.client.post("/api/proposals", json=feature, headers=api.headers[HEERS_COORD])
+    assert r.status_code == 201, r.text
+    assert r.json()["report"]["municipalities"] == ["Heers"]
+    proposal = r.json()["id"]
+    for email, sees in ((ZONE_POLICE, True), (HEERS_TOWN, True), (WELLEN_POLICE, False)):
+        listed = api.client.get("/api/proposals", headers=api.headers[email])
+        assert listed.status_code == 200, listed.text
+        assert (proposal in {p["id"] for p in listed.json()}) is sees, email
+        one = api.client.get(f"/api/proposals/{proposal}", headers=api.headers[email])
+        assert one.status_code == (200 if sees else 404), email
 
 
 def test_users_add_refuses_what_the_dataset_does_not_hold(pz_root: Path) -> None:

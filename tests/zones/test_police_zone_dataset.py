@@ -9,11 +9,14 @@ Kerkstraat 1 exists in Borgloon and in Heers; Dorpsstraat 2 in Kortessem and in 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from tests.common import FIXTURES
 from zones.dataset import Dataset
-from zones.importing import create_dataset
+from zones.importing import create_dataset, import_addresses
 from zones.lookup import Locator
 from zones.municipal import UnknownMunicipalityError
 
@@ -129,3 +132,25 @@ def test_a_number_only_one_of_them_has_decides(locator: Locator) -> None:
 
 def test_a_place_outside_the_police_zone_is_not_served(locator: Locator) -> None:
     assert locator.lookup("Kerkstraat 1, Tongeren").status == "not_found"
+
+
+def test_a_refreshed_register_keeps_the_police_zone_and_fills_municipalities(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "pz"
+    create_dataset(
+        root,
+        PZ / "addresses.csv",
+        PZ / "wijken_ggw7.geojson",
+        PZ / "gemeenten_2024.geojson",
+        police_zone="Kanton Borgloon",
+    )
+    # The new register has no municipality column, and an address of Hasselt proper (3500).
+    frame = pd.read_csv(PZ / "addresses.csv", dtype=str, keep_default_na=False)
+    extra = frame.iloc[[0]].assign(postcode="3500", street="Grote Markt", lat="50.93", lon="5.34")
+    refreshed = tmp_path / "refreshed.csv"
+    pd.concat([frame, extra]).drop(columns=["municipality"]).to_csv(refreshed, index=False)
+    changes = import_addresses(root, refreshed)
+    assert changes.added == [] and changes.removed == []
+    stored = pd.read_csv(root / "addresses.csv", dtype=str, keep_default_na=False)
+    assert sorted(set(stored["municipality"])) == FIVE
