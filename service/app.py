@@ -27,7 +27,9 @@ from service.routes import (
     proposal_pages,
     proposals,
     signup,
+    staff_accounts,
     staff_coordinator,
+    staff_municipality,
     staff_police,
     staff_signin,
     zones,
@@ -98,6 +100,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(staff_signin.router)
     app.include_router(staff_police.router)
     app.include_router(staff_coordinator.router)
+    app.include_router(staff_municipality.router)
+    app.include_router(staff_accounts.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too

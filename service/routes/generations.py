@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from service.deps import StateDep
+from service.state import ServiceState
 from zones.changes import Move, ZoneChange, moves, zone_changes
 from zones.generations import Generation
 
@@ -36,6 +37,11 @@ def diff_generations(
     to: Annotated[int, Query(ge=1)],
 ) -> GenerationDiff:
     """Return the zones changed and the addresses moved between two generations."""
+    return generation_diff(state, from_, to)
+
+
+def generation_diff(state: ServiceState, from_: int, to: int) -> GenerationDiff:
+    """Return what changed between two generations (UnknownGenerationError for a missing one)."""
     a, b = state.locator(from_).ds, state.locator(to).ds
     return GenerationDiff(
         from_generation=from_,

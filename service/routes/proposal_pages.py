@@ -82,10 +82,16 @@ def proposal_map(
         return HTMLResponse(shell, headers=headers)
     user = _read_proposals(get_current_user(token, session, key))
     row = visible_proposal(session, user, proposal_id, state.current.dataset)
+    return HTMLResponse(
+        comparison_map(row, state), headers={**headers, "Cache-Control": "no-store"}
+    )
+
+
+def comparison_map(row: Proposal, state: ServiceState) -> str:
+    """Render the comparison map of a proposal the caller may see (also used by /beheer)."""
     dataset = _compared_with(row, state)
     result, after = report(parse_proposal(json.loads(row.feature_json), dataset), dataset)
-    html = render_proposal_map(dataset, result, after)
-    return HTMLResponse(html, headers={**headers, "Cache-Control": "no-store"})
+    return render_proposal_map(dataset, result, after)
 
 
 def _compared_with(row: Proposal, state: ServiceState) -> Dataset:

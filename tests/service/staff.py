@@ -29,6 +29,7 @@ STAFF = {
     "town-elders": ("gemeente@elders.test", "municipality", None, "Elders"),
     "coord": ("coord.heiligenborn@alken.test", "coordinator", "heiligenborn", None),
     "coord-other": ("coord.langveld@alken.test", "coordinator", "langveld", None),
+    "coord-sj": ("coord.sintjoris@alken.test", "coordinator", "sint-joris", None),
     "nowhere": ("gemeente@nergens.test", "municipality", None, None),
 }
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -122,3 +123,10 @@ def staff_settings(root: Path, **overrides: Any) -> Settings:
     database_url = f"sqlite:///{root / 'wabp.sqlite'}"
     add_staff(database_url)
     return app_settings(data, database_url, registration_rate_limit=1000, **overrides)
+
+
+def bearer(client: TestClient, who: str) -> dict[str, str]:
+    """Return the API's bearer header for `who` (the token route, as /voorstel signs in)."""
+    answer = client.post("/api/auth/token", data={"username": STAFF[who][0], "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}

@@ -1,0 +1,209 @@
+"""The municipality's pages: proposals (approve, reject, stale), history, audit log, accounts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.service.staff import (
+    STAFF,
+    application,
+    bearer,
+    post_form,
+    sign_in,
+    staff_app,
+)
+from tests.service.test_proposal_story import strip_feature
+from zones.dataset import Dataset
+
+PROPOSALS = "/beheer/gemeente/voorstellen"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with staff_app(tmp_path_factory.mktemp("town")) as client:
+        yield client
+
+
+def dataset(client: TestClient) -> Dataset:
+    ds: Dataset = client.app.state.wabp.current.dataset  # type: ignore[attr-defined]
+    return ds
+
+
+def propose(client: TestClient, reach: float, note: str) -> str:
+    """Submit a Sint-Joris proposal through the API as its coordinator; return its id."""
+    feature = strip_feature(dataset(client), reach, note=note)
+    answer = client.post("/api/proposals", json=feature, headers=bearer(client, "coord-sj"))
+    assert answer.status_code == 201, answer.text
+    proposal_id: str = answer.json()["id"]
+    return proposal_id
+
+
+def test_review_reject_with_reason_and_stale_approval(client: TestClient) -> None:
+    small = propose(client, 0.002, "Kleine strook.")
+    large = propose(client, 0.004, "Grote strook.")
+    rejected = propose(client, 0.001, "Afwijzen graag.")
+    sign_in(client, "town")
+    listing = client.get(PROPOSALS)
+    assert listing.status_code == 200
+    assert listing.text.count('href="/beheer/gemeente/voorstellen/') == 3
+    detail = client.get(f"{PROPOSALS}/{small}")
+    assert "Wat dit voorstel verandert" in detail.text
+    assert "van WABP Terkoest naar WABP Sint-Joris" in detail.text
+    assert f'href="{PROPOSALS}/{small}/kaart"' in detail.text
+    map_page = client.get(f"{PROPOSALS}/{small}/kaart")
+    assert map_page.status_code == 200 and "leaflet" in map_page.text.lower()
+
+    # A rejection needs a reason; with one, the coordinator reads it on "Mijn groep".
+    no_reason = post_form(client, f"{PROPOSALS}/{rejected}", f"{PROPOSALS}/{rejected}/afwijzen")
+    assert no_reason.status_code == 422 and "Schrijf kort waarom" in no_reason.text
+    answer = post_form(
+        client,
+        f"{PROPOSALS}/{rejected}",
+        f"{PROPOSALS}/{rejected}/afwijzen",
+        {"reason": "De Lindestraat blijft bij Terkoest."},
+    )
+    assert answer.headers["location"] == f"{PROPOSALS}?melding=voorstel-afgewezen"
+
+    # Approving the small strip makes the large one stale: its page comes back with a fresh report.
+    answer = post_form(client, f"{PROPOSALS}/{small}", f"{PROPOSALS}/{small}/goedkeuren")
+    assert answer.status_code == 303
+    stale = post_form(client, f"{PROPOSALS}/{large}", f"{PROPOSALS}/{large}/goedkeuren")
+    assert stale.status_code == 409
+    assert "beslis opnieuw" in stale.text and "Goedkeuren" in stale.text
+    again = post_form(client, f"{PROPOSALS}/{large}", f"{PROPOSALS}/{large}/goedkeuren")
+    assert again.status_code == 303, again.text
+
+    sign_in(client, "coord-sj")
+    group = client.get("/beheer/groep").text
+    assert "De Lindestraat blijft bij Terkoest." in group and "afgewezen" in group
+    assert group.count("goedgekeurd op") == 2
+
+    # The history shows the generations the approvals made, each with what it changed.
+    sign_in(client, "town")
+    history = client.get("/beheer/gemeente/generaties").text
+    assert "Generatie 3 (nu geldig)" in history
+    changes = client.get("/beheer/gemeente/generaties/2").text
+    assert "WABP Sint-Joris: andere grens" in changes
+    assert "van WABP Terkoest naar WABP Sint-Joris" in changes
+    audit = client.get("/beheer/gemeente/audit").text
+    for action in ("voorstel goedgekeurd", "voorstel afgewezen", "voorstel verouderd"):
+        assert action in audit
+    assert "coord.sintjoris@alken.test (coördinator)" in audit
+
+
+def one_time_password(page: str) -> str:
+    found = re.search(r"Eenmalig wachtwoord: <code>([^<]+)</code>", page)
+    assert found, "no password shown"
+    return found.group(1)
+
+
+def test_accounts_add_police_disable_reset(client: TestClient) -> None:
+    sign_in(client, "town")
+    page = client.get("/beheer/gemeente/accounts").text
+    assert STAFF["police"][0] in page and STAFF["coord"][0] in page
+    assert STAFF["police-elders"][0] not in page and STAFF["town-elders"][0] not in page
+
+    added = post_form(
+        client,
+        "/beheer/gemeente/accounts",
+        "/beheer/gemeente/accounts",
+        {"email": "Nieuwe.Agent@Alken.test", "role": "police", "zone": ""},
+    )
+    assert added.status_code == 201
+    password = one_time_password(added.text)
+    duplicate = post_form(
+        client,
+        "/beheer/gemeente/accounts",
+        "/beheer/gemeente/accounts",
+        {"email": "nieuwe.agent@alken.test", "role": "police"},
+    )
+    assert duplicate.status_code == 422 and "bestaat al een account" in duplicate.text
+    no_zone = post_form(
+        client,
+        "/beheer/gemeente/accounts",
+        "/beheer/gemeente/accounts",
+        {"email": "coord.nieuw@alken.test", "role": "coordinator", "zone": ""},
+    )
+    assert no_zone.status_code == 422 and "Kies de zone" in no_zone.text
+
+    # The new officer signs in with the password shown once and lands on the police queue.
+    client.cookies.clear()
+    STAFF["new-police"] = ("nieuwe.agent@alken.test", "police", None, "Alken")
+    try:
+        assert sign_in(client, "new-police", password).headers["location"] == "/beheer/politie"
+        sign_in(client, "town")
+        page = client.get("/beheer/gemeente/accounts").text
+        account_id = re.search(
+            r'accounts/([0-9a-f]+)/uitschakelen" *>\s*<input[^>]*>\s*<button[^>]*Uitschakelen: '
+            r"nieuwe.agent@alken.test",
+            page,
+        )
+        assert account_id, "no disable button for the new account"
+        new_id = account_id.group(1)
+        reset = post_form(
+            client, "/beheer/gemeente/accounts", f"/beheer/gemeente/accounts/{new_id}/wachtwoord"
+        )
+        new_password = one_time_password(reset.text)
+        assert new_password != password
+        disabled = post_form(
+            client, "/beheer/gemeente/accounts", f"/beheer/gemeente/accounts/{new_id}/uitschakelen"
+        )
+        assert disabled.headers["location"].endswith("melding=uitgeschakeld")
+        assert sign_in(client, "new-police", new_password).status_code == 401
+        sign_in(client, "town")
+        post_form(
+            client, "/beheer/gemeente/accounts", f"/beheer/gemeente/accounts/{new_id}/inschakelen"
+        )
+        assert sign_in(client, "new-police", new_password).status_code == 303
+        # Another municipality's staff cannot touch it.
+        sign_in(client, "town-elders")
+        other = post_form(
+            client, "/beheer/gemeente/accounts", f"/beheer/gemeente/accounts/{new_id}/uitschakelen"
+        )
+        assert other.status_code == 404
+    finally:
+        del STAFF["new-police"]
+
+
+def test_new_group_coordinator_gets_an_account_once_the_zone_exists(client: TestClient) -> None:
+    # An address in no zone (Aardbruggenstraat): only a coordinator of a new group applies there.
+    body = application(
+        role="coordinator",
+        name="Nieuwe Trekker",
+        email="trekker@example.be",
+        address="Aardbruggenstraat 10, 3570 Alken",
+    )
+    answer = client.post("/api/registrations", json=body)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["group"] is None
+    applied = answer.json()["id"]
+    headers = bearer(client, "police")
+    assign = client.post(
+        f"/api/registrations/{applied}/assign", json={"new_group": True}, headers=headers
+    )
+    assert assign.status_code == 200, assign.text
+    assert client.post(f"/api/registrations/{applied}/approve", headers=headers).status_code == 200
+    sign_in(client, "town")
+    page = client.get("/beheer/gemeente/accounts").text
+    assert "Nieuwe Trekker" in page
+    made = post_form(
+        client,
+        "/beheer/gemeente/accounts",
+        f"/beheer/gemeente/accounts/nieuwe-groep/{applied}",
+        {"email": "trekker@example.be", "zone": "heiligenborn"},
+    )
+    assert made.status_code == 201, made.text
+    assert "Wachtwoord voor trekker@example.be" in made.text
+    assert "Nieuwe Trekker" not in made.text  # no longer waiting for an account
+    # The new coordinator signs in to the group's page, and is its first member.
+    password = one_time_password(made.text)
+    STAFF["trekker"] = ("trekker@example.be", "coordinator", "heiligenborn", None)
+    try:
+        assert sign_in(client, "trekker", password).headers["location"] == "/beheer/groep"
+        assert "Nieuwe Trekker" in client.get("/beheer/groep").text
+    finally:
+        del STAFF["trekker"]
