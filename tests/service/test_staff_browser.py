@@ -156,3 +156,82 @@ def test_sign_in_error_and_password_pages(phone: BrowserContext, server: str) ->
     page.goto(f"{server}/beheer/bestaat-niet")
     assert page.get_by_role("heading", level=1).inner_text() == "Niet gevonden"
     check(page, "not-found")
+
+
+def propose_new_group(page: Page, server: str) -> None:
+    """Sign in on /voorstel as a coordinator and propose a new group of one street in no zone."""
+    page.goto(f"{server}/voorstel")
+    page.get_by_label("E-mailadres").fill(STAFF["coord-sj"][0])
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+    page.locator(".wabp-zone-name").first.wait_for()
+    page.get_by_label("Nieuwe groep", exact=True).check()
+    page.get_by_label("Naam van de nieuwe groep").fill("WABP Aardbruggen")
+    page.get_by_label("Straten kiezen").check()
+    page.get_by_label("Zoek een straat").fill("Aardbrug")
+    page.get_by_role("button", name="Aardbruggenstraat, 3570 Alken").click()
+    page.get_by_label("Toelichting voor de gemeente (niet verplicht)").fill("Browsertest.")
+    page.get_by_role("button", name="Voorstel indienen").click()
+    page.get_by_text("Uw voorstel is ingediend").wait_for()
+
+
+def test_municipality_approves_a_proposal_and_adds_a_police_account(
+    browser: Browser, server: str
+) -> None:
+    import httpx
+
+    coordinator = browser.new_context(viewport=PHONE)
+    propose_new_group(coordinator.new_page(), server)
+    coordinator.close()
+    assert "WABP Aardbruggen" not in httpx.get(f"{server}/").text
+
+    town = browser.new_context(viewport=PHONE)
+    page = town.new_page()
+    sign_in(page, server, "town")
+    assert page.url == f"{server}/beheer/gemeente"
+    check(page, "municipality-home")
+    page.get_by_role("link", name="Voorstellen", exact=True).first.click()
+    check(page, "municipality-proposals")
+    page.locator("li.card a", has_text="WABP Aardbruggen").first.click()
+    assert "Wat dit voorstel verandert" in page.inner_text("main")
+    assert "Browsertest." in page.inner_text("main")
+    check(page, "municipality-proposal")
+    click(page, "Goedkeuren")
+    assert "Het voorstel is goedgekeurd" in page.inner_text("main"), page.inner_text("main")
+    check(page, "municipality-proposals-after-approval")
+    # The public map is the new generation's: it shows the new group.
+    assert "WABP Aardbruggen" in httpx.get(f"{server}/").text
+    assert (
+        httpx.get(f"{server}/api/lookup", params={"q": "Aardbruggenstraat 10, 3570 Alken"}).json()[
+            "zones"
+        ][0]["name"]
+        == "WABP Aardbruggen"
+    )
+    generations = httpx.get(f"{server}/api/generations").json()
+    assert generations[-1]["source"].startswith("proposal:")
+
+    page.get_by_role("link", name="Geschiedenis").click()
+    check(page, "municipality-history")
+    page.get_by_role("link", name=f"Wat generatie {generations[-1]['number']} veranderde").click()
+    check(page, "municipality-generation")
+    page.get_by_role("link", name="Auditlog").click()
+    check(page, "municipality-audit")
+
+    page.get_by_role("link", name="Accounts").first.click()
+    check(page, "municipality-accounts")
+    page.get_by_label("E-mailadres").fill("nieuwe.agent@alken.test")
+    page.get_by_role("radio", name="politie").check()
+    click(page, "Account toevoegen")
+    assert page.get_by_role("heading", name="Wachtwoord voor nieuwe.agent@alken.test").is_visible()
+    password = page.locator(".once code").inner_text()
+    check(page, "municipality-account-added")
+    town.close()
+
+    officer = browser.new_context(viewport=PHONE)
+    page = officer.new_page()
+    page.goto(f"{server}/beheer")
+    page.get_by_label("E-mailadres").fill("nieuwe.agent@alken.test")
+    page.get_by_label("Wachtwoord").fill(password)
+    click(page, "Inloggen")
+    assert page.url == f"{server}/beheer/politie"
+    officer.close()
