@@ -177,6 +177,14 @@ def scope_of(user: User, dataset: Dataset) -> frozenset[str]:
         ) from None
 
 
+def own_municipality(user: User, dataset: Dataset) -> str:
+    """Return the one municipality a municipality account works for (403 page if none)."""
+    names = scope_of(user, dataset)
+    if len(names) != 1:
+        raise StaffPageError(403, MESSAGES[403])
+    return next(iter(names))
+
+
 # --- forms ------------------------------------------------------------------------------------------
 
 

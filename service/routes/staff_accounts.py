@@ -22,7 +22,7 @@ from service.routes.staff import (
     StaffForm,
     done,
     field,
-    scope_of,
+    own_municipality,
     staff_page,
     zone_name,
 )
@@ -50,7 +50,7 @@ def _accounts_page(
     made: accounts.NewPassword | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    municipality = scope_of(user)
+    municipality = own_municipality(user, dataset)
     context = {
         "title": "Accounts",
         "heading": f"Accounts van {municipality}",
@@ -96,7 +96,7 @@ def add_account(
         made = accounts.add_account(
             session,
             dataset,
-            scope_of(user),
+            own_municipality(user, dataset),
             user,
             email=values["email"],
             role=values["role"],
@@ -121,7 +121,9 @@ def disable_account(
     dataset: DatasetDep,
 ) -> Response:
     """Disable an account: it can no longer sign in, and its sessions end now."""
-    accounts.set_account_active(session, dataset, scope_of(user), user, account_id, False)
+    accounts.set_account_active(
+        session, dataset, own_municipality(user, dataset), user, account_id, False
+    )
     session.commit()
     return done(ACCOUNTS, "uitgeschakeld")
 
@@ -135,7 +137,9 @@ def enable_account(
     dataset: DatasetDep,
 ) -> Response:
     """Enable a disabled account again."""
-    accounts.set_account_active(session, dataset, scope_of(user), user, account_id, True)
+    accounts.set_account_active(
+        session, dataset, own_municipality(user, dataset), user, account_id, True
+    )
     session.commit()
     return done(ACCOUNTS, "ingeschakeld")
 
@@ -151,7 +155,9 @@ def reset_password(
     dataset: DatasetDep,
 ) -> HTMLResponse:
     """Give an account a new password (shown once); its sessions end."""
-    made = accounts.reset_password(session, dataset, scope_of(user), user, account_id)
+    made = accounts.reset_password(
+        session, dataset, own_municipality(user, dataset), user, account_id
+    )
     session.commit()
     return _accounts_page(request, key, user, session, dataset, made=made)
 
@@ -171,7 +177,7 @@ def new_group_coordinator(
         made = accounts.coordinator_for_application(
             session,
             dataset,
-            scope_of(user),
+            own_municipality(user, dataset),
             user,
             registration_id=registration_id,
             zone_id=field(form, "zone", 64),

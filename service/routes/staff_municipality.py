@@ -30,6 +30,7 @@ from service.routes.staff import (
     StaffForm,
     done,
     field,
+    own_municipality,
     scope_of,
     staff_page,
     zone_name,
@@ -88,7 +89,7 @@ def overview(
     rows = workflow.visible_proposals(session, user, state.current.dataset)
     context = {
         "title": "Beheer voor de gemeente",
-        "heading": f"Gemeente {scope_of(user)}",
+        "heading": f"Gemeente {own_municipality(user, state.current.dataset)}",
         "waiting": sum(1 for r in rows if r.status == "submitted"),
         "generation": state.current.generation,
     }
@@ -269,10 +270,14 @@ def generation_changes(
 
 @router.get(f"{HOME}/audit", response_class=HTMLResponse)
 def audit_log(
-    request: Request, user: MunicipalityStaff, key: SigningKeyDep, session: SessionDep
+    request: Request,
+    user: MunicipalityStaff,
+    key: SigningKeyDep,
+    session: SessionDep,
+    state: StateDep,
 ) -> HTMLResponse:
     """Show who saw or changed what, when, in the municipality (newest first; no personal data)."""
-    events = reg.audit_log(session, scope_of(user), limit=300)
+    events = reg.audit_log(session, scope_of(user, state.current.dataset), limit=300)
     ids = {e.actor_id for e in events if e.actor_id}
     actors: dict[str, tuple[str, str]] = {}
     if ids:
