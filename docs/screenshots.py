@@ -33,7 +33,7 @@ from service.app import create_app  # noqa: E402
 from service.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from service.users import create_user  # noqa: E402
-from tests.service.apps import served  # noqa: E402
+from tests.service.served import served  # noqa: E402
 
 PHONE = {"width": 360, "height": 740}
 ADDRESS = "Heiligenbornstraat 12"

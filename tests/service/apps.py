@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-from fastapi import FastAPI
 from pydantic import SecretStr
 
 from service.settings import Settings
@@ -42,24 +36,3 @@ def app_settings(data_dir: Path, database_url: str, **overrides: Any) -> Setting
     return Settings(  # type: ignore[call-arg]
         data_dir=data_dir, database_url=database_url, _env_file=None, **values
     )
-
-
-@contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free port of 127.0.0.1; yield its base URL (no trailing /)."""
-    # Port 0: the system picks a free port, read back once the server listens (no race).
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

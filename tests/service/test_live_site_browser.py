@@ -16,7 +16,8 @@ import pytest
 
 from maps.pdf import CHROMIUM
 from service.app import create_app
-from tests.service.apps import app_settings, copy_dataset, served
+from tests.service.apps import app_settings, copy_dataset
+from tests.service.served import served
 from zones.dataset import Dataset
 
 if TYPE_CHECKING:

@@ -14,7 +14,8 @@ import pytest
 
 from maps.pdf import CHROMIUM
 from service.app import create_app
-from tests.service.apps import app_settings, copy_dataset, served
+from tests.service.apps import app_settings, copy_dataset
+from tests.service.served import served
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
