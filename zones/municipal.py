@@ -13,7 +13,6 @@ Errors::
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,7 @@ from zones.errors import InvalidError, ZoneError
 if TYPE_CHECKING:
     from geo.register import AddressRegister
     from zones.assign import AssignmentTable
+    from zones.dataset import Dataset
     from zones.schema import ZoneSet
 
 WHATSAPP_CAP = 1024  # members a WhatsApp group can hold
@@ -137,15 +137,44 @@ def zone_municipalities(
 
     A zone without addresses and without the property belongs to none (None).
     """
+    import numpy as np
+
+    names = sorted({s.municipality for s in register.streets})
+    if not names or not table.zone_ids:
+        given_only = {z.id: (z.props.model_extra or {}).get("municipality") for z in zones}
+        return {k: str(v) if v else None for k, v in given_only.items()}
+    code = {n: i for i, n in enumerate(names)}
+    of_street = np.array([code[s.municipality] for s in register.streets], dtype=np.int64)
+    zoned = table.primary >= 0
+    zone_of = table.primary[zoned].astype(np.int64)
+    municipality_of = of_street[register.street_of[zoned]]
+    # One count per (zone, municipality): a vectorised majority over every address.
+    counts = np.bincount(
+        zone_of * len(names) + municipality_of, minlength=len(table.zone_ids) * len(names)
+    ).reshape(len(table.zone_ids), max(len(names), 1))
     out: dict[str, str | None] = {}
-    counts: dict[int, Counter[str]] = {}
-    for a, z in enumerate(table.primary.tolist()):
-        if z >= 0:
-            street = register.streets[int(register.street_of[a])]
-            counts.setdefault(z, Counter())[street.municipality] += 1
     for zone in zones:
         given = (zone.props.model_extra or {}).get("municipality")
         z = table.number.get(zone.id)
-        found = counts.get(z) if z is not None else None
-        out[zone.id] = str(given) if given else (found.most_common(1)[0][0] if found else None)
+        if given:
+            out[zone.id] = str(given)
+        elif z is not None and counts[z].any():
+            out[zone.id] = names[int(counts[z].argmax())]
+        else:
+            out[zone.id] = None
     return out
+
+
+def zone_municipality(dataset: Dataset, zone_id: str) -> str | None:
+    """Return the municipality of a zone of a loaded dataset (computed once per zone set)."""
+    owners = dataset.derived.get("zone_municipalities")
+    if owners is None:
+        owners = zone_municipalities(dataset.zones, dataset.register, dataset.table)
+        dataset.derived["zone_municipalities"] = owners
+    found: str | None = owners.get(zone_id)
+    return found
+
+
+def zone_member_cap(dataset: Dataset, zone_id: str) -> int:
+    """Return the member cap of a zone's group: its municipality's, else the dataset's."""
+    return dataset.municipalities.member_cap(zone_municipality(dataset, zone_id))

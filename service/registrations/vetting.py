@@ -138,7 +138,8 @@ def approve(
 ) -> Registration:
     """Approve a pending application; refused when its group is full or undecided.
 
-    `member_cap` is one cap, or the cap of a municipality (several municipalities may differ).
+    `member_cap` is one cap, or a function giving a zone's cap (its municipality's, when the
+    municipalities of a dataset set different caps: `zones.municipal.zone_member_cap`).
     """
     row = _pending(session, registration_id, scope)
     if row.zone_id is None and not row.new_group:
@@ -147,7 +148,7 @@ def approve(
         )
     if row.zone_id is not None:
         if callable(member_cap):
-            member_cap = member_cap(row.municipality)
+            member_cap = member_cap(row.zone_id)
         filled = group_fill(session, row.zone_id)
         if filled >= member_cap:
             raise GroupFullError(

@@ -30,6 +30,7 @@ from service.ratelimit import RegistrationLimit
 from service.scope import StaffScope, staff_scope
 from service.tables import AuditEvent, Registration, RegistrationStatus, User
 from zones.dataset import Dataset
+from zones.municipal import zone_member_cap
 from zones.rules import load_group_rules
 
 router = APIRouter(tags=["registrations"])
@@ -308,7 +309,11 @@ def approve(
     """Approve a pending application (refused when its group is full)."""
     scope = staff_scope(user, dataset)
     row = reg.approve(
-        session, registration_id, scope.municipalities, user.id, dataset.municipalities.member_cap
+        session,
+        registration_id,
+        scope.municipalities,
+        user.id,
+        lambda zone_id: zone_member_cap(dataset, zone_id),
     )
     view = _staff_view(session, dataset, row, scope)
     session.commit()
@@ -380,7 +385,7 @@ def group_members(
     shown = Members(
         zone_id=zone_id,
         name=group.name,
-        member_cap=dataset.meta.member_cap,
+        member_cap=zone_member_cap(dataset, zone_id),
         filled=reg.group_fill(session, zone_id),
         members=[_member(row) for row in rows],
     )

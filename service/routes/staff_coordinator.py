@@ -26,6 +26,7 @@ from service.routes.staff import (
     staff_page,
     zone_name,
 )
+from zones.municipal import zone_member_cap
 from zones.proposals import Report
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +51,7 @@ def my_group(
     by_status: dict[str, list[object]] = {"approved": [], "added": [], "leaving": []}
     for member in roster.members:
         by_status.setdefault(member.status, []).append(member)
-    cap = dataset.meta.member_cap
+    cap = zone_member_cap(dataset, zone_id)
     context = {
         "title": "Mijn groep",
         "heading": f"Mijn groep: {zone_name(dataset, zone_id)}",

@@ -25,6 +25,7 @@ from service.routes.staff import (
     staff_page,
     zone_name,
 )
+from zones.municipal import zone_member_cap
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,7 +88,9 @@ def approve_application(
 ) -> Response:
     """Approve a pending application ("Goedkeuren"); the coordinator sees the new member."""
     scope = scope_of(user, dataset)
-    reg.approve(session, registration_id, scope, user.id, dataset.municipalities.member_cap)
+    reg.approve(
+        session, registration_id, scope, user.id, lambda zone: zone_member_cap(dataset, zone)
+    )
     session.commit()
     return done(QUEUE, "goedgekeurd")
 

@@ -8,6 +8,7 @@ municipality see only their own, and another municipality's application is unkno
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,6 +71,10 @@ def pz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         PZ / "gemeenten_2024.geojson",
         police_zone="Kanton Borgloon",
     )
+    # Heers caps its groups lower than WhatsApp does.
+    meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
+    next(m for m in meta["municipalities"] if m["name"] == "Heers")["member_cap"] = 1
+    (root / "dataset.json").write_text(json.dumps(meta), encoding="utf-8")
     # Applications need the group rules (the same generic text for the five here).
     for rules in DATA.glob("reglement*"):
         shutil.copy(rules, root / rules.name)
@@ -185,6 +190,12 @@ def test_the_police_zone_is_told_of_applications_in_every_municipality(
     finally:
         engine.dispose()
     assert told == {ZONE_POLICE, WELLEN_POLICE}
+
+
+def test_a_municipality_s_member_cap_applies_to_its_groups(api: PoliceZoneApi) -> None:
+    r = api.client.get("/api/groups/73022w01/members", headers=api.headers[HEERS_COORD])
+    assert r.status_code == 200, r.text
+    assert r.json()["member_cap"] == 1
 
 
 def test_proposals_follow_the_scope(api: PoliceZoneApi) -> None:
