@@ -11,6 +11,9 @@ Format (``window.WABP_INDEX``; positions are integers of 10^-5 degree, about 1 m
     {"v": 2, "detail": bool,
      "z": [[id, name, area, href], ...],           zones, referred to by position
      "m": [municipality, ...],                     place names, referred to by position
+     "ml": {"postcode municipality": label, ...},  how answers name a municipality that merged in
+                                                   2025 ("3840 Borgloon": "Tongeren-Borgloon
+                                                   (Borgloon)"); absent names are shown as they are
      "s": [[name, key, postcode, place, lat, lon, zone, runs, addresses, rules, boxes, parts], ...],
      "r": {...},                                   the rules (see `lookup_rules`)
      "c": {...}}                                   contacts (see `zones.nextsteps.Contacts`)
@@ -41,6 +44,7 @@ import numpy as np
 
 from geo import normalize
 from geo.housenumber import REGISTER_PATTERN, number_key
+from geo.municipalities import display_name
 from geo.normalize import street_key
 from geo.parse import PATTERNS
 from zones import messages
@@ -145,10 +149,18 @@ def build_search_index(
         "detail": detail,
         "z": [[z.id, z.name, z.props.area, zone_href(z)] for z in zones],
         "m": list(places),
+        "ml": _merged_labels(register),
         "s": streets,
         "r": lookup_rules(dataset),
         "c": asdict(contacts_of(dataset, join_url)),
     }
+
+
+def _merged_labels(register: Any) -> dict[str, str]:
+    """Return the labels the lookup gives municipalities across the 2025 mergers (`display_name`)."""
+    pairs = {(s.postcode, s.municipality) for s in register.streets if s.municipality}
+    labels = {f"{pc} {name}": display_name(name, pc) for pc, name in sorted(pairs)}
+    return {key: label for key, label in labels.items() if not key.endswith(f" {label}")}
 
 
 def lookup_rules(dataset: Dataset) -> dict[str, Any]:

@@ -94,3 +94,26 @@ def test_the_chooser_links_every_municipality(
     finally:
         context.close()
     assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.browser
+def test_the_published_search_names_merged_municipalities_as_the_service_does(
+    browser: Browser, published: Path
+) -> None:
+    from zones.dataset import Dataset
+    from zones.lookup import Locator
+
+    queries = ["Kerkstraat 1, Tongeren-Borgloon", "Kerkstraat 1, Borgloon", "Kerkstraat 3"]
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((published / "borgloon" / "index.html").as_uri())
+        page.evaluate("new Promise(done => WABP_SEARCH.load(done))")
+        offline = page.evaluate("qs => qs.map(q => WABP_SEARCH.lookup(q))", queries)
+    finally:
+        context.close()
+    data = next(published.parent.parent.glob("pz*/dataset"))
+    service = [Locator(Dataset.load(data)).lookup(q) for q in queries]
+    assert [a["status"] for a in offline] == ["found"] * 3
+    assert [a["message"] for a in offline] == [r.message for r in service]
+    assert all("3840 Tongeren-Borgloon (Borgloon)" in a["message"] for a in offline)

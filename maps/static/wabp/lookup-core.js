@@ -670,7 +670,9 @@
   Locator.prototype.label = function (a) {
     var number = a.housenumber ? " " + a.housenumber : "";
     var box = a.box ? " bus " + a.box : "";
-    return (a.street + number + box + ", " + a.postcode + " " + a.municipality).trim();
+    // A municipality that merged in 2025 is named as the service names it (index "ml").
+    var shown = (this.index.ml || {})[a.postcode + " " + a.municipality] || a.municipality;
+    return (a.street + number + box + ", " + a.postcode + " " + shown).trim();
   };
 
   Locator.prototype.result = function (f, notices) {
