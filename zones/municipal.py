@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.municipalities import find_municipality, police_zone_key
+from geo.municipalities import current_name, find_municipality, police_zone_key
 from geo.normalize import place_key
 from zones.errors import InvalidError, ZoneError
 
@@ -91,12 +91,17 @@ class Municipalities:
         return [m.name for m in self.items]
 
     def get(self, value: str) -> MunicipalityMeta | None:
-        """Return the municipality with this name or NIS code (case and accents ignored)."""
+        """Return the municipality with this name or NIS code (case and accents ignored).
+
+        Its name since the 2025 mergers finds it too when only one held municipality merged into
+        that one (``Tongeren-Borgloon`` finds Borgloon in a 2024 dataset).
+        """
         key = place_key(value)
         for m in self.items:
             if value.strip() == m.nis or place_key(m.name) == key:
                 return m
-        return None
+        merged = [m for m in self.items if place_key(current_name(m.name) or "") == key]
+        return merged[0] if len(merged) == 1 else None
 
     def find(self, value: str) -> MunicipalityMeta:
         """Return a municipality by name or NIS code, or raise naming those the dataset holds."""

@@ -223,11 +223,11 @@ def test_users_add_refuses_what_the_dataset_does_not_hold(pz_root: Path) -> None
     env = {"WABP_DATABASE_URL": f"sqlite:///{pz_root / 'cli.sqlite'}"}
     args = ["users", "add", "x@example.be", "--role", "police", "--password-stdin"]
     result = runner.invoke(
-        cli, [*args, "--municipality", "Hasselt", "--data", str(pz_root)], input=PASSWORD, env=env
+        cli, [*args, "--municipality", "Gent", "--data", str(pz_root)], input=PASSWORD, env=env
     )
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: this dataset holds no municipality 'Hasselt'; it holds: "
+        "error: this dataset holds no municipality 'Gent'; it holds: "
         "Alken, Borgloon, Heers, Kortessem, Wellen\n"
     )
     result = runner.invoke(cli, [*args, "--data", str(pz_root)], input=PASSWORD, env=env)

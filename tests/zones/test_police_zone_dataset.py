@@ -55,6 +55,8 @@ def test_the_dataset_knows_its_municipalities_and_police_zone(pz_dataset: Datase
     zone = held.police_zone("PZ Kanton Borgloon")
     assert (zone.name, zone.code, zone.municipalities) == ("Kanton Borgloon", "ipz111", FIVE)
     assert held.police_zone("kanton borgloon") is zone
+    assert held.find("Tongeren-Borgloon").name == "Borgloon"  # the 2025 name finds it too
+    assert held.find("73040").name == "Kortessem"
     assert pz_dataset.meta.name == "Kanton Borgloon"
     with pytest.raises(UnknownMunicipalityError, match="it holds: Alken, Borgloon, Heers"):
         held.find("Gent")
