@@ -24,6 +24,7 @@ from service.routes import (
     generations,
     lookup,
     pages,
+    password_pages,
     proposal_pages,
     proposals,
     signup,
@@ -95,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(registration_routes.router)
     app.include_router(signup.router)
     app.include_router(applicant_pages.router)
+    app.include_router(password_pages.router)
     app.include_router(proposals.router)
     app.include_router(proposal_pages.router)
     app.include_router(staff_signin.router)

@@ -765,6 +765,66 @@ def users_add(
     typer.echo(f"added {user.email} ({user.role}{f', {scope}' if scope else ''})")
 
 
+@users_app.command("invite")
+def users_invite(
+    email: Annotated[str, typer.Argument(help="e-mail address, used to sign in")],
+    role: Annotated[str, typer.Option(help="coordinator, police or municipality")],
+    zone: Annotated[
+        str | None, typer.Option(help="zone id (required for a coordinator: their group)")
+    ] = None,
+    municipality: Annotated[
+        str | None,
+        typer.Option(help="police/municipality: whose applications they see (name or NIS code)"),
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Add a staff account and mail its owner a link to choose a password (valid 7 days)."""
+    from service.account_links import invite
+
+    with _domain_errors():
+        zone_ids = _zone_ids(data) if zone else set()
+        if municipality is not None:
+            municipality = _municipality(data, municipality)
+    with _session(data) as session:
+        user = invite(
+            session,
+            email,
+            role,
+            zone_id=zone,
+            municipality=municipality,
+            known_zones=zone_ids,
+        )
+    typer.echo(f"invited {user.email} ({user.role}): the invitation is in the outbox")
+    _warn_without_smtp(data)
+
+
+@users_app.command("reset")
+def users_reset(
+    email: Annotated[str, typer.Argument(help="e-mail address of the account")],
+    data: DataOption = None,
+) -> None:
+    """Mail a staff member a link to choose a new password (valid 1 hour)."""
+    from service.account_links import request_reset
+    from service.users import UnknownUserError
+
+    with _session(data) as session:
+        if not request_reset(session, email):
+            raise UnknownUserError(
+                f"no reset mail for {email.strip().lower()}: no active account, or one was "
+                "sent less than 5 minutes ago"
+            )
+    typer.echo(f"reset link for {email.strip().lower()} is in the outbox")
+    _warn_without_smtp(data)
+
+
+def _warn_without_smtp(data: Path | None) -> None:
+    if not _settings(data).smtp_host:
+        typer.echo(
+            "note: no SMTP server configured (WABP_SMTP_HOST): it waits; see `wabp outbox`",
+            err=True,
+        )
+
+
 @users_app.command("list")
 def users_list(data: DataOption = None) -> None:
     """List the staff accounts."""

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PRIVATE_QUERY_PATHS = ("/api/lookup", "/api/streets")
-PRIVATE_TOKEN_PREFIXES = ("/aanmelding/", "/api/aanmelding/")
+PRIVATE_TOKEN_PREFIXES = ("/aanmelding/", "/api/aanmelding/", "/beheer/wachtwoord/")
 
 
 def redact_path(path: str) -> str:

@@ -28,7 +28,8 @@ from service.tables import OutboxMessage, utcnow
 from service.users import create_user
 from tests.service.apps import app_settings, copy_dataset
 from tests.service.smtp_sink import SmtpSink, wait_for
-from tests.service.test_registrations import application
+from tests.service.test_registrations import application, every_text_value
+from tests.service.test_signup import form_token
 
 PASSWORD = "correct horse battery"
 POLICE = "politie@alken.test"
@@ -44,6 +45,7 @@ class MailApp:
     sink: SmtpSink
     engine: Engine
     headers: dict[str, dict[str, str]]
+    data: Path
 
     def apply(self, expect: int = 201, **overrides: Any) -> dict[str, Any]:
         response = self.client.post("/api/registrations", json=application(**overrides))
@@ -94,7 +96,7 @@ def mail_app(tmp_path_factory: pytest.TempPathFactory, sink: SmtpSink) -> Iterat
         for email in (POLICE, COORD):
             r = client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
             headers[email] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        yield MailApp(client, sink, engine, headers)
+        yield MailApp(client, sink, engine, headers, data)
     engine.dispose()
 
 
@@ -393,4 +395,130 @@ def test_purge_drops_outbox_entries_past_their_retention(tmp_path: Path) -> None
         assert purge(session, 30, now=now) == 1
     with factory() as session:
         assert list(session.scalars(select(OutboxMessage.subject))) == ["Nieuw"]
+    engine.dispose()
+
+
+# --- staff: invitation and password reset, followed end to end --------------------------------
+
+
+def _choose_password(client: TestClient, link: str, password: str, again: str | None = None) -> Any:
+    path = link.removeprefix("http://testserver")
+    form = client.get(path)
+    assert form.status_code == 200, form.text
+    assert form.headers["referrer-policy"] == "no-referrer"
+    assert form.headers["cache-control"] == "no-store"
+    data = {"csrf_token": form_token(form.text), "password": password}
+    data["password_again"] = password if again is None else again
+    return client.post(path, data=data)
+
+
+def _signs_in(client: TestClient, email: str, password: str) -> bool:
+    r = client.post("/api/auth/token", data={"username": email, "password": password})
+    return r.status_code == 200
+
+
+def test_an_invitation_link_sets_the_password_once(mail_app: MailApp) -> None:
+    env = {"WABP_DATA_DIR": str(mail_app.data), "WABP_BASE_URL": "http://testserver"}
+    invited = CliRunner().invoke(
+        cli,
+        ["users", "invite", "Nieuw.Lid@Alken.test", "--role", "police", "--municipality", "Alken"],
+        env=env,
+    )
+    assert invited.exit_code == 0, invited.output
+    [mail] = wait_for(lambda: mail_app.sink.handler.to("nieuw.lid@alken.test"), what="invitation")
+    assert "Uitnodiging" in mail.message["Subject"] and "politie" in mail.text
+    link = mail.link()
+    assert link.startswith("http://testserver/beheer/wachtwoord/")
+    token = link.rsplit("/", 1)[1]
+    # Only the link's hash is stored (the sent mail kept no text); nobody can sign in yet.
+    wait_for(lambda: mail_app.outbox(kind="staff.invitation", status="sent"), what="sent")
+    assert token not in every_text_value(mail_app.engine)
+    assert not _signs_in(mail_app.client, "nieuw.lid@alken.test", "")
+    # Mistakes keep the form (and never echo a password).
+    client = mail_app.client
+    differ = _choose_password(client, link, "een lange zin als wachtwoord", "iets anders")
+    assert differ.status_code == 422 and "niet gelijk" in differ.text
+    assert "een lange zin als wachtwoord" not in differ.text
+    short = _choose_password(client, link, "kort")
+    assert short.status_code == 422 and "minstens 12 tekens" in short.text
+    done = _choose_password(client, link, "een lange zin als wachtwoord")
+    assert done.status_code == 200 and "Uw wachtwoord is ingesteld" in done.text
+    assert _signs_in(client, "nieuw.lid@alken.test", "een lange zin als wachtwoord")
+    # Used once: the link is dead now, for the form and for a second post alike.
+    again = client.get(link.removeprefix("http://testserver"))
+    assert again.status_code == 404 and "werkt niet" in again.text
+    replay = _choose_password_post_only(client, link, "nog een ander wachtwoord")
+    assert replay.status_code == 404
+    assert not _signs_in(client, "nieuw.lid@alken.test", "nog een ander wachtwoord")
+
+
+def _choose_password_post_only(client: TestClient, link: str, password: str) -> Any:
+    form = client.get("/beheer/wachtwoord-vergeten")  # any form: a valid CSRF cookie and token
+    token = form_token(form.text)
+    return client.post(
+        link.removeprefix("http://testserver"),
+        data={"csrf_token": token, "password": password, "password_again": password},
+    )
+
+
+def test_a_reset_link_replaces_the_password_and_tells_nobody_who_has_an_account(
+    mail_app: MailApp,
+) -> None:
+    client = mail_app.client
+    form = client.get("/beheer/wachtwoord-vergeten")
+    assert form.status_code == 200
+    asked = client.post(
+        "/beheer/wachtwoord-vergeten",
+        data={"csrf_token": form_token(form.text), "email": COORD.upper()},
+    )
+    unknown = client.post(
+        "/beheer/wachtwoord-vergeten",
+        data={"csrf_token": form_token(form.text), "email": "niemand@alken.test"},
+    )
+    # The same answer whether or not the address has an account.
+    assert asked.status_code == unknown.status_code == 200
+    assert asked.text == unknown.text and "Als er een account bestaat" in asked.text
+    [mail] = wait_for(
+        lambda: (
+            [m for m in mail_app.sink.handler.to(COORD) if "wachtwoord" in m.message["Subject"]]
+            or None
+        ),
+        what="the reset mail",
+    )
+    assert mail_app.sink.handler.to("niemand@alken.test") == []
+    assert "één uur" in mail.text or "1 uur" in mail.text
+    done = _choose_password(client, mail.link(), "mijn nieuwe geheime zin")
+    assert done.status_code == 200
+    assert _signs_in(client, COORD, "mijn nieuwe geheime zin")
+    assert not _signs_in(client, COORD, PASSWORD)
+    assert client.get(mail.link().removeprefix("http://testserver")).status_code == 404
+    # A second request within minutes sends nothing more (no mail bombing).
+    before = len(mail_app.sink.handler.to(COORD))
+    client.post(
+        "/beheer/wachtwoord-vergeten",
+        data={"csrf_token": form_token(form.text), "email": COORD},
+    )
+    assert len(mail_app.outbox(kind="staff.reset", status="queued")) == 0
+    assert len(mail_app.sink.handler.to(COORD)) == before
+
+
+def test_account_links_expire_and_a_newer_one_replaces_the_older(tmp_path: Path) -> None:
+    from service import account_links
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    now = utcnow()
+    with factory.begin() as session:
+        user = create_user(session, "p@alken.test", PASSWORD, "police", municipality="Alken")
+        first = account_links.issue(session, user, "reset", now)
+        second = account_links.issue(session, user, "reset", now)
+    with factory() as session:
+        with pytest.raises(account_links.AccountLinkError):
+            account_links.check(session, first, now)
+        account_links.check(session, second, now)
+        with pytest.raises(account_links.AccountLinkError):
+            account_links.check(session, second, now + timedelta(hours=1, seconds=1))
+        with pytest.raises(account_links.AccountLinkError):
+            account_links.check(session, "x" * 101, now)
     engine.dispose()
