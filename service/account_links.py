@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.auth import hash_password
+from service import users
 from service.mail import notices
 from service.mail.outbox import public_url
 from service.tables import AccountLink, AccountLinkPurpose, AuditEvent, User, utcnow
 from service.users import UserError, check_password, create_user, normalize_email
+from zones.municipal import Municipalities
 
 VALID: dict[AccountLinkPurpose, timedelta] = {
     "invite": timedelta(days=7),
@@ -75,7 +76,9 @@ def invite(
     *,
     zone_id: str | None = None,
     municipality: str | None = None,
+    police_zone: str | None = None,
     known_zones: Container[str] | None = None,
+    held: Municipalities | None = None,
     actor_id: str | None = None,
     now: datetime | None = None,
 ) -> User:
@@ -88,7 +91,9 @@ def invite(
         role,
         zone_id=zone_id,
         municipality=municipality,
+        police_zone=police_zone,
         known_zones=known_zones,
+        held=held,
         actor_id=actor_id,
     )
     token = issue(session, user, "invite", now)
@@ -159,8 +164,9 @@ def set_password(session: Session, token: str, password: str, now: datetime | No
         .where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None))
         .values(used_at=now)
     )
-    user.password_hash = hash_password(password)
-    _audit(session, user.id, f"user.password_{link.purpose}", user.id)
+    # The account's sign-in sessions end too: a reset is what one does when someone else got in.
+    users.set_password(session, user, password, actor_id=None, audit_municipality=user.municipality)
+    _audit(session, user.id, f"user.password_by_{link.purpose}_link", user.id)
     return user
 
 

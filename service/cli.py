@@ -776,6 +776,9 @@ def users_invite(
         str | None,
         typer.Option(help="police/municipality: whose applications they see (name or NIS code)"),
     ] = None,
+    police_zone: Annotated[
+        str | None, typer.Option("--police-zone", help="police: a whole police zone")
+    ] = None,
     data: DataOption = None,
 ) -> None:
     """Add a staff account and mail its owner a link to choose a password (valid 7 days)."""
@@ -783,8 +786,7 @@ def users_invite(
 
     with _domain_errors():
         zone_ids = _zone_ids(data) if zone else set()
-        if municipality is not None:
-            municipality = _municipality(data, municipality)
+        held = _dataset(data, strict=False).municipalities
     with _session(data) as session:
         user = invite(
             session,
@@ -792,7 +794,9 @@ def users_invite(
             role,
             zone_id=zone,
             municipality=municipality,
+            police_zone=police_zone,
             known_zones=zone_ids,
+            held=held,
         )
     typer.echo(f"invited {user.email} ({user.role}): the invitation is in the outbox")
     _warn_without_smtp(data)

@@ -17,7 +17,8 @@ from service.account_links import invite
 from service.app import create_app
 from service.db import make_engine, make_sessionmaker
 from service.mail.outbox import BASE_URL
-from tests.service.apps import app_settings, copy_dataset, served
+from tests.service.apps import app_settings, copy_dataset
+from tests.service.served import served
 from tests.service.smtp_sink import SmtpSink, wait_for
 
 if TYPE_CHECKING:
