@@ -6,6 +6,7 @@ lookup returns every polygon that covers the point, never just the first. Coordi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -87,13 +88,26 @@ class PolygonIndex:
             )
             return pts, polys, near_pts[keep], near_polys[keep]
         grid = PointGrid(x, y)
+        # A band wide enough to hold every point within `distance`: a round buffer is a polygon
+        # inscribed in the circle, its chords sagging by r(1 - cos(pi/8)) with two segments a
+        # quarter; points outside it are left alone, the rest tested exactly.
+        reach = distance / math.cos(math.pi / 8) + 1.0
+        geoms = np.asarray(self.geometries, dtype=object)
+        bands = shapely.buffer(geoms, reach, quad_segs=2)
+        # An invalid shape's buffer need not hold all of it: its box does.
+        invalid = ~shapely.is_valid(geoms)
+        bands[invalid] = shapely.buffer(shapely.envelope(geoms[invalid]), reach)
+        shapely.prepare(bands)
         cover_parts: list[tuple[npt.NDArray[np.int64], int]] = []
         near_parts: list[tuple[npt.NDArray[np.int64], int]] = []
-        for i, geom in enumerate(self.geometries):
-            xmin, ymin, xmax, ymax = shapely.bounds(geom).tolist()
-            box = grid.in_box(xmin - distance, ymin - distance, xmax + distance, ymax + distance)
+        for i, (geom, band) in enumerate(zip(self.geometries, bands.tolist(), strict=True)):
+            if shapely.is_empty(band):
+                continue
+            xmin, ymin, xmax, ymax = shapely.bounds(band).tolist()
+            box = grid.in_box(xmin, ymin, xmax, ymax)
             if not len(box):
                 continue
+            box = box[shapely.intersects_xy(band, x[box], y[box])]
             inside = shapely.intersects_xy(geom, x[box], y[box])
             cover_parts.append((box[inside], i))
             rest = box[~inside]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from service.settings import Settings
 from service.state import ServiceState
@@ -12,28 +13,35 @@ from zones.dataset import Dataset
 from zones.lookup import Locator
 
 
-def get_state(request: Request) -> ServiceState:
+# Dependencies that only read app state are `async def`: FastAPI runs a plain `def` dependency in
+# the thread pool, a hop that costs more than the work of a lookup.
+async def get_state(request: Request) -> ServiceState:
     """Return the service state built at start-up."""
     state: ServiceState = request.app.state.wabp
     return state
 
 
-def get_dataset(request: Request) -> Dataset:
+async def get_dataset(request: Request) -> Dataset:
     """Return the current generation's dataset."""
-    return get_state(request).current.dataset
+    state: ServiceState = request.app.state.wabp
+    return state.current.dataset
 
 
-def get_locator(
+async def get_locator(
     request: Request,
     generation: Annotated[
         int | None, Query(ge=1, description="zone generation (default: the current one)")
     ] = None,
 ) -> Locator:
     """Return the address locator of the requested generation (the current one by default)."""
-    return get_state(request).locator(generation)
+    state: ServiceState = request.app.state.wabp
+    if generation is None or generation == state.current.generation:
+        return state.current.locator
+    # Another generation may have to be read and indexed (seconds): not on the event loop.
+    return await run_in_threadpool(state.locator, generation)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
