@@ -273,6 +273,24 @@ class AddressRegister:
         lo, hi = self._slice(street_id)
         return self._order[lo:hi]
 
+    def street_bounds(self) -> npt.NDArray[np.float64]:
+        """Return each street's box (xmin, ymin, xmax, ymax) of positioned addresses; NaN if none."""
+        cached: npt.NDArray[np.float64] | None = self.__dict__.get("_street_bounds")
+        if cached is None:
+            x, y = self.x[self._order], self.y[self._order]
+            starts = self._street_start[:-1]
+            if len(x):
+                cached = np.c_[
+                    np.fmin.reduceat(x, starts),
+                    np.fmin.reduceat(y, starts),
+                    np.fmax.reduceat(x, starts),
+                    np.fmax.reduceat(y, starts),
+                ]
+            else:
+                cached = np.empty((0, 4))
+            self.__dict__["_street_bounds"] = cached
+        return cached
+
     def street_order(self) -> npt.NDArray[np.int64]:
         """Return every address id ordered by street, then house-number key (`on_street_array` order)."""
         return self._order

@@ -50,6 +50,11 @@ class PolygonIndex:
         hits = self._tree.query(shapely.Point(p.x, p.y), predicate="covered_by")
         return [self.keys[i] for i in sorted(hits.tolist())]
 
+    def intersecting(self, geometry: BaseGeometry) -> list[BaseGeometry]:
+        """Return the polygons that intersect a geometry, in index order."""
+        hits = self._tree.query(geometry, predicate="intersects")
+        return [self.geometries[i] for i in sorted(hits.tolist())]
+
     def within(self, p: LambertXY, distance: float) -> list[str]:
         """Return the keys of every polygon within `distance` metres of the point."""
         hits = self._tree.query(shapely.Point(p.x, p.y), predicate="dwithin", distance=distance)

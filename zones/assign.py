@@ -80,8 +80,14 @@ def rule_streets(
     if len(ids) <= 1:
         return ids
     # The same name in several postcodes: keep the streets that actually run near this zone.
+    # Streets whose box lies beyond reach of the zone's box cannot (most of them, in Flanders).
+    box = register.street_bounds()[ids]
+    zx0, zy0, zx1, zy1 = zone.geometry_l72.bounds
+    dx = np.maximum(np.maximum(box[:, 0] - zx1, zx0 - box[:, 2]), 0.0)
+    dy = np.maximum(np.maximum(box[:, 1] - zy1, zy0 - box[:, 3]), 0.0)
+    reachable = np.hypot(dx, dy) <= RULE_REACH_M  # NaN (no position) is never reachable
     near = []
-    for sid in ids:
+    for sid in np.asarray(ids)[reachable].tolist():
         addr = [a for a in register.on_street(sid) if register.positioned[a]]
         if not addr:
             continue
@@ -219,6 +225,14 @@ class AssignmentTable:
 
     def renumbered(self, zone_ids: list[str]) -> AssignmentTable:
         """Return a copy numbered by `zone_ids`; rows of a zone not in `zone_ids` get no zone."""
+        if zone_ids == self.zone_ids:  # the usual change: same zones, same order
+            return AssignmentTable(
+                list(zone_ids),
+                self.primary.copy(),
+                self.source.copy(),
+                dict(self.extra),
+                dict(self.near),
+            )
         new = {z: i for i, z in enumerate(zone_ids)}
         to_new = np.array([new.get(z, -1) for z in self.zone_ids] + [-1], dtype=np.int32)
         primary = to_new[self.primary]  # index -1 reads the extra last -1: no zone stays none

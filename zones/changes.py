@@ -56,14 +56,11 @@ def moves(
 ) -> list[Move]:
     """Return the addresses whose group changes, grouped by street and direction."""
     names = {z.id: z.name for z in zones_before} | {z.id: z.name for z in zones_after}
-    changed = np.flatnonzero(
-        np.array(
-            [before.zone_ids[z] if z >= 0 else "" for z in before.primary.tolist()], dtype=object
-        )
-        != np.array(
-            [after.zone_ids[z] if z >= 0 else "" for z in after.primary.tolist()], dtype=object
-        )
-    ).tolist()
+    # Both tables' zone numbers in one numbering (the extra last -1 serves "no zone").
+    number = {z: i for i, z in enumerate(dict.fromkeys([*before.zone_ids, *after.zone_ids]))}
+    was = np.array([number[z] for z in before.zone_ids] + [-1])[before.primary]
+    now = np.array([number[z] for z in after.zone_ids] + [-1])[after.primary]
+    changed = np.flatnonzero(was != now).tolist()
     changed = sorted(set(changed) | set(before.extra) | set(after.extra))
     groups: dict[tuple[int, str | None, str | None], list[int]] = defaultdict(list)
     for a in changed:

@@ -24,6 +24,7 @@ from unidecode import unidecode
 from geo.crs import LonLat, in_belgium
 from geo.housenumber import parse_register_number
 from geo.register import AddressRegister
+from geo.spatial import PointGrid, PolygonIndex
 from zones.assign import AssignmentTable
 from zones.changes import Move, moves
 from zones.dataset import Dataset
@@ -355,10 +356,20 @@ def slug(name: str) -> str:
     return text[:60] or "zone"
 
 
-def rules_from_polygon(polygon_l72: BaseGeometry, register: AddressRegister) -> list[StreetRule]:
-    """Derive a zone's street rules from the addresses its polygon covers (as `derive` does)."""
-    idx = np.flatnonzero(register.positioned)
-    inside = shapely.covered_by(shapely.points(register.x[idx], register.y[idx]), polygon_l72)
+def rules_from_polygon(
+    polygon_l72: BaseGeometry, register: AddressRegister, grid: PointGrid | None = None
+) -> list[StreetRule]:
+    """Derive a zone's street rules from the addresses its polygon covers (as `derive` does).
+
+    With the register's `grid`, only the addresses in the polygon's box are tested.
+    """
+    if grid is not None and not polygon_l72.is_empty:
+        idx = np.sort(grid.in_box(*polygon_l72.bounds))
+    else:
+        idx = np.flatnonzero(register.positioned)
+    # A point intersects a polygon exactly when the polygon covers it; no point objects needed.
+    shapely.prepare(polygon_l72)
+    inside = shapely.intersects_xy(polygon_l72, register.x[idx], register.y[idx])
     mine = set(idx[inside].tolist())
     streets = sorted(
         {int(register.street_of[a]) for a in mine}, key=lambda s: register.streets[s].name
@@ -420,7 +431,9 @@ def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
                 out.append(Zone(zone.props.model_copy(update={"status": "retired"}), zone.geometry))
                 continue
             props = zone.props.model_copy(
-                update={"streets": rules_from_polygon(to_l72(rest), dataset.register)}
+                update={
+                    "streets": rules_from_polygon(to_l72(rest), dataset.register, dataset.base.grid)
+                }
             )
             out.append(Zone(props, rest))
         else:
@@ -434,7 +447,7 @@ def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
         )
     props = props.model_copy(
         update={
-            "streets": rules_from_polygon(shape_l72, dataset.register),
+            "streets": rules_from_polygon(shape_l72, dataset.register, dataset.base.grid),
             "valid_from": dt.date.today(),
         }
     )
@@ -463,6 +476,28 @@ def _as_stored(zones: ZoneSet, before: ZoneSet) -> tuple[ZoneSet, list[Problem]]
             problems.append(Problem("unstorable_zone", "error", str(exc), (zone.id,)))
             out.append(zone)
     return ZoneSet(out), problems
+
+
+def _gaps_m2(before: ZoneSet, after: ZoneSet, after_index: PolygonIndex) -> float:
+    """Return the area covered by a zone before and by none after.
+
+    Only where a zone changed can cover be lost: the changed zones' old shapes, less every shape
+    of the new set that reaches them (no union of the whole set).
+    """
+    changed = [
+        z.geometry_l72
+        for z in before.active()
+        if z.id not in after
+        or after.get(z.id).geometry_l72 is not z.geometry_l72
+        or after.get(z.id).props.status != "active"
+    ]
+    if not changed:
+        return 0.0
+    lost = shapely.union_all(changed)
+    reaching = after_index.intersecting(lost)
+    if reaching:
+        lost = shapely.difference(lost, shapely.union_all(reaching))
+    return float(lost.area)
 
 
 def _new_problems(dataset: Dataset, problems: list[Problem]) -> list[ReportProblem]:
@@ -520,9 +555,7 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
             lost[m.from_zone] = lost.get(m.from_zone, 0) + m.count
     left = sum(m.count for m in changes if m.to_zone is None)
 
-    covered_before = shapely.union_all([z.geometry_l72 for z in dataset.zones.active()])
-    covered_after = shapely.union_all([z.geometry_l72 for z in after_zones.active()])
-    gaps = shapely.difference(covered_before, covered_after).area
+    gaps = _gaps_m2(dataset.zones, after_zones, after.index)
 
     changed_ids = {target_id} | {o.zone_id for o in overlaps}
     slivers = []
@@ -541,8 +574,8 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
     split = []
     for name in sorted(touched_streets):
         zone_sets = set()
-        for s in (s for s in reg.streets if s.name == name):
-            zone_sets |= {after.table.zones_of(a) for a in reg.on_street(s.id)}
+        for sid in dataset.base.by_name.get(name, []):
+            zone_sets |= {after.table.zones_of(a) for a in reg.on_street(sid)}
         if len(zone_sets) > 1:
             split.append(
                 SplitStreet(
@@ -550,19 +583,20 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
                 )
             )
 
-    counts_before, counts_after = dataset.table.counts(), after.table.counts()
     cap = dataset.meta.member_cap
-    sizes = [
-        GroupSize(
-            zone_id=z,
-            name=after_zones.get(z).name,
-            before=counts_before.get(z, 0),
-            after=counts_after.get(z, 0),
-            cap=cap,
-            over_cap=counts_after.get(z, 0) > cap,
+    sizes = []
+    for z in sorted(changed_ids):
+        count_after = len(after.table.members(z))
+        sizes.append(
+            GroupSize(
+                zone_id=z,
+                name=after_zones.get(z).name,
+                before=len(dataset.table.members(z)),
+                after=count_after,
+                cap=cap,
+                over_cap=count_after > cap,
+            )
         )
-        for z in sorted(changed_ids)
-    ]
 
     retired = [
         z.id

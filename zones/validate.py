@@ -8,6 +8,7 @@ look at.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -82,29 +83,28 @@ def check_overlaps(zones: ZoneSet) -> list[Problem]:
     if len(active) < 2:
         return []  # also: STRtree.query([]) raises on an empty list (a dataset without zones)
     tree = shapely.STRtree([z.geometry_l72 for z in active])
-    problems = []
     left, right = tree.query([z.geometry_l72 for z in active], predicate="intersects")
-    for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        if i >= j:
-            continue
-        a, b = active[i], active[j]
-        area = shapely.area(shapely.intersection(a.geometry_l72, b.geometry_l72))
-        if area > OVERLAP_TOLERANCE_M2:
-            problems.append(
-                Problem(
-                    "overlap",
-                    "error",
-                    f"zones {a.id!r} and {b.id!r} overlap by {area:,.0f} m²",
-                    (a.id, b.id),
-                )
-            )
-    return problems
+    pairs = sorted((i, j) for i, j in zip(left.tolist(), right.tolist(), strict=True) if i < j)
+    return [p for i, j in pairs if (p := _overlap(active[i], active[j])) is not None]
 
 
-def check_boundary(zones: ZoneSet, boundary_l72: BaseGeometry) -> list[Problem]:
-    """Check that every zone lies inside the municipality boundary."""
+def _overlap(a: Zone, b: Zone) -> Problem | None:
+    area = shapely.area(shapely.intersection(a.geometry_l72, b.geometry_l72))
+    if area <= OVERLAP_TOLERANCE_M2:
+        return None
+    return Problem(
+        "overlap", "error", f"zones {a.id!r} and {b.id!r} overlap by {area:,.0f} m²", (a.id, b.id)
+    )
+
+
+def check_boundary(
+    zones: ZoneSet, boundary_l72: BaseGeometry, only: Collection[str] | None = None
+) -> list[Problem]:
+    """Check that every zone (of `only`, when given) lies inside the municipality boundary."""
     problems = []
     for zone in zones.active():
+        if only is not None and zone.id not in only:
+            continue
         if not shapely.is_valid(zone.geometry_l72):
             continue
         outside = shapely.area(shapely.difference(zone.geometry_l72, boundary_l72))
@@ -195,6 +195,52 @@ def check_zone_set(zones: ZoneSet, boundary_l72: BaseGeometry | None = None) -> 
     if boundary_l72 is not None:
         problems += check_boundary(zones, boundary_l72)
     return problems
+
+
+def recheck_zone_set(
+    problems: list[Problem],
+    before: ZoneSet,
+    after: ZoneSet,
+    changed: Collection[str],
+    boundary_l72: BaseGeometry | None = None,
+) -> list[Problem] | None:
+    """Return `check_zone_set(after)` from the `problems` it gave `before`, checking changed zones only.
+
+    None when that cannot be done (`before` had geometry errors, so its other checks never ran).
+    Both sets must hold their common zones in the same order.
+    """
+    if any(p.code not in ("overlap", "outside_municipality") for p in problems):
+        return None
+    geometry = check_geometry(ZoneSet([z for z in after if z.id in changed]))
+    if has_errors(geometry):
+        return geometry
+    active = [z for z in after.active() if shapely.is_valid(z.geometry_l72)]
+    position = {z.id: i for i, z in enumerate(active)}
+    overlaps = {
+        p.zones: p
+        for p in problems
+        if p.code == "overlap"
+        and not set(p.zones) & set(changed)
+        and set(p.zones) <= position.keys()
+    }
+    mine = [z for z in active if z.id in changed]
+    if mine and len(active) > 1:
+        tree = shapely.STRtree([z.geometry_l72 for z in active])
+        left, right = tree.query([z.geometry_l72 for z in mine], predicate="intersects")
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            a, b = sorted((position[mine[i].id], j))
+            if a != b and (p := _overlap(active[a], active[b])) is not None:
+                overlaps[p.zones] = p
+    out = sorted(overlaps.values(), key=lambda p: (position[p.zones[0]], position[p.zones[1]]))
+    if boundary_l72 is not None:
+        outside = {
+            p.zones[0]: p
+            for p in problems
+            if p.code == "outside_municipality" and p.zones[0] not in changed
+        }
+        outside |= {p.zones[0]: p for p in check_boundary(after, boundary_l72, only=changed)}
+        out += [outside[z.id] for z in after.active() if z.id in outside]
+    return out
 
 
 def has_errors(problems: list[Problem]) -> bool:

@@ -28,7 +28,13 @@ from zones.delta import affected_rows, changed_zones
 from zones.errors import ZoneValidationError
 from zones.register_side import RegisterSide
 from zones.schema import ZoneSet
-from zones.validate import Problem, check_streets, check_zone_set, has_errors
+from zones.validate import (
+    Problem,
+    check_streets,
+    check_zone_set,
+    has_errors,
+    recheck_zone_set,
+)
 
 
 class ZoneSide:
@@ -42,6 +48,7 @@ class ZoneSide:
         table: AssignmentTable,
         conflicts: list[RuleConflict],
         index: PolygonIndex,
+        zone_problems: list[Problem],
         problems: list[Problem],
     ) -> None:
         self.base = base
@@ -50,6 +57,8 @@ class ZoneSide:
         self.table = table
         self.conflicts = conflicts
         self.index = index
+        # What the zones alone give (geometry, overlaps, boundary): a delta rechecks changed zones.
+        self.zone_problems = zone_problems
         self.problems = problems
         # Expensive things derived on demand (e.g. coverage), kept for reuse.
         self.derived: dict[str, Any] = {}
@@ -83,7 +92,13 @@ class ZoneSide:
         changed = changed_zones(self.zones, zones)
         if changed is None:
             return ZoneSide.build(self.base, zones, strict=strict)
-        problems = _zone_problems(zones, self.base, strict)
+        problems = recheck_zone_set(
+            self.zone_problems, self.zones, zones, changed, self.base.boundary_l72
+        )
+        if problems is None:
+            problems = check_zone_set(zones, self.base.boundary_l72)
+        if strict and has_errors(problems):
+            raise ZoneValidationError([p for p in problems if p.severity == "error"])
         register = self.base.register
         unchanged = {z.id for z in zones} - changed
         rules = ZoneRules.resolve(zones, register, self.base.by_name, self.rules, unchanged)
@@ -110,13 +125,13 @@ class ZoneSide:
         table: AssignmentTable,
         conflicts: list[RuleConflict],
         index: PolygonIndex,
-        problems: list[Problem],
+        zone_problems: list[Problem],
         strict: bool,
     ) -> ZoneSide:
-        problems = [*problems, *check_streets(zones, base.register, table, conflicts)]
+        problems = [*zone_problems, *check_streets(zones, base.register, table, conflicts)]
         if strict and has_errors(problems):
             raise ZoneValidationError([p for p in problems if p.severity == "error"])
-        return cls(base, zones, rules, table, conflicts, index, problems)
+        return cls(base, zones, rules, table, conflicts, index, zone_problems, problems)
 
     @cached_property
     def places(self) -> PlaceIndex:
