@@ -54,9 +54,14 @@ class ServiceState:
         return Current(self.store.current().number, dataset, locator, site, public_map)
 
     def reload(self) -> Current:
-        """Load the newest generation from disk and make it current."""
+        """Load the newest generation from disk and make it current.
+
+        Only its zone side is built, from the current one (`Dataset.with_zones`): the register side
+        is shared, and only the addresses the change can affect are assigned again.
+        """
         with self._lock:
-            dataset = Dataset.load(self.current.dataset.paths.root)
+            zones = self.store.load(self.store.current().number)
+            dataset = self.current.dataset.with_zones(zones, strict=True)
             self.current = self._make_current(dataset)
             self._old.clear()
             _freeze()

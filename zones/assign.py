@@ -378,7 +378,29 @@ def _from_neighbours(
     else:
         below, above = _neighbours_each(register, table, todo)
     primary, source, extra = table.primary, table.source, table.extra
-    for a, lo, hi in zip(todo.tolist(), below.tolist(), above.tolist(), strict=True):
+    # Without shared-border neighbours (nearly always), agreeing zones are one comparison.
+    lo_zone = np.where(below >= 0, primary[np.maximum(below, 0)], -2)
+    hi_zone = np.where(above >= 0, primary[np.maximum(above, 0)], -2)
+    agree = (lo_zone == hi_zone) | (below < 0) | (above < 0)
+    agree &= (below >= 0) | (above >= 0)
+    simple = (
+        np.array(
+            [
+                lo not in extra and hi not in extra
+                for lo, hi in zip(below.tolist(), above.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+        if extra
+        else np.ones(len(todo), dtype=bool)
+    )
+    take = agree & simple
+    primary[todo[take]] = np.maximum(lo_zone, hi_zone)[take]
+    source[todo[take]] = SOURCES.index("neighbours")
+    rest = ~simple
+    for a, lo, hi in zip(
+        todo[rest].tolist(), below[rest].tolist(), above[rest].tolist(), strict=True
+    ):
         zone_sets = {extra.get(b, (int(primary[b]),)) for b in (lo, hi) if b >= 0}
         if len(zone_sets) == 1:
             zs = zone_sets.pop()
