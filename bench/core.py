@@ -232,8 +232,10 @@ def bench_http(ds: Any) -> dict[str, Any]:
             cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
             try:
-                wait_up(f"http://127.0.0.1:{port}/healthz", proc)
-                time.sleep(2.0 if workers > 1 else 0.5)  # let the second worker finish loading
+                started = wait_up(f"http://127.0.0.1:{port}/healthz", proc)
+                # One worker answering says nothing of the other, loading in parallel: give it
+                # as long again as the first took, and warm both up before measuring.
+                time.sleep(0.5 + (started if workers > 1 else 0.0))
                 url = f"http://127.0.0.1:{port}"
                 wrk(url, script)  # warm-up
                 out[f"{app}_{workers}"] = wrk(url, script)

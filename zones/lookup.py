@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from geo.crs import LambertXY, check_lonlat, to_lambert72, to_wgs84
+from geo.crs import LonLat, check_lonlat, to_lambert72
 from geo.errors import CoordinateError
 from geo.housenumber import parse_register_number
 from geo.matcher import StreetMatch
@@ -52,14 +50,18 @@ class _Found:
     notices: list[Notice]
 
 
+def _location(lonlat: LonLat | None) -> Location | None:
+    return None if lonlat is None else Location(lat=lonlat.lat, lon=lonlat.lon)
+
+
 class Locator:
     """Answers lookups against one loaded dataset."""
 
     def __init__(self, dataset: Dataset) -> None:
         self.ds = dataset
-        self._postcodes = dataset.register.postcodes()
-        # A street's centre is asked for again and again (candidates, whole streets): keep it.
-        self._centres: dict[int, Location | None] = {}
+        self._postcodes = dataset.base.postcodes
+        # Register-side resolution (house numbers, positions), shared by every generation.
+        self.geo = dataset.base.geocoder
         self.contacts = contacts_of(dataset, dataset.meta.join_url or DEFAULT_JOIN_URL)
 
     # -- public -----------------------------------------------------------------------------
@@ -284,28 +286,8 @@ class Locator:
     def _find_many(
         self, sids: list[int], parsed: ParsedAddress
     ) -> list[tuple[list[int], str | None]]:
-        """Return, per street, the register ids of the typed number and the box left over.
-
-        CRAB writes a bisnummer as ``80_2``; residents type ``80/2``, ``80_2`` or ``80 bus 2``, which
-        the parser reads as number 80, box 2. When the street has ``80_2``, that is the address
-        (never 80 with box 2: a different house). Some CRAB numbers end in a bare ``_``.
-        """
-        reg = self.ds.register
-        number = parsed.housenumber
-        if number is None:
-            return [([], parsed.box)] * len(sids)
-        if len(sids) == 1:  # the common case: one street, no array round trip
-            sid = sids[0]
-            if parsed.box and (ids := reg.find(sid, f"{number}_{parsed.box}")):
-                return [(ids, None)]
-            return [(reg.find(sid, number) or reg.find(sid, number + "_"), parsed.box)]
-        plain = reg.find_many(sids, number)
-        bare = reg.find_many(sids, number + "_")
-        sub = reg.find_many(sids, f"{number}_{parsed.box}") if parsed.box else plain
-        return [
-            (s, None) if parsed.box and s else (p or b, parsed.box)
-            for p, b, s in zip(plain, bare, sub, strict=True)
-        ]
+        """Return, per street, the register ids of the typed number and the box left over."""
+        return self.geo.find(sids, parsed)
 
     # -- house number -----------------------------------------------------------------------
     def _on_street(self, parsed: ParsedAddress, sid: int, notices: list[Notice]) -> LookupResult:
@@ -330,16 +312,11 @@ class Locator:
         notices: list[Notice] = []
         if row.near:
             notices.append(self._notice("near_zone_boundary", zones=self._refs(row.near)))
-        location: Location | None
-        precision: Precision
-        if reg.positioned[a]:
-            location, precision = Location(lat=float(reg.lat[a]), lon=float(reg.lon[a])), "address"
-        else:
-            location, precision = self._estimate_position(
-                int(reg.street_of[a]), reg.housenumbers[a]
-            )
+        position = self.geo.position(a)
+        if not reg.positioned[a]:
             notices.append(self._notice("approximate_position"))
-        return _Found(self._canonical(a, box), row.zone_ids, location, precision, notices)
+        location = _location(position.lonlat)
+        return _Found(self._canonical(a, box), row.zone_ids, location, position.precision, notices)
 
     def _resolve_missing_number(self, sid: int, parsed: ParsedAddress) -> list[_Found]:
         """A number the register does not have: a street rule decides, else the neighbours on its side."""
@@ -354,7 +331,8 @@ class Locator:
             municipality=street.municipality,
         )
         notices = [self._notice("housenumber_not_found", number=parsed.housenumber)]
-        location, precision = self._estimate_position(sid, parsed.housenumber)
+        estimate = self.geo.estimate(sid, parsed.housenumber)
+        location, precision = _location(estimate.lonlat), estimate.precision
         by_rule = tuple(
             z
             for z, rule in self.ds.side.rules.by_street.get(sid, [])
@@ -362,7 +340,7 @@ class Locator:
         )
         if by_rule:
             return [_Found(address, by_rule, location, precision, notices)]
-        lower, higher = self._neighbours(sid, parsed.housenumber)
+        lower, higher = self.geo.neighbours(sid, parsed.housenumber)
         zone_sets = {self.ds.table[a].zone_ids for a in (lower, higher) if a is not None}
         if len(zone_sets) == 1:
             return [_Found(address, zone_sets.pop(), location, precision, notices)]
@@ -395,64 +373,8 @@ class Locator:
         ]
         return result
 
-    # -- positions and neighbours -----------------------------------------------------------
-    def _neighbours(self, sid: int, housenumber: str) -> tuple[int | None, int | None]:
-        """Return the nearest lower and higher numbers on the same side of the street."""
-        typed = parse_register_number(housenumber)
-        if typed is None:
-            return None, None
-        reg = self.ds.register
-        ids = reg.on_street_array(sid)
-        nums = reg.numbers[ids]
-        side = (nums >= 0) & (nums % 2 == typed.number % 2)
-        lower_mask = side & (nums < typed.number)
-        higher_mask = side & (nums > typed.number)
-        lower = int(ids[lower_mask][np.argmax(nums[lower_mask])]) if lower_mask.any() else None
-        higher = int(ids[higher_mask][np.argmin(nums[higher_mask])]) if higher_mask.any() else None
-        return lower, higher
-
-    def _estimate_position(self, sid: int, housenumber: str) -> tuple[Location | None, Precision]:
-        """Interpolate a position between positioned neighbours on the same side, else the street's centre."""
-        reg = self.ds.register
-        typed = parse_register_number(housenumber)
-        ids = reg.on_street_array(sid)
-        ids = ids[reg.positioned[ids] & (reg.numbers[ids] >= 0)]
-        if typed is not None and len(ids):
-            nums = reg.numbers[ids]
-            same_side = nums % 2 == typed.number % 2
-            if same_side.any():
-                ids, nums = ids[same_side], nums[same_side]
-            below, above = nums <= typed.number, nums >= typed.number
-            lo = int(ids[below][np.argmax(nums[below])]) if below.any() else None
-            hi = int(ids[above][np.argmin(nums[above])]) if above.any() else None
-            if lo is not None and hi is not None and reg.numbers[hi] != reg.numbers[lo]:
-                t = (typed.number - reg.numbers[lo]) / (reg.numbers[hi] - reg.numbers[lo])
-                x = reg.x[lo] + t * (reg.x[hi] - reg.x[lo])
-                y = reg.y[lo] + t * (reg.y[hi] - reg.y[lo])
-                p = to_wgs84(LambertXY(float(x), float(y)))
-                return Location(lat=p.lat, lon=p.lon), "interpolated"
-            nearest = lo if lo is not None else hi
-            if nearest is not None:
-                return Location(
-                    lat=float(reg.lat[nearest]), lon=float(reg.lon[nearest])
-                ), "interpolated"
-        return self._street_centre(sid), "street"
-
     def _street_centre(self, sid: int) -> Location | None:
-        if sid not in self._centres:
-            self._centres[sid] = self._compute_street_centre(sid)
-        return self._centres[sid]
-
-    def _compute_street_centre(self, sid: int) -> Location | None:
-        reg = self.ds.register
-        ids = reg.on_street_array(sid)
-        ids = ids[reg.positioned[ids]]
-        if not len(ids):
-            return None
-        # The address nearest the mean: a real point on the street, not a spot between two arms of it.
-        dx, dy = reg.x[ids] - reg.x[ids].mean(), reg.y[ids] - reg.y[ids].mean()
-        a = int(ids[np.argmin(dx * dx + dy * dy)])
-        return Location(lat=float(reg.lat[a]), lon=float(reg.lon[a]))
+        return _location(self.geo.street_centre(sid))
 
     # -- building results -------------------------------------------------------------------
     def _canonical(self, a: int, box: str | None) -> CanonicalAddress:

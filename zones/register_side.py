@@ -13,6 +13,7 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from geo.geocoder import Geocoder
 from geo.matcher import StreetMatcher
 from geo.municipalities import municipality_places, with_merged_names
 from geo.places import PlaceIndex, read_bpost
@@ -74,6 +75,11 @@ class RegisterSide:
     def places(self) -> PlaceIndex:
         """Return the place index of bpost's names and the register's municipalities."""
         return PlaceIndex(self.place_pairs)
+
+    @cached_property
+    def geocoder(self) -> Geocoder:
+        """Return the register-side resolution of house numbers and positions (one per register)."""
+        return Geocoder(self.register)
 
     @cached_property
     def grid(self) -> PointGrid:
