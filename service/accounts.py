@@ -74,6 +74,15 @@ def _zone_municipalities(dataset: Dataset) -> dict[str, set[str]]:
     return dict(found)
 
 
+def zone_municipality(dataset: Dataset, zone_id: str | None) -> str | None:
+    """Return the (first) municipality whose addresses a zone holds, for its audit events."""
+    names = dataset.municipalities.names
+    if len(names) <= 1:
+        return names[0] if names else dataset.meta.name
+    held = sorted(_zone_municipalities(dataset).get(zone_id or "", set()))
+    return held[0] if held else None
+
+
 def municipality_zones(dataset: Dataset, municipality: str) -> list[Zone]:
     """Return the active zones with addresses of a municipality (every zone in a one-town dataset)."""
     names = dataset.municipalities.names

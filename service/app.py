@@ -32,6 +32,7 @@ from service.routes import (
     staff_coordinator,
     staff_municipality,
     staff_police,
+    staff_publication,
     staff_signin,
     zones,
 )
@@ -104,6 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(staff_coordinator.router)
     app.include_router(staff_municipality.router)
     app.include_router(staff_accounts.router)
+    app.include_router(staff_publication.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too

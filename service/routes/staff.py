@@ -57,6 +57,7 @@ MENUS: dict[str, list[tuple[str, str]]] = {
         (f"{PREFIX}/gemeente/generaties", "Geschiedenis"),
         (f"{PREFIX}/gemeente/audit", "Auditlog"),
         (f"{PREFIX}/gemeente/accounts", "Accounts"),
+        (f"{PREFIX}/gemeente/publicatie", "Gepubliceerd"),
         ("/dekking", "Dekking"),
     ],
 }
@@ -84,6 +85,8 @@ NOTICES = {
     "voorstel-afgewezen": "Het voorstel is afgewezen; de coördinator ziet uw reden.",
     "uitgeschakeld": "Het account is uitgeschakeld; het kan niet meer inloggen.",
     "ingeschakeld": "Het account is weer ingeschakeld.",
+    "contact": "Het contact van de gemeente is gepubliceerd.",
+    "groepscontact": "Het publieke contact van uw groep is aangepast.",
 }
 MESSAGES = {
     403: "U hebt geen toegang tot deze pagina met dit account.",

@@ -65,6 +65,9 @@ def my_group(
         "proposals": proposals,
         "proposal_status": PROPOSAL_STATUS,
         "summary": lambda row: Report.model_validate_json(row.report_json).summary,
+        "group_contact": (
+            dataset.zones.get(zone_id).props.how_to_join if zone_id in dataset.zones else None
+        ),
     }
     return staff_page(request, "beheer/groep.html", context, user=user, key=key)
 

@@ -68,6 +68,8 @@ ACTIONS = {
     "user.delete": "account verwijderd",
     "user.password": "eigen wachtwoord gewijzigd",
     "user.password_reset": "wachtwoord opnieuw ingesteld",
+    "publication.contact": "contact van de gemeente gepubliceerd",
+    "group.contact": "publiek contact van een groep aangepast",
 }
 MIN_REASON, MAX_REASON = 3, 2000
 GenerationNumber = Annotated[int, Path(ge=2, le=1_000_000)]
@@ -291,6 +293,12 @@ def audit_log(
         "events": events,
         "actors": actors,
         "actions": ACTIONS,
-        "objects": {"registration": "aanmelding", "proposal": "voorstel", "user": "account"},
+        "objects": {
+            "registration": "aanmelding",
+            "proposal": "voorstel",
+            "user": "account",
+            "zone": "groep",
+            "publication": "publicatie",
+        },
     }
     return staff_page(request, "beheer/audit.html", context, user=user, key=key)

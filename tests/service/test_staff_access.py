@@ -64,6 +64,7 @@ def pages(ids: Ids) -> list[tuple[str, str | None]]:
         (f"{town}/generaties", "municipality"),
         (f"{town}/audit", "municipality"),
         (f"{town}/accounts", "municipality"),
+        (f"{town}/publicatie", "municipality"),
     ]
 
 
@@ -85,6 +86,8 @@ def forms(ids: Ids) -> list[tuple[str, str | None]]:
         (f"{town}/accounts/{ids.account}/inschakelen", "municipality"),
         (f"{town}/accounts/{ids.account}/wachtwoord", "municipality"),
         (f"{town}/accounts/nieuwe-groep/{ids.registration}", "municipality"),
+        (f"{town}/publicatie/contact", "municipality"),
+        ("/beheer/groep/contact", "coordinator"),
     ]
 
 

@@ -217,6 +217,8 @@ def test_municipality_approves_a_proposal_and_adds_a_police_account(
     page.get_by_role("link", name="Auditlog").click()
     check(page, "municipality-audit")
 
+    page.get_by_role("link", name="Gepubliceerd").click()
+    check(page, "municipality-published")
     page.get_by_role("link", name="Accounts").first.click()
     check(page, "municipality-accounts")
     page.get_by_label("E-mailadres").fill("nieuwe.agent@alken.test")

@@ -207,3 +207,60 @@ def test_new_group_coordinator_gets_an_account_once_the_zone_exists(client: Test
         assert "Nieuwe Trekker" in client.get("/beheer/groep").text
     finally:
         del STAFF["trekker"]
+
+
+def next_step_texts(client: TestClient, address: str) -> str:
+    answer = client.get("/api/lookup", params={"q": address})
+    assert answer.status_code == 200, answer.text
+    return " ".join(f"{s['text']} {s['href']}" for s in answer.json()["next_steps"])
+
+
+def test_published_contacts_of_the_municipality_and_of_a_group(client: TestClient) -> None:
+    sign_in(client, "town")
+    page = client.get("/beheer/gemeente/publicatie")
+    assert page.status_code == 200
+    assert "WABP Heiligenborn" in page.text and "Infoborden (" in page.text
+    bad = post_form(
+        client,
+        "/beheer/gemeente/publicatie",
+        "/beheer/gemeente/publicatie/contact",
+        {"phone": "12", "email": "", "url": ""},
+    )
+    assert bad.status_code == 422 and "geldig telefoonnummer" in bad.text
+    done = post_form(
+        client,
+        "/beheer/gemeente/publicatie",
+        "/beheer/gemeente/publicatie/contact",
+        {
+            "phone": "011 59 00 00",
+            "email": "preventie@alken.example.be",
+            "url": "https://eloket.alken.test",
+        },
+    )
+    assert done.status_code == 303, done.text
+    # Residents told to contact the municipality (an address in no zone) read the new contact.
+    steps = next_step_texts(client, "Aardbruggenstraat 12, 3570 Alken")
+    assert "tel. 011 59 00 00, e-mail preventie@alken.example.be" in steps
+    assert "https://eloket.alken.test" in steps
+
+    # A group's contact is published only with the coordinator's consent, and can be withdrawn.
+    sign_in(client, "coord")
+    without = post_form(
+        client, "/beheer/groep", "/beheer/groep/contact", {"contact": "Els, els@example.be"}
+    )
+    assert without.status_code == 422 and "akkoord" in without.text
+    published = post_form(
+        client,
+        "/beheer/groep",
+        "/beheer/groep/contact",
+        {"contact": "Els, els@example.be", "consent": "ja"},
+    )
+    assert published.status_code == 303
+    assert "Els, els@example.be" in client.get("/beheer/groep").text
+    sign_in(client, "town")
+    assert "Els, els@example.be" in client.get("/beheer/gemeente/publicatie").text
+    assert "publiek contact van een groep aangepast" in client.get("/beheer/gemeente/audit").text
+    sign_in(client, "coord")
+    withdrawn = post_form(client, "/beheer/groep", "/beheer/groep/contact", {"contact": ""})
+    assert withdrawn.status_code == 303
+    assert "Els, els@example.be" not in client.get("/beheer/groep").text
