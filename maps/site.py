@@ -144,12 +144,12 @@ def _write_site(dataset: Dataset, root: Path, options: PublishOptions) -> Publis
     clock = _Clock()
     prepared = prepare_zones(dataset, options.tolerance_m)
     clock.lap("outlines")
-    site = Site(lookup_url=options.lookup_url, join_url=options.join_url)
+    join_url = published_join_url(dataset, options)
+    site = Site(
+        lookup_url=options.lookup_url, join_url=join_url, join_elsewhere=join_elsewhere(dataset)
+    )
     index = build_search_index(
-        dataset,
-        prepared.zones,
-        lambda z: site.zone_href(z.id),
-        join_url=published_join_url(dataset, options),
+        dataset, prepared.zones, lambda z: site.zone_href(z.id), join_url=join_url
     )
     report = PublishReport(root, prepared, bool(index["detail"]))
     writer = _Writer(root, report)

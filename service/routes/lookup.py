@@ -33,10 +33,15 @@ async def lookup(
     """Find the group of an address (``q``) or of a point (``lat`` and ``lon``)."""
     # async: a lookup takes microseconds to a few milliseconds of CPU, less than a thread hop.
     if q is not None:
-        return model_response(locator.lookup(q))
-    if lat is not None and lon is not None:
-        return model_response(locator.lookup_point(lon, lat))
-    raise LookupInputError("give an address (q) or a point (lat and lon)")
+        answer = model_response(locator.lookup(q))
+    elif lat is not None and lon is not None:
+        answer = model_response(locator.lookup_point(lon, lat))
+    else:
+        raise LookupInputError("give an address (q) or a point (lat and lon)")
+    # Public answers, no cookies: a published site (another host, or opened from disk) may ask
+    # when its own index is not sure.
+    answer.headers["Access-Control-Allow-Origin"] = "*"
+    return answer
 
 
 @router.post("/lookup/batch", response_model=list[LookupResult])

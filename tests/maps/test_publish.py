@@ -212,6 +212,17 @@ def test_base_map_is_a_setting(alken_data: Dataset, tmp_path: Path) -> None:
     assert "L.tileLayer" not in (without.out_dir / "index.html").read_text(encoding="utf-8")
 
 
+def test_without_a_form_the_site_says_how_to_join(alken_data: Dataset, tmp_path: Path) -> None:
+    """No registration address given: no dead "/aanmelden" link, the municipality's contact."""
+    report = publish_site(alken_data, tmp_path / "site", PublishOptions())
+    hrefs = [url for page in html_pages(report.out_dir) for _, _, url in parse(page).urls]
+    assert not [url for url in hrefs if "aanmelden" in url]
+    groups = (report.out_dir / "groepen.html").read_text(encoding="utf-8")
+    assert "Aanmelden gebeurt via de gemeente Alken (dienst preventie" in groups
+    index = (report.out_dir / "zoekindex.js").read_text(encoding="utf-8")
+    assert '"join_url":null' in index
+
+
 def test_stale_zone_pages_go_and_other_files_stay(alken_data: Dataset, tmp_path: Path) -> None:
     out = tmp_path / "site"
     (out / "zones").mkdir(parents=True)

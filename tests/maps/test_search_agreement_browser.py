@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
+from maps.assets import STATIC_DIR
+from maps.searchindex import build_search_index
 from maps.site import PublishReport
 from service.app import create_app
 from tests.lookup_corpus import SIZE, corpus
@@ -73,3 +75,33 @@ def test_published_search_agrees_with_the_api(
     assert "niet in Alken" in " ".join(s["text"] for s in api[-len(REPORTED)]["next_steps"])
     statuses = {a["status"] for a in api}
     assert statuses == {"found", "no_zone", "ambiguous", "not_found"}
+
+
+def test_an_index_without_every_address_says_it_is_not_sure(
+    browser: Browser, alken_data: Dataset
+) -> None:
+    """A register too large to ship whole: street runs and exceptions give the zone, flagged unsure."""
+    index = build_search_index(alken_data, alken_data.zones.active(), detail=False)
+    register, table = alken_data.register, alken_data.table
+    queries, expected = [], []
+    for a in range(0, len(register), 15):
+        street = register.streets[int(register.street_of[a])]
+        queries.append(f"{street.name} {register.housenumbers[a]}, {street.postcode} Alken")
+        expected.append(sorted(table.zones_of(a)))
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_content("<!DOCTYPE html><title>index</title>")
+        page.add_script_tag(path=str(STATIC_DIR / "wabp" / "lookup-core.js"))
+        answers = page.evaluate(
+            "([index, qs]) => { const l = WABP_LOCATOR.create(index);"
+            " return qs.map(q => l.lookup(q)); }",
+            [index, queries],
+        )
+    finally:
+        context.close()
+    assert all(not a["certain"] for a in answers)
+    got = [sorted(z["id"] for z in a["zones"]) for a in answers]
+    wrong = [(q, g, w) for q, g, w in zip(queries, got, expected, strict=True) if g != w]
+    # Only duplicate house numbers on a border may differ (the index keeps one per number).
+    assert len(wrong) <= 3, wrong

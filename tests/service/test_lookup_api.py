@@ -117,3 +117,19 @@ def test_validation_errors_do_not_echo_the_address(client: TestClient) -> None:
     response = client.get("/api/lookup", params={"q": secret})
     assert response.status_code == 422
     assert "Heiligenbornstraat" not in response.text
+
+
+def test_answer_says_what_to_do_next_and_may_be_asked_from_a_published_site(
+    client: TestClient,
+) -> None:
+    response = client.get("/api/lookup", params={"q": "Heiligenbornstraat 12, 3570 Alken"})
+    # A published site (another host, or a file) asks the service when its index is not sure.
+    assert response.headers["access-control-allow-origin"] == "*"
+    result = LookupResult.model_validate(response.json())
+    steps = {s.code: s for s in result.next_steps}
+    assert steps["join_group"].href == "/aanmelden?adres=Heiligenbornstraat+12%2C+3570+Alken"
+    assert steps["call_police"].href == "tel:101" and "112" in steps["call_police"].text
+    outside = lookup(client, q="Stationsstraat 1, 3500 Hasselt")
+    assert outside.status == "not_found" and outside.address is None
+    assert [s.code for s in outside.next_steps] == ["outside", "call_police"]
+    assert "niet in Alken" in outside.next_steps[0].text
