@@ -30,6 +30,7 @@ from service.routes import (
     signup,
     staff_accounts,
     staff_coordinator,
+    staff_mail,
     staff_municipality,
     staff_police,
     staff_publication,
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(signup.router)
     app.include_router(applicant_pages.router)
     app.include_router(password_pages.router)
+    app.include_router(staff_mail.router)
     app.include_router(proposals.router)
     app.include_router(proposal_pages.router)
     app.include_router(staff_signin.router)

@@ -87,6 +87,7 @@ NOTICES = {
     "ingeschakeld": "Het account is weer ingeschakeld.",
     "contact": "Het contact van de gemeente is gepubliceerd.",
     "groepscontact": "Het publieke contact van uw groep is aangepast.",
+    "meldingen": "Uw keuze is bewaard.",
 }
 MESSAGES = {
     403: "U hebt geen toegang tot deze pagina met dit account.",

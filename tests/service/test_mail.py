@@ -28,6 +28,7 @@ from service.tables import OutboxMessage, utcnow
 from service.users import create_user
 from tests.service.apps import app_settings, copy_dataset
 from tests.service.smtp_sink import SmtpSink, wait_for
+from tests.service.staff import CSRF
 from tests.service.test_registrations import application, every_text_value
 from tests.service.test_signup import form_token
 
@@ -521,4 +522,58 @@ def test_account_links_expire_and_a_newer_one_replaces_the_older(tmp_path: Path)
             account_links.check(session, second, now + timedelta(hours=1, seconds=1))
         with pytest.raises(account_links.AccountLinkError):
             account_links.check(session, "x" * 101, now)
+    engine.dispose()
+
+
+# --- a staff member's choice of e-mails ----------------------------------------------------------
+
+
+def _csrf(page: str) -> str:
+    match = CSRF.search(page)  # the page's forms (and the sign-out form) share one token
+    assert match is not None
+    return match.group(1)
+
+
+def _sign_in_page(client: TestClient, email: str, password: str) -> None:
+    form = client.get("/beheer")
+    signed = client.post(
+        "/beheer/inloggen",
+        data={"csrf_token": form_token(form.text), "email": email, "password": password},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+
+
+def test_an_officer_switches_the_pending_mail_off_and_gets_none(tmp_path: Path) -> None:
+    data = copy_dataset(tmp_path / "alken")
+    url = f"sqlite:///{data / 'wabp.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        create_user(session, POLICE, PASSWORD, "police", municipality="Alken")
+        create_user(session, "politie2@alken.test", PASSWORD, "police", municipality="Alken")
+        session.commit()
+    settings = app_settings(data, url, base_url="http://testserver")
+    with TestClient(create_app(settings)) as client:
+        _sign_in_page(client, POLICE, PASSWORD)
+        page = client.get("/beheer/meldingen")
+        assert page.status_code == 200
+        assert "Nieuwe aanmeldingen wachten op nazicht" in page.text
+        assert 'value="police.pending" checked' in page.text
+        # Coordinators' and the municipality's messages are not offered to the police.
+        assert "coordinator.member_waits" not in page.text
+        saved = client.post(
+            "/beheer/meldingen", data={"csrf_token": _csrf(page.text)}, follow_redirects=True
+        )
+        assert saved.status_code == 200 and "Uw keuze is bewaard." in saved.text
+        assert 'value="police.pending" checked' not in saved.text
+        created = client.post("/api/registrations", json=application(phone="0470 00 02 01"))
+        assert created.status_code == 201
+    with make_sessionmaker(engine)() as session:
+        police = list(
+            session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "police.pending"))
+        )
+        recipients = {m.recipient for m in police}
+    # Only the colleague who kept it on is told.
+    assert recipients == {"politie2@alken.test"}
     engine.dispose()

@@ -1,7 +1,8 @@
 """The invitation link in a real browser (Debian Chromium, phone size), axe-clean.
 
 A staff member gets the invitation from a real SMTP server, opens its link, makes a mistake, then
-chooses a password and signs in with it; the reset page asks for an address.
+chooses a password, signs in with it and picks the e-mails they want; the reset page asks for an
+address.
 """
 
 from __future__ import annotations
@@ -107,6 +108,21 @@ def test_follow_the_invitation_in_a_browser(
         assert signed_in.status == 200
         page.goto(mail.link())
         assert page.get_by_role("heading", level=1).inner_text() == "Deze link werkt niet (meer)"
+        # Signed in, the new coordinator picks the e-mails they want.
+        page.goto(f"{base}/beheer")
+        page.get_by_label("E-mailadres").fill("browser@alken.test")
+        page.get_by_label("Wachtwoord").fill("drie woorden zijn sterk")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Inloggen").click()
+        page.get_by_role("link", name="E-mails").click()
+        page.get_by_label("Een lid verlaat de groep").uncheck()
+        _check_page(page, "preferences", tmp_path)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Keuze bewaren").click()
+        assert "Uw keuze is bewaard." in page.inner_text("main")
+        assert not page.get_by_label("Een lid verlaat de groep").is_checked()
+        assert page.get_by_label("Een goedgekeurd lid wacht", exact=False).is_checked()
+        page.get_by_role("button", name="Afmelden").click()
         page.goto(f"{base}/beheer/wachtwoord-vergeten")
         _check_page(page, "forgot", tmp_path)
     finally:

@@ -54,6 +54,7 @@ def pages(ids: Ids) -> list[tuple[str, str | None]]:
     town = "/beheer/gemeente"
     return [
         ("/beheer/wachtwoord", None),
+        ("/beheer/meldingen", None),
         ("/beheer/politie", "police"),
         ("/beheer/politie/beslist", "police"),
         ("/beheer/groep", "coordinator"),
@@ -75,6 +76,7 @@ def forms(ids: Ids) -> list[tuple[str, str | None]]:
         ("/beheer/inloggen", None),
         ("/beheer/afmelden", None),
         ("/beheer/wachtwoord", None),
+        ("/beheer/meldingen", None),
         (f"/beheer/politie/{ids.registration}/goedkeuren", "police"),
         (f"/beheer/politie/{ids.registration}/weigeren", "police"),
         (f"/beheer/groep/leden/{ids.member}/toegevoegd", "coordinator"),
