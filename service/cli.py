@@ -864,9 +864,10 @@ def purge(
     ] = False,
     data: DataOption = None,
 ) -> None:
-    """Erase what is past its retention period: registrations, audit events, the outbox."""
+    """Erase what is past its retention period: registrations, audit events, outbox, sessions."""
     from service.mail.outbox import purge as purge_outbox
     from service.registrations import purge as purge_registrations
+    from service.sessions import end_expired
 
     settings = _settings(data)
     with _session(data) as session:
@@ -880,6 +881,7 @@ def purge(
             dry_run=dry_run,
         )
         outbox = purge_outbox(session, settings.retention_outbox_days, dry_run=dry_run)
+        sessions = end_expired(session)
         if dry_run:
             session.rollback()
     verb = "would erase" if dry_run else "erased"
@@ -894,6 +896,7 @@ def purge(
     typer.echo(
         f"{verb} {outbox} outbox message(s) older than {settings.retention_outbox_days} days"
     )
+    typer.echo(f"{verb} {sessions} expired staff sign-in session(s)")
 
 
 # --- the outbox ---------------------------------------------------------------------------------

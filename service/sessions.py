@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.auth import AuthError
@@ -70,3 +70,11 @@ def end_session(session: Session, token: str | None) -> None:
 def end_user_sessions(session: Session, user_id: str) -> None:
     """End every session of one user (password changed or reset, account disabled)."""
     session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
+
+
+def end_expired(session: Session, now: datetime | None = None) -> int:
+    """Delete every expired session (``wabp purge``); return how many there were."""
+    expired = StaffSession.expires_at <= (now or utcnow())
+    count = session.scalar(select(func.count()).select_from(StaffSession).where(expired)) or 0
+    session.execute(delete(StaffSession).where(expired))
+    return count

@@ -78,6 +78,7 @@ NOTICES = {
     "wachtwoord": "Uw wachtwoord is gewijzigd.",
     "goedgekeurd": "De aanmelding is goedgekeurd. De coördinator van de groep ziet het nieuwe lid.",
     "geweigerd": "De aanmelding is geweigerd. De aanvrager leest een neutraal bericht.",
+    "groep": "De groep van de aanmelding is gekozen; u kunt ze nu beoordelen.",
     "toegevoegd": "Genoteerd: het lid zit in de WhatsApp-groep.",
     "verwijderd": "Genoteerd: het lid is uit de WhatsApp-groep verwijderd.",
     "gewist": "Genoteerd: het lid is verwijderd en zijn gegevens zijn gewist.",

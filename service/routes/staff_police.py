@@ -21,6 +21,7 @@ from service.routes.staff import (
     StaffForm,
     days_since,
     done,
+    field,
     scope_of,
     staff_page,
     zone_name,
@@ -50,6 +51,7 @@ def vetting_queue(
         "address": reg.full_address,
         "zone_name": lambda zone_id: zone_name(dataset, zone_id),
         "days": days_since,
+        "zones": dataset.zones.active(),
     }
     return staff_page(request, "beheer/politie.html", context, user=user, key=key)
 
@@ -107,3 +109,25 @@ def refuse_application(
     reg.refuse(session, registration_id, scope_of(user, dataset), user.id)
     session.commit()
     return done(QUEUE, "geweigerd")
+
+
+@router.post(f"{QUEUE}/{{registration_id}}/groep")
+def assign_group(
+    registration_id: RegistrationId,
+    user: PoliceStaff,
+    form: StaffForm,
+    session: SessionDep,
+    dataset: DatasetDep,
+) -> Response:
+    """Choose the group of an application whose address is in no zone (a zone, or a new group)."""
+    choice = field(form, "zone", 64)
+    reg.assign_group(
+        session,
+        registration_id,
+        scope_of(user, dataset),
+        user.id,
+        zone_id=None if choice == "nieuw" else choice,
+        known_zones=dataset.zones,
+    )
+    session.commit()
+    return done(QUEUE, "groep")

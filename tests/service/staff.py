@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi.testclient import TestClient
 
 from service.app import create_app
@@ -94,27 +91,6 @@ def post_form(
     """Post a form of the page at `page` to `action` with that page's CSRF token."""
     token = csrf_token(client.get(page).text)
     return client.post(action, data={**(data or {}), "csrf_token": token}, follow_redirects=False)
-
-
-@contextmanager
-def served(app: Any) -> Iterator[str]:
-    """Serve an app with uvicorn on a free port in a thread; yield its URL."""
-    # Port 0: the system picks a free port, read back once the server listens (no race).
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def staff_settings(root: Path, **overrides: Any) -> Settings:

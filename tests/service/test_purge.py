@@ -174,6 +174,7 @@ def test_cli_purge_dry_run_then_for_real(
         "365 days, 0 undecided application(s) older than 90 days, 1 member(s) who left older than "
         "30 days and 0 audit event(s) older than 730 days\n"
         "would erase 0 outbox message(s) older than 30 days\n"
+        "would erase 0 expired staff sign-in session(s)\n"
     )
     monkeypatch.setenv("WABP_RETENTION_PENDING_DAYS", "30")
     monkeypatch.setenv("WABP_RETENTION_AUDIT_DAYS", "30")

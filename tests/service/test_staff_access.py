@@ -79,6 +79,7 @@ def forms(ids: Ids) -> list[tuple[str, str | None]]:
         ("/beheer/meldingen", None),
         (f"/beheer/politie/{ids.registration}/goedkeuren", "police"),
         (f"/beheer/politie/{ids.registration}/weigeren", "police"),
+        (f"/beheer/politie/{ids.registration}/groep", "police"),
         (f"/beheer/groep/leden/{ids.member}/toegevoegd", "coordinator"),
         (f"/beheer/groep/leden/{ids.member}/verwijderd", "coordinator"),
         (f"{town}/voorstellen/{ids.proposal}/goedkeuren", "municipality"),
@@ -145,6 +146,7 @@ def test_an_account_of_no_municipality_gets_403(app: tuple[TestClient, Ids]) -> 
         pytest.param(
             "police-elders", "post", "/beheer/politie/{registration}/weigeren", id="refuse"
         ),
+        pytest.param("police-elders", "post", "/beheer/politie/{registration}/groep", id="assign"),
         pytest.param("coord-other", "post", "/beheer/groep/leden/{member}/toegevoegd", id="add"),
         pytest.param("coord-other", "post", "/beheer/groep/leden/{member}/verwijderd", id="remove"),
         pytest.param(

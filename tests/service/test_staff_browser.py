@@ -17,7 +17,8 @@ import pytest
 
 from maps.pdf import CHROMIUM
 from service.app import create_app
-from tests.service.staff import PASSWORD, STAFF, served, staff_settings
+from tests.service.served import served
+from tests.service.staff import PASSWORD, STAFF, staff_settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -101,11 +102,21 @@ def test_police_approve_and_the_coordinator_adds_the_member(browser: Browser, se
     resident = browser.new_context(viewport=PHONE, java_script_enabled=False)
     apply_on_the_form(resident.new_page(), server, name)
     resident.close()
+    # And one in no zone, whose card asks the police to choose a group first.
+    import httpx
+
+    from tests.service.staff import application
+
+    no_zone = application(
+        role="coordinator", name="Browser Starter", address="Aardbruggenstraat 16, 3570 Alken"
+    )
+    assert httpx.post(f"{server}/api/registrations", json=no_zone).status_code == 201
 
     police = browser.new_context(viewport=PHONE)
     page = police.new_page()
     sign_in(page, server, "police")
     check(page, "sign-in-done-police-queue")
+    assert page.get_by_label("Groep kiezen voor dit adres").is_visible()
     assert page.url == f"{server}/beheer/politie"
     card = page.locator("li.card", has_text=name)
     assert "Heiligenbornstraat 12, 3570 Alken" in card.inner_text()

@@ -81,3 +81,27 @@ def test_other_municipality_sees_nothing_and_decides_nothing(client: TestClient)
     assert "Alken Alleen" not in client.get("/beheer/politie").text
     answer = post_form(client, "/beheer/politie", f"/beheer/politie/{registration}/goedkeuren")
     assert answer.status_code == 404 and "Niet gevonden" in answer.text
+
+
+def test_an_address_in_no_zone_gets_a_group_then_a_decision(client: TestClient) -> None:
+    registration = apply(
+        client,
+        name="Nieuwe Starter",
+        role="coordinator",
+        address="Aardbruggenstraat 14, 3570 Alken",
+        phone="0470 00 00 21",
+    )
+    sign_in(client, "police")
+    card = next(c for c in cards(client.get("/beheer/politie").text) if "Nieuwe Starter" in c)
+    assert "geen: het adres ligt in geen enkele zone" in card and "Groep kiezen" in card
+    # Approving first is refused with what to do, in Dutch.
+    early = post_form(client, "/beheer/politie", f"/beheer/politie/{registration}/goedkeuren")
+    assert early.status_code == 409 and "kies eerst een groep" in early.text
+    chosen = post_form(
+        client, "/beheer/politie", f"/beheer/politie/{registration}/groep", {"zone": "nieuw"}
+    )
+    assert chosen.headers["location"] == "/beheer/politie?melding=groep"
+    card = next(c for c in cards(client.get("/beheer/politie").text) if "Nieuwe Starter" in c)
+    assert "nieuwe groep" in card and "Groep kiezen" not in card
+    approved = post_form(client, "/beheer/politie", f"/beheer/politie/{registration}/goedkeuren")
+    assert approved.status_code == 303

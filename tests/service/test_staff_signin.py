@@ -174,3 +174,23 @@ def test_change_own_password(tmp_path_factory: pytest.TempPathFactory) -> None:
         assert client.cookies.get("wabp_session") != old_cookie
         assert sign_in(client, "coord").status_code == 401
         assert sign_in(client, "coord", password=new).status_code == 303
+
+
+def test_expired_sessions_sign_nobody_in_and_are_purged(client: TestClient) -> None:
+    from datetime import timedelta
+
+    from service.sessions import end_expired, session_user, start_session
+    from service.tables import User, utcnow
+
+    factory = client.app.state.sessionmaker  # type: ignore[attr-defined]
+    with factory() as session:
+        user = session.query(User).filter_by(email=STAFF["police"][0]).one()
+        old = start_session(session, user, hours=1, now=utcnow() - timedelta(hours=2))
+        session.commit()
+        client.cookies.clear()
+        client.cookies.set("wabp_session", old, path="/beheer")
+        assert client.get("/beheer/politie", follow_redirects=False).status_code == 303
+        assert end_expired(session) >= 1
+        session.commit()
+        with pytest.raises(Exception, match="unknown or expired"):
+            session_user(session, old)
