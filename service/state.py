@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from maps.livesite import LiveSite
 from maps.tiles import TileLayerSpec
-from zones.dataset import Dataset
+from zones.dataset import Dataset, read_meta
 from zones.generations import GenerationStore
 from zones.lookup import Locator
 
@@ -61,7 +61,9 @@ class ServiceState:
         """
         with self._lock:
             zones = self.store.load(self.store.current().number)
-            dataset = self.current.dataset.with_zones(zones, strict=True)
+            current = self.current.dataset
+            # dataset.json is read again: a published contact changes the answers' next steps.
+            dataset = current.with_zones(zones, strict=True, meta=read_meta(current.paths))
             self.current = self._make_current(dataset)
             self._old.clear()
             _freeze()

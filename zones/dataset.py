@@ -98,6 +98,16 @@ class DatasetPaths:
         return self.root / "dataset.json"
 
 
+def read_meta(paths: DatasetPaths) -> DatasetMeta:
+    """Return ``dataset.json`` of a dataset directory (the defaults when there is none)."""
+    if not paths.meta.is_file():
+        return DatasetMeta()
+    try:
+        return DatasetMeta.model_validate(json.loads(paths.meta.read_text(encoding="utf-8")))
+    except ValueError as exc:
+        raise DatasetError(f"{paths.meta}: {exc}") from None
+
+
 class Dataset:
     """Everything a lookup, a map or a validation needs: a register side and a zone side.
 
@@ -199,14 +209,7 @@ class Dataset:
             raise DatasetError(f"{root}: no such dataset directory")
         if not paths.addresses.is_file():
             raise DatasetError(f"{root}: no addresses.csv (create a dataset with `wabp init`)")
-        meta = DatasetMeta()
-        if paths.meta.is_file():
-            try:
-                meta = DatasetMeta.model_validate(
-                    json.loads(paths.meta.read_text(encoding="utf-8"))
-                )
-            except ValueError as exc:
-                raise DatasetError(f"{paths.meta}: {exc}") from None
+        meta = read_meta(paths)
         zones_path = GenerationStore(paths.root).current_path()
         zones = load_zones(zones_path) if zones_path.is_file() else ZoneSet([])
         key = cache_key(paths.addresses, zones_path)
@@ -232,12 +235,16 @@ class Dataset:
             store_cached(paths.cache, key, value)
         return dataset
 
-    def with_zones(self, zones: ZoneSet, *, strict: bool = False) -> Dataset:
+    def with_zones(
+        self, zones: ZoneSet, *, strict: bool = False, meta: DatasetMeta | None = None
+    ) -> Dataset:
         """Return the same register side with another zone set (a generation or a proposal).
 
         Only the addresses the change can affect are assigned again (see `ZoneSide.changed_to`).
+        `meta` replaces ``dataset.json``'s settings (e.g. a contact the municipality published).
         """
-        return Dataset(self.paths, self.meta, self.base, self.side.changed_to(zones, strict=strict))
+        side = self.side.changed_to(zones, strict=strict)
+        return Dataset(self.paths, meta or self.meta, self.base, side)
 
     @classmethod
     def build(

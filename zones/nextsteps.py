@@ -8,7 +8,7 @@ published site's search (maps/static/wabp/lookup-core.js) builds the same steps 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from zones import messages
@@ -28,10 +28,20 @@ class Contacts:
     contact: str | None = None
     contact_url: str | None = None
     groups: dict[str, str] | None = None
+    # A dataset of several municipalities (a police zone): each one's [contact, contact URL].
+    municipalities: dict[str, list[str | None]] | None = None
 
     def municipality_contact(self) -> str:
         """Return the municipality's contact as a sentence part (a fallback when none is set)."""
         return self.contact or messages.NO_CONTACT
+
+    def of_address(self, result: LookupResult) -> Contacts:
+        """Return the contacts of the municipality the looked-up address lies in."""
+        name = result.address.municipality if result.address is not None else None
+        own = (self.municipalities or {}).get(name or "")
+        if name is None or own is None:
+            return self
+        return replace(self, municipality=name, contact=own[0], contact_url=own[1])
 
 
 def join_link(join_url: str, address: str | None, *, coordinator: bool = False) -> str:
@@ -57,6 +67,7 @@ def address_label(result: LookupResult) -> str | None:
 def next_steps(result: LookupResult, contacts: Contacts) -> list[NextStep]:
     """Return the steps that fit a lookup's answer, most useful first."""
     steps = messages.STEPS
+    contacts = contacts.of_address(result)
     out: list[NextStep] = []
     label = address_label(result)
     ask = NextStep(
@@ -139,4 +150,7 @@ def contacts_of(dataset: Dataset, join_url: str | None = DEFAULT_JOIN_URL) -> Co
         contact=dataset.meta.contact,
         contact_url=dataset.meta.contact_url,
         groups={z.id: z.props.how_to_join for z in dataset.zones.active() if z.props.how_to_join},
+        municipalities={
+            m.name: [m.contact, m.contact_url] for m in dataset.meta.municipalities if m.contact
+        },
     )

@@ -731,6 +731,12 @@
   Locator.prototype.nextSteps = function (result, contacts, joinUrl) {
     var steps = this.texts.steps, out = [];
     var label = result.address ? this.label(result.address) : null;
+    // A dataset of several municipalities: the contacts of the address's own (zones/nextsteps.py).
+    var own = result.address && (contacts.municipalities || {})[result.address.municipality];
+    if (own) {
+      contacts = Object.assign({}, contacts, {municipality: result.address.municipality,
+        contact: own[0], contact_url: own[1]});
+    }
     var contact = contacts.contact || this.texts.no_contact;
     var values = {municipality: contacts.municipality, contact: contact};
     var ask = {code: "contact_municipality", text: format(steps.contact_municipality, values), href: contacts.contact_url || null};
