@@ -80,6 +80,7 @@ def invite(
     known_zones: Container[str] | None = None,
     held: Municipalities | None = None,
     actor_id: str | None = None,
+    audit_municipality: str | None = None,
     now: datetime | None = None,
 ) -> User:
     """Add a staff account without a password and mail its owner a link to choose one."""
@@ -95,10 +96,11 @@ def invite(
         known_zones=known_zones,
         held=held,
         actor_id=actor_id,
+        audit_municipality=audit_municipality,
     )
     token = issue(session, user, "invite", now)
     notices.staff_invitation(session, user, public_url(session, PAGE + token), VALID["invite"])
-    _audit(session, actor_id, "user.invite", user.id)
+    _audit(session, actor_id, "user.invite", user.id, audit_municipality)
     return user
 
 
@@ -115,6 +117,21 @@ def request_reset(session: Session, email: str, now: datetime | None = None) -> 
     user = session.scalar(select(User).where(User.email == address, User.active.is_(True)))
     if user is None:
         return False
+    return send_reset(session, user, None, now=now)
+
+
+def send_reset(
+    session: Session,
+    user: User,
+    actor_id: str | None,
+    *,
+    audit_municipality: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Mail an active account a reset link, unless one went out in the last minutes."""
+    now = now or utcnow()
+    if not user.active:
+        return False
     recent = session.scalar(
         select(AccountLink.id).where(
             AccountLink.user_id == user.id,
@@ -126,7 +143,7 @@ def request_reset(session: Session, email: str, now: datetime | None = None) -> 
         return False
     token = issue(session, user, "reset", now)
     notices.password_reset(session, user, public_url(session, PAGE + token), VALID["reset"])
-    _audit(session, None, "user.reset_requested", user.id)
+    _audit(session, actor_id, "user.reset_link", user.id, audit_municipality)
     return True
 
 
@@ -166,9 +183,23 @@ def set_password(session: Session, token: str, password: str, now: datetime | No
     )
     # The account's sign-in sessions end too: a reset is what one does when someone else got in.
     users.set_password(session, user, password, actor_id=None, audit_municipality=user.municipality)
-    _audit(session, user.id, f"user.password_by_{link.purpose}_link", user.id)
+    _audit(session, user.id, f"user.password_by_{link.purpose}_link", user.id, user.municipality)
     return user
 
 
-def _audit(session: Session, actor_id: str | None, action: str, user_id: str) -> None:
-    session.add(AuditEvent(actor_id=actor_id, action=action, object_type="user", object_id=user_id))
+def _audit(
+    session: Session,
+    actor_id: str | None,
+    action: str,
+    user_id: str,
+    municipality: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor_id=actor_id,
+            action=action,
+            object_type="user",
+            object_id=user_id,
+            municipality=municipality,
+        )
+    )

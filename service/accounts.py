@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.normalize import place_key
+from service import account_links
 from service.registrations.events import audit
 from service.registrations.status import move
 from service.tables import Registration, User
@@ -156,6 +157,48 @@ def add_account(
     except DuplicateUserError:
         raise AccountError("email", "Er bestaat al een account met dit e-mailadres.") from None
     return NewPassword(user, password)
+
+
+def invite_account(
+    session: Session,
+    dataset: Dataset,
+    municipality: str,
+    actor: User,
+    *,
+    email: str,
+    role: str,
+    zone_id: str | None = None,
+) -> User:
+    """Add an account to the municipality and mail its owner a link to choose a password."""
+    try:
+        email = normalize_email(email)
+    except UserError:
+        raise AccountError(
+            "email", "Vul een geldig e-mailadres in, zoals naam@gemeente.be."
+        ) from None
+    if role not in ROLES_ADDED:
+        raise AccountError("role", "Kies de rol: coördinator, politie of gemeente.")
+    zone = _zone(dataset, municipality, zone_id or "") if role == "coordinator" else None
+    try:
+        return account_links.invite(
+            session,
+            email,
+            role,
+            zone_id=zone,
+            municipality=municipality,
+            actor_id=actor.id,
+            audit_municipality=municipality,
+        )
+    except DuplicateUserError:
+        raise AccountError("email", "Er bestaat al een account met dit e-mailadres.") from None
+
+
+def mail_reset_link(
+    session: Session, dataset: Dataset, municipality: str, actor: User, user_id: str
+) -> bool:
+    """Mail an account of the municipality a link to choose a new password (False: just sent)."""
+    user = account_of(session, dataset, municipality, user_id)
+    return account_links.send_reset(session, user, actor.id, audit_municipality=municipality)
 
 
 def set_account_active(

@@ -89,6 +89,9 @@ NOTICES = {
     "contact": "Het contact van de gemeente is gepubliceerd.",
     "groepscontact": "Het publieke contact van uw groep is aangepast.",
     "meldingen": "Uw keuze is bewaard.",
+    "uitgenodigd": "De uitnodiging is verstuurd: de eigenaar kiest zelf een wachtwoord via de link.",
+    "resetlink": "De link om een nieuw wachtwoord te kiezen is verstuurd.",
+    "resetlink-wacht": "Er ging net al een link naar dit account; probeer het over enkele minuten.",
 }
 MESSAGES = {
     403: "U hebt geen toegang tot deze pagina met dit account.",

@@ -1,8 +1,8 @@
 """The municipality's accounts page: list, add, disable or enable, new password; new-group coordinators.
 
 A new account, or a new password, gets a random password that the page shows once: the municipality
-passes it on and the owner changes it on ``/beheer/wachtwoord``. (An invitation by e-mail, with a
-link to set one's own password, is the mail lane's addition to this page.)
+passes it on and the owner changes it on ``/beheer/wachtwoord``. Or, by e-mail: an invitation with
+a link to choose one's own password, and a reset link (``service.account_links``).
 """
 
 from __future__ import annotations
@@ -92,7 +92,20 @@ def add_account(
 ) -> Response:
     """Add an account (coordinator of a zone, police, municipality); show its first password once."""
     values = {name: field(form, name, 254) for name in ("email", "role", "zone")}
+    by_mail = field(form, "toegang", 20) == "uitnodiging"
     try:
+        if by_mail:
+            accounts.invite_account(
+                session,
+                dataset,
+                own_municipality(user, dataset),
+                user,
+                email=values["email"],
+                role=values["role"],
+                zone_id=values["zone"] or None,
+            )
+            session.commit()
+            return done(ACCOUNTS, "uitgenodigd")
         made = accounts.add_account(
             session,
             dataset,
@@ -160,6 +173,22 @@ def reset_password(
     )
     session.commit()
     return _accounts_page(request, key, user, session, dataset, made=made)
+
+
+@router.post(f"{ACCOUNTS}/{{account_id}}/resetlink")
+def mail_reset_link(
+    account_id: AccountId,
+    user: MunicipalityStaff,
+    form: StaffForm,
+    session: SessionDep,
+    dataset: DatasetDep,
+) -> Response:
+    """Mail an account a link to choose a new password (at most one in five minutes)."""
+    sent = accounts.mail_reset_link(
+        session, dataset, own_municipality(user, dataset), user, account_id
+    )
+    session.commit()
+    return done(ACCOUNTS, "resetlink" if sent else "resetlink-wacht")
 
 
 @router.post(f"{ACCOUNTS}/nieuwe-groep/{{registration_id}}", response_class=HTMLResponse)

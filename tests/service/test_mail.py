@@ -24,7 +24,7 @@ from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.mail import Mail, Policy, SmtpConfig, queue, send_due
 from service.mail.smtp import redact
-from service.tables import OutboxMessage, utcnow
+from service.tables import OutboxMessage, User, utcnow
 from service.users import create_user
 from tests.service.apps import app_settings, copy_dataset
 from tests.service.smtp_sink import SmtpSink, wait_for
@@ -577,3 +577,59 @@ def test_an_officer_switches_the_pending_mail_off_and_gets_none(tmp_path: Path) 
     # Only the colleague who kept it on is told.
     assert recipients == {"politie2@alken.test"}
     engine.dispose()
+
+
+def test_the_municipality_invites_and_mails_a_reset_link_from_its_accounts_page(
+    mail_app: MailApp,
+) -> None:
+    town = "gemeente.mail@alken.test"
+    with make_sessionmaker(mail_app.engine)() as session:
+        create_user(session, town, PASSWORD, "municipality", municipality="Alken")
+        session.commit()
+    client = mail_app.client
+    client.cookies.clear()
+    _sign_in_page(client, town, PASSWORD)
+    page = client.get("/beheer/gemeente/accounts")
+    assert "Uitnodigen per e-mail" in page.text
+    invited = client.post(
+        "/beheer/gemeente/accounts",
+        data={
+            "csrf_token": _csrf(page.text),
+            "email": "uitgenodigd@alken.test",
+            "role": "coordinator",
+            "zone": "heiligenborn",
+            "toegang": "uitnodiging",
+        },
+        follow_redirects=True,
+    )
+    assert invited.status_code == 200 and "De uitnodiging is verstuurd" in invited.text
+    # No password on the page: the owner chooses one through the mailed link.
+    assert "Eenmalig wachtwoord" not in invited.text
+    [mail] = wait_for(lambda: mail_app.sink.handler.to("uitgenodigd@alken.test"), what="invite")
+    client.cookies.clear()
+    done = _choose_password(client, mail.link(), "de eigenaar kiest zelf")
+    assert done.status_code == 200
+    assert _signs_in(client, "uitgenodigd@alken.test", "de eigenaar kiest zelf")
+    # The municipality mails the coordinator a reset link from the same page.
+    _sign_in_page(client, town, PASSWORD)
+    page = client.get("/beheer/gemeente/accounts")
+    with make_sessionmaker(mail_app.engine)() as session:
+        account = session.scalar(select(User.id).where(User.email == "uitgenodigd@alken.test"))
+    sent = client.post(
+        f"/beheer/gemeente/accounts/{account}/resetlink",
+        data={"csrf_token": _csrf(page.text)},
+        follow_redirects=True,
+    )
+    assert "De link om een nieuw wachtwoord te kiezen is verstuurd." in sent.text
+    resets = wait_for(
+        lambda: [
+            m
+            for m in mail_app.sink.handler.to("uitgenodigd@alken.test")
+            if "nieuw wachtwoord" in m.message["Subject"]
+        ],
+        what="the reset link",
+    )
+    assert len(resets) == 1
+    client.cookies.clear()
+    assert _choose_password(client, resets[0].link(), "weer een andere zin").status_code == 200
+    assert _signs_in(client, "uitgenodigd@alken.test", "weer een andere zin")

@@ -88,6 +88,7 @@ def forms(ids: Ids) -> list[tuple[str, str | None]]:
         (f"{town}/accounts/{ids.account}/uitschakelen", "municipality"),
         (f"{town}/accounts/{ids.account}/inschakelen", "municipality"),
         (f"{town}/accounts/{ids.account}/wachtwoord", "municipality"),
+        (f"{town}/accounts/{ids.account}/resetlink", "municipality"),
         (f"{town}/accounts/nieuwe-groep/{ids.registration}", "municipality"),
         (f"{town}/publicatie/contact", "municipality"),
         ("/beheer/groep/contact", "coordinator"),
