@@ -75,6 +75,27 @@ def test_init_then_lookup_answers_from_the_new_dataset(tmp_path: Path, register_
     assert wabp("lookup", "Waterkant 1", "--data", root).exit_code == 1  # not in this register
 
 
+def test_init_of_a_lambert72_shapefile_prints_the_slugs_and_the_reprojection(
+    tmp_path: Path,
+) -> None:
+    result = wabp(
+        "init", tmp_path / "d", "--addresses", FIXTURES / "register_crab.csv",
+        "--zones", FIXTURES / "wijken_lambert72.shp", "--boundary", DATA / "boundary.geojson",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1:5] == [
+        "municipalities: Alken",
+        "zone ids made slugs (the original is kept as property source_id):",
+        "  73001W01 -> 73001w01",
+        "  73001W02 -> 73001w02",
+    ]
+    assert (
+        "note: wijken_lambert72.shp: reprojected from Belgian Lambert 72 (EPSG:31370) to WGS84"
+        in result.stdout
+    )
+
+
 def test_init_without_boundary_notes_the_skipped_checks(tmp_path: Path) -> None:
     result = wabp(
         "init", tmp_path / "d", "--addresses", FIXTURES / "register_crab.csv", "--zones", ZONES
