@@ -32,6 +32,9 @@ from zones.schema import Zone, ZoneSet
 CURRENT_LAYER = "Huidige zones"
 PROPOSED_LAYER = "Voorgestelde zones"
 MOVES_LAYER = "Adressen die van groep veranderen"
+OVERLAP_LAYER = "Overlap met andere groepen (over te nemen)"
+# Red hatching reads as "look here" on every zone colour; the report's text says the same in words.
+OVERLAP_COLOUR = "#b00020"
 MOVE_CLASS = "wabp-move"
 CURRENT_OUTLINE = "#1b1b1b"
 BOUNDARY_COLOUR = "#6b6b6b"
@@ -164,6 +167,7 @@ def render_proposal_map(
         _add_boundary(m, dataset.boundary)
     _add_proposed(m, after_zones, colours, report.zone_id)
     _add_current(m, before_zones)
+    _add_overlaps(m, dataset, report, target)
     _add_moves(m, placed, colours, names)
     # Collapsed on a phone, where the open list would cover half the map; compare.js.j2 opens it
     # on a wide screen, where toggling the two layers is what the page is for.
@@ -282,6 +286,27 @@ def _add_current(m: folium.Map, zones: list[Zone]) -> None:
         folium.GeoJson(_feature(zone.geometry, style), control=False, interactive=False).add_to(
             group
         )
+    group.add_to(m)
+
+
+def _add_overlaps(m: folium.Map, dataset: Dataset, report: Report, target: Zone) -> None:
+    """Draw the area the proposal takes from other groups (the report's take-overs), in red."""
+    if not report.takeovers or not _drawable(target.geometry):
+        return
+    group = folium.FeatureGroup(name=fragments.layer_name(OVERLAP_LAYER))
+    style = {"color": OVERLAP_COLOUR, "weight": 2, "fillColor": OVERLAP_COLOUR, "fillOpacity": 0.45}
+    for taken in report.takeovers:
+        if taken.zone_id not in dataset.zones:
+            continue
+        cut = shapely.intersection(dataset.zones.get(taken.zone_id).geometry, target.geometry)
+        # Polygons only: where the two only share a border the intersection also holds lines.
+        part = shapely.union_all([p for p in shapely.get_parts(cut) if p.area > 0])
+        if not _drawable(part):
+            continue
+        shape = folium.GeoJson(_feature(part, style), control=False)
+        tip = f"overlapt {escape(taken.name)}: {taken.area_m2:,.0f} m², {taken.addresses} adressen"
+        BindContent(tooltip=tip).add_to(shape)
+        shape.add_to(group)
     group.add_to(m)
 
 

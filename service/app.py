@@ -14,8 +14,9 @@ from maps.tiles import tiles_from_setting
 from service import mail
 from service.admission import Admission
 from service.auth import LoginLimiter, load_signing_key
-from service.db import database_url, make_engine, make_sessionmaker, upgrade
+from service.db import database_url, make_engine, make_sessionmaker, postgres_dsn, upgrade
 from service.errors import install_error_handlers
+from service.generations import ZoneGenerations
 from service.headers import SecurityHeaders
 from service.privacy import BodySizeLimit, install_log_filter
 from service.routes import (
@@ -40,7 +41,7 @@ from service.routes import (
 from service.routes import auth as auth_routes
 from service.routes import registrations as registration_routes
 from service.settings import Settings
-from service.state import ServiceState
+from service.state import Follower, ServiceState
 from zones.dataset import Dataset
 
 
@@ -51,19 +52,27 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The same base layer `wabp publish` uses; a bad setting stops start-up, not a request.
         tiles = tiles_from_setting(settings.tiles, settings.tiles_attribution)
-        app.state.wabp = ServiceState(Dataset.load(settings.data_dir), tiles=tiles)
         # Migrate before serving: a request never meets an older schema than the code expects.
-        engine = make_engine(
-            database_url(settings), pool_size=settings.db_pool_size, wait=settings.db_wait_seconds
-        )
+        url = database_url(settings)
+        engine = make_engine(url, pool_size=settings.db_pool_size, wait=settings.db_wait_seconds)
         upgrade(engine)
         app.state.admission = Admission(
             settings.db_pool_size, settings.db_queue, settings.db_wait_seconds
         )
         factory = make_sessionmaker(engine, info=mail.session_info(settings))
         app.state.sessionmaker = factory
+        # The database decides the zones: files are imported once, then exported from it.
+        reader = make_engine(url, reads_only=True)
+        generations = ZoneGenerations(factory, settings.data_dir, make_sessionmaker(reader))
+        generation = generations.reconcile()
+        dataset = Dataset.load(settings.data_dir)
+        app.state.wabp = ServiceState(dataset, generations, generation, tiles=tiles)
         app.state.signing_key = load_signing_key(settings)
         app.state.login_limiter = LoginLimiter.from_settings(settings)
+        follower = Follower(
+            app.state.wabp, settings.generation_poll_seconds, listen_url=postgres_dsn(url)
+        )
+        follower.start()
         # Mail goes out in the background; without an SMTP server it waits in the outbox.
         smtp = mail.SmtpConfig.from_settings(settings)
         sender = task = None
@@ -75,6 +84,8 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         if sender is not None and task is not None:
             await sender.stop(task)
+        follower.stop()
+        reader.dispose()
         engine.dispose()
 
     install_log_filter()
@@ -112,3 +123,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Create the app from the ``WABP_`` environment (the factory ``wabp serve --workers`` names)."""
+    return create_app(Settings())

@@ -36,6 +36,7 @@ from service.db import SessionDep
 from service.settings import Settings
 from service.tables import Role, User
 from zones.errors import ForbiddenError
+from zones.schema import ZoneSet
 
 ALGORITHM = "HS256"
 SECRET_FILE = ".wabp-secret"
@@ -301,10 +302,21 @@ PoliceUser = Annotated[User, Depends(require_role("police"))]
 MunicipalityUser = Annotated[User, Depends(require_role("municipality"))]
 
 
-def ensure_zone_access(user: User, zone_id: str | None) -> None:
+def _active(zones: ZoneSet, zone_id: str) -> bool:
+    return zone_id in zones and zones.get(zone_id).props.status == "active"
+
+
+def ensure_zone_access(user: User, zone_id: str | None, zones: ZoneSet | None = None) -> None:
     """Raise ForbiddenError when a coordinator touches a zone other than their own.
 
-    Police and municipality staff may act on every zone of the dataset.
+    Police and municipality staff may act on every zone of the dataset. With `zones` (the current
+    ones), a coordinator whose zone was retired has no rights left: the group no longer exists.
     """
-    if user.role == "coordinator" and zone_id != user.zone_id:
+    if user.role != "coordinator":
+        return
+    if zone_id != user.zone_id:
         raise ForbiddenError("a coordinator may only act on their own zone")
+    if zones is not None and zone_id is not None and not _active(zones, zone_id):
+        raise ForbiddenError(
+            "deze zone is opgeheven: de coördinator ervan heeft geen rechten meer op de groep"
+        )

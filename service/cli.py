@@ -75,16 +75,33 @@ def _dataset(data: Path | None, strict: bool = True) -> Dataset:
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="worker processes; each loads the dataset and follows the database"
+        ),
+    ] = 1,
     data: DataOption = None,
 ) -> None:
     """Serve the API and the public map."""
+    import os
+
     import uvicorn
 
     from service.app import create_app
 
     settings = _settings(data)
+    host, port = host or settings.host, port or settings.port
     with _domain_errors():
-        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+        if workers == 1:
+            uvicorn.run(create_app(settings), host=host, port=port)
+            return
+        # Workers are new processes that import the app by name and read their settings from the
+        # environment: the dataset chosen here travels there.
+        os.environ["WABP_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run(
+            "service.app:app_from_environment", factory=True, host=host, port=port, workers=workers
+        )
 
 
 @app.command()
@@ -660,13 +677,22 @@ def propose(
 
 @app.command()
 def generations(data: DataOption = None) -> None:
-    """List the generations of the zone set."""
-    from zones.generations import GenerationStore
+    """List the generations of the zone set (from the database, which the files follow)."""
+    from service.db import database_url, make_engine, make_sessionmaker, upgrade
+    from service.generations import ZoneGenerations
 
-    with _domain_errors():
-        store = GenerationStore(_settings(data).data_dir)
-        for g in store.list():
-            typer.echo(f"{g.number:>4}  {g.created_at:%Y-%m-%d %H:%M}  {g.source:<24} {g.note}")
+    settings = _settings(data)
+    engine = make_engine(database_url(settings))
+    try:
+        with _domain_errors():
+            upgrade(engine)
+            store = ZoneGenerations(make_sessionmaker(engine), settings.data_dir)
+            store.reconcile()  # a dataset that only has files is imported first
+            listed = store.list()
+    finally:
+        engine.dispose()
+    for g in listed:
+        typer.echo(f"{g.number:>4}  {g.created_at:%Y-%m-%d %H:%M}  {g.source:<24} {g.note}")
 
 
 # --- staff accounts and the database -----------------------------------------------------------

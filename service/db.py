@@ -57,6 +57,14 @@ def _with_driver(url: URL) -> URL:
     return url
 
 
+def postgres_dsn(url: str) -> str | None:
+    """Return a libpq connection string for a PostgreSQL URL (None for another database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def _create_private_file(url: URL) -> None:
     # SQLite creates a new database with the umask's mode (often 0644: world-readable) and gives
     # the -wal and -shm files the database's mode, so an owner-only file made first keeps all
@@ -129,12 +137,19 @@ class SingleWriter:
         event.listen(engine.pool, "invalidate", self.release)
 
 
-def make_engine(url: str, pool_size: int = 8, wait: float = 10.0) -> Engine:
+def make_engine(
+    url: str, pool_size: int = 8, wait: float = 10.0, *, reads_only: bool = False
+) -> Engine:
     """Create an engine; a SQLite file is made owner-only, and gets the pragmas described above.
 
     ``pool_size`` is the number of requests that use the database at once (the admission slots);
     a few connections more are left for start-up and the CLI. Waiting ``wait`` seconds for a
     connection or for SQLite's write turn is answered 503.
+
+    With `reads_only`, SQLite transactions are not ``BEGIN IMMEDIATE`` (and take no writer's turn):
+    each query reads the last committed state (WAL) without waiting for, or holding, the one
+    writer's lock. The zone generations are read that way, so that a request holding the writer's
+    turn can still read them.
     """
     parsed = _with_driver(make_url(url))
     pool = {"pool_size": pool_size, "max_overflow": 2, "pool_timeout": wait}
@@ -144,7 +159,8 @@ def make_engine(url: str, pool_size: int = 8, wait: float = 10.0) -> Engine:
     in_memory = parsed.database in (None, "", ":memory:")
     engine = create_engine(parsed) if in_memory else create_engine(parsed, **pool)
     event.listen(engine, "connect", _sqlite_connect)
-    SingleWriter(wait).listen(engine)
+    if not reads_only:
+        SingleWriter(wait).listen(engine)
     return engine
 
 

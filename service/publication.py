@@ -130,7 +130,7 @@ def set_group_contact(
         raise PublicationError(
             "consent", "Vink aan dat u akkoord gaat met het publiceren van dit contact."
         )
-    current = state.current
+    current = state.follow()  # another instance may have committed a generation
     zones = current.dataset.zones
     target = zones.get(coordinator.zone_id or "")
     changed = [
@@ -139,13 +139,14 @@ def set_group_contact(
         else z
         for z in zones
     ]
-    state.store.commit(
+    # The new generation and its audit event in one transaction, then served (and exported).
+    state.generations.add(
+        session,
         ZoneSet(changed),
+        expected=current.generation,
         note="publiek contact van de groep " + ("gewijzigd" if text else "ingetrokken"),
         source=f"contact:{target.id}",
-        expected=current.generation,
     )
-    state.reload()
     session.add(
         AuditEvent(
             actor_id=coordinator.id,
@@ -157,3 +158,5 @@ def set_group_contact(
             municipality=municipality,
         )
     )
+    session.commit()
+    state.follow()

@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     retention_outbox_days: int = Field(
         default=30, ge=0, description="days an outbox entry (sent or not) is kept"
     )
+    # Every instance follows the newest zone generation in the database: a query of one number.
+    generation_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="how often an instance checks for a new generation"
+    )
 
     @model_validator(mode="after")
     def _known_tiles(self) -> Settings:

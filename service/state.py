@@ -1,23 +1,29 @@
 """What the running service holds: the current dataset and, on demand, older generations.
 
-Built once at start-up; an approved proposal swaps in the new generation with `reload()`. Requests
-read the current dataset once at their start, so a swap never mixes two generations in one answer.
-The public map is rendered once per generation with the configured base layer (the ``tiles``
-setting), then served from memory.
+Built once at start-up. The generations live in the database (`service.generations`); every
+instance follows the newest one with `follow()`, called after its own approvals and by the
+`Follower` thread, which polls the generation number (and, on PostgreSQL, wakes on the approval's
+NOTIFY). Requests read the current dataset once at their start, so a swap never mixes two
+generations in one answer. The public map is rendered once per generation with the configured base
+layer (the ``tiles`` setting), then served from memory.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from maps.livesite import LiveSite
 from maps.tiles import TileLayerSpec
+from service.generations import ZoneGenerations
 from zones.dataset import Dataset, read_meta
-from zones.generations import GenerationStore
 from zones.lookup import Locator
+
+log = logging.getLogger("wabp")
 
 KEEP_OLD_GENERATIONS = 4
 
@@ -36,36 +42,56 @@ class Current:
 class ServiceState:
     """The datasets of every generation the service has been asked about."""
 
-    def __init__(self, dataset: Dataset, tiles: TileLayerSpec | None = None) -> None:
-        """Index `dataset` and render its public map with `tiles` (the configured base layer)."""
-        self.store = GenerationStore(dataset.paths.root)
+    def __init__(
+        self,
+        dataset: Dataset,
+        generations: ZoneGenerations,
+        generation: int,
+        tiles: TileLayerSpec | None = None,
+    ) -> None:
+        """Index `dataset` (generation number `generation`) and render its public map with `tiles`."""
+        self.generations = generations
         self.tiles = tiles
         self._lock = threading.Lock()
         self._old: OrderedDict[int, Locator] = OrderedDict()
-        self.current = self._make_current(dataset)
+        self.current = self._make_current(generation, dataset)
         _freeze()
 
-    def _make_current(self, dataset: Dataset) -> Current:
+    def _make_current(self, generation: int, dataset: Dataset) -> Current:
         # The map is rendered now, so that the first visitor does not wait (seconds for Flanders).
         locator = Locator(dataset)
         site = LiveSite(dataset, locator, self.tiles)
         public_map = site.page("index.html")
         assert public_map is not None
-        return Current(self.store.current().number, dataset, locator, site, public_map)
+        return Current(generation, dataset, locator, site, public_map)
+
+    def follow(self) -> Current:
+        """Make the newest generation in the database current (export its files first)."""
+        with self._lock:
+            newest = self.generations.latest()
+            current = self.current
+            if newest <= current.generation:
+                return current
+            zones = self.generations.load(newest)
+            self.generations.export(since=current.generation)
+            # Not strict: the generation passed the dataset checks when it was approved, and a
+            # follower must never stop following over a warning that became an error since.
+            dataset = current.dataset.with_zones(zones, strict=False)
+            self.current = self._make_current(newest, dataset)
+            self._old.clear()
+            _freeze()
+            log.info("now serving zone generation %d", newest)
+            return self.current
 
     def reload(self) -> Current:
-        """Load the newest generation from disk and make it current.
-
-        Only its zone side is built, from the current one (`Dataset.with_zones`): the register side
-        is shared, and only the addresses the change can affect are assigned again.
-        """
+        """Follow the newest generation and render its pages again (after dataset.json changed)."""
+        self.follow()
         with self._lock:
-            zones = self.store.load(self.store.current().number)
-            current = self.current.dataset
+            current = self.current
             # dataset.json is read again: a published contact changes the answers' next steps.
-            dataset = current.with_zones(zones, strict=True, meta=read_meta(current.paths))
-            self.current = self._make_current(dataset)
-            self._old.clear()
+            meta = read_meta(current.dataset.paths)
+            dataset = current.dataset.with_zones(current.dataset.zones, meta=meta)
+            self.current = self._make_current(current.generation, dataset)
             _freeze()
             return self.current
 
@@ -78,7 +104,7 @@ class ServiceState:
             if generation in self._old:
                 self._old.move_to_end(generation)
                 return self._old[generation]
-            zones = self.store.load(generation)  # UnknownGenerationError for an unknown number
+            zones = self.generations.load(generation)  # UnknownGenerationError if unknown
             locator = Locator(current.dataset.with_zones(zones))
             self._old[generation] = locator
             while len(self._old) > KEEP_OLD_GENERATIONS:
@@ -95,3 +121,82 @@ def _freeze() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+class Follower:
+    """A thread that makes the service follow the newest generation other instances commit."""
+
+    def __init__(self, state: ServiceState, interval: float, listen_url: str | None = None) -> None:
+        """Poll every `interval` seconds; with a PostgreSQL `listen_url`, also wake on NOTIFY."""
+        self.state = state
+        self.interval = interval
+        self.listen_url = listen_url
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wabp-follower", daemon=True)
+
+    def start(self) -> None:
+        """Start following."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop following and wait for the thread."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        listener = _Listener.connect(self.listen_url)
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.state.follow()
+                except Exception:  # a database restart must not end following: retried next tick
+                    log.exception("following the newest zone generation failed")
+                if listener is None or not listener.wait(self.interval):
+                    self._stop.wait(self.interval)
+        finally:
+            if listener is not None:
+                listener.close()
+
+
+class _Listener:
+    """A PostgreSQL connection that LISTENs for the approvals' NOTIFY."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    @classmethod
+    def connect(cls, url: str | None) -> _Listener | None:
+        """Listen on `url` (None without PostgreSQL, or when LISTEN fails: polling only)."""
+        if url is None:
+            return None
+        import psycopg
+
+        from service.generations import CHANNEL
+
+        try:
+            connection = psycopg.connect(url, autocommit=True)
+        except psycopg.Error:
+            log.warning("LISTEN %s failed; following by polling only", CHANNEL)
+            return None
+        try:
+            connection.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error:
+            connection.close()
+            log.warning("LISTEN %s failed; following by polling only", CHANNEL)
+            return None
+        return cls(connection)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a notification; False when the connection broke."""
+        import psycopg
+
+        try:
+            for _ in self.connection.notifies(timeout=timeout, stop_after=1):
+                pass
+        except psycopg.Error:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()

@@ -2,8 +2,8 @@
 
 The migrations in ``service/migrations/versions/`` create exactly these tables (0001: users, audit,
 proposals; 0002: registrations and their consents; 0003_mail: the outbox, mail preferences and
-account links; 0004: staff sessions; 0005_police_zone: users.police_zone); a change here needs a
-new migration (``wabp db revision``).
+account links; 0004: staff sessions; 0005_police_zone: users.police_zone; 0006_generations: zone
+generations); a change here needs a new migration (``wabp db revision``).
 """
 
 from __future__ import annotations
@@ -318,3 +318,23 @@ class StaffSession(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ZoneGeneration(Base):
+    """One generation of the zone set: its GeoJSON, and the proposal it applied (if any).
+
+    The database decides: the files of ``<data_dir>/generations/`` and ``zones.geojson`` are exported
+    from these rows after each commit and at start-up. An approval writes its generation, the
+    proposal's status and the audit event in one transaction, so they cannot disagree.
+    """
+
+    __tablename__ = "zone_generations"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(String(MAX_NOTE), default="")
+    source: Mapped[str] = mapped_column(String(200), default="initial")
+    # Unique: a proposal is applied at most once, whatever two reviewers do at the same moment.
+    proposal_id: Mapped[str | None] = mapped_column(String(32), default=None, unique=True)
+    geojson: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))

@@ -9,6 +9,10 @@ As mapit's generations: the old sets stay queryable. Layout inside a dataset dir
 A commit writes the new generation file, then the index (atomic rename: from here the generation
 exists), then zones.geojson. A crash before the index leaves an unlisted file that is ignored; a
 crash after it is repaired at the next load, which trusts the index.
+
+The service keeps its generations in its database (``service/generations.py``) and exports them
+here with `GenerationStore.export`; these files are then a readable copy, rewritten from the
+database at every start-up. `commit` remains for tools that work on a directory alone.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import datetime as dt
 import fcntl
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, TypeAdapter
@@ -135,6 +139,40 @@ class GenerationStore:
             )
             atomic_write_text(self.zones_path, text)
             return new
+
+    def export(self, generations: Sequence[Generation], texts: dict[int, str]) -> bool:
+        """Write the files of `generations` whose GeoJSON `texts` are given, where they differ.
+
+        The generations come from the database, which decides: a file that disagrees is rewritten.
+        `texts` holds at least the newest generation (zones.geojson is a copy of it). One generation
+        in a directory without an index keeps today's layout (``zones.geojson`` only), so a dataset
+        that never changed gets no new files. Returns whether anything was written.
+        """
+        newest = texts[generations[-1].number]
+        if len(generations) == 1 and not self.index_path.is_file():
+            # Not even the lock file: a dataset that never changed (the shipped one) stays as it is.
+            return _write_if_changed(self.zones_path, newest)
+        with self.locked():
+            written = False
+            for generation in generations:
+                if generation.number in texts:
+                    path = self.dir / generation.file
+                    written |= _write_if_changed(path, texts[generation.number])
+            index = json.dumps(_INDEX.dump_python(list(generations), mode="json"), indent=1) + "\n"
+            written |= _write_if_changed(self.index_path, index)
+            written |= _write_if_changed(self.zones_path, newest)
+            return written
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    data = text.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    atomic_write_text(path, text)
+    return True
 
 
 class StaleGenerationError(ZoneError, ConflictError):

@@ -38,6 +38,10 @@ MAX_VERTICES = 10_000
 SLIVER_M2 = 500.0
 # Less overlap than this (m²) is a shared border drawn a few centimetres off, not a change of zone.
 MIN_OVERLAP_M2 = 1.0
+# Areas below this (m²) are drawing noise: a border a hand's width off along a street. A report does
+# not mention them (no "2 m² ligt buiten de gemeente" for a zone that did not change); an overlap
+# with another group beyond it is a take-over the municipality must confirm.
+TOLERANCE_M2 = 50.0
 # A shape with less of its area than this inside the municipality was drawn in the wrong place (or
 # in the wrong coordinates): refused at once. A shape partly outside gets a report that says so.
 MIN_INSIDE_SHARE = 0.05
@@ -83,6 +87,15 @@ class InvalidResultError(ProposalError):
         self.problems = problems
         errors = "; ".join(p.message for p in problems if p.severity == "error")
         super().__init__(f"approving this proposal would give zones that do not validate: {errors}")
+
+
+class NoChangeError(ProposalError):
+    """A proposal that would leave the zones as they are."""
+
+    code = "no_change"
+
+    def __init__(self) -> None:
+        super().__init__("dit voorstel verandert niets")
 
 
 class StaleProposalError(ZoneError, ConflictError):
@@ -344,6 +357,11 @@ class Report(BaseModel):
     group_sizes: list[GroupSize]
     infoborden_outside: list[str]
     retired: list[str] = Field(default_factory=list)  # zones the proposal covers entirely
+    # Other groups' zones the proposal takes area or addresses from (overlaps beyond the tolerance,
+    # moves out of them, zones it retires): allowed only when the municipality confirms them.
+    takeovers: list[ZoneArea] = Field(default_factory=list)
+    # The proposal leaves every zone as it is: refused ("dit voorstel verandert niets").
+    unchanged: bool = False
     coverage_before: float
     coverage_after: float
     summary: list[str]
@@ -538,9 +556,9 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         if zone.id == target_id or not shapely.intersects(zone.geometry_l72, shape_l72):
             continue
         part = shapely.intersection(zone.geometry_l72, shape_l72)
-        if part.area < MIN_OVERLAP_M2:
-            continue
         count = len(_members(dataset.table, zone.id) & _members(after.table, target_id))
+        if part.area < TOLERANCE_M2 and not count:
+            continue
         overlaps.append(
             ZoneArea(zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=count)
         )
@@ -563,7 +581,7 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         if zone.id not in changed_ids:
             continue
         for part in shapely.get_parts(zone.geometry_l72):
-            if part.area < SLIVER_M2:
+            if TOLERANCE_M2 <= part.area < SLIVER_M2:
                 slivers.append(
                     ZoneArea(
                         zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=0
@@ -623,9 +641,36 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         if dataset.boundary_l72 is not None
         else 0.0
     )
+    if outside < TOLERANCE_M2:
+        outside = 0.0  # a border drawn along the municipality's, a hand's width off
     parts = len(shapely.get_parts(target_after.geometry_l72))
 
+    takeovers = _takeovers(overlaps, gained, lost, retired, target_id, dataset.zones)
+    problems += [
+        ReportProblem(
+            code="overlap",
+            severity="error",
+            message=f"het voorstel overlapt {t.name} over {t.area_m2:,.0f} m² ({t.addresses} "
+            "adressen): dat deel gaat alleen over als de gemeente het bevestigt",
+            zones=[target_id, t.zone_id],
+        )
+        for t in takeovers
+    ]
+    unchanged = (
+        proposal.zone_id is not None
+        and not changes
+        and _same_zone(dataset.zones.get(target_id), target_after)
+        and not retired
+    )
+
     summary = [m.text for m in changes]
+    if unchanged:
+        summary.append("dit voorstel verandert niets")
+    summary += [
+        f"neemt {t.area_m2:,.0f} m² en {t.addresses} adressen over van {t.name}: "
+        "de gemeente moet dit bevestigen"
+        for t in takeovers
+    ]
     if outside > 1.0:
         summary.append(f"{outside:,.0f} m² ligt buiten de gemeente")
     if parts > 1:
@@ -645,7 +690,7 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
     summary += [
         f"fout: {p.message} (de zones kunnen zo niet goedgekeurd worden)"
         for p in problems
-        if p.severity == "error"
+        if p.severity == "error" and p.code != "overlap"  # a take-over is confirmed, not fixed
     ]
 
     result = Report(
@@ -668,6 +713,8 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         group_sizes=sizes,
         infoborden_outside=outside_boards,
         retired=retired,
+        takeovers=takeovers,
+        unchanged=unchanged,
         coverage_before=round(coverage_before, 4),
         coverage_after=round(coverage_after, 4),
         summary=summary,
@@ -679,3 +726,74 @@ def ensure_valid(result: Report) -> None:
     """Raise InvalidResultError when the zone set of a report would not pass the dataset checks."""
     if not result.valid:
         raise InvalidResultError(result.problems)
+
+
+def _takeovers(
+    overlaps: list[ZoneArea],
+    gained: dict[str, int],
+    lost: dict[str, int],
+    retired: list[str],
+    target_id: str,
+    zones: ZoneSet,
+) -> list[ZoneArea]:
+    """Return the other groups the proposal takes area or addresses from, with how much."""
+    by_zone = {o.zone_id: o for o in overlaps}
+    taken = []
+    for zone_id in sorted(set(by_zone) | {z for z in lost if z != target_id} | set(retired)):
+        if zone_id == target_id or zone_id not in zones:
+            continue
+        overlap = by_zone.get(zone_id)
+        addresses = max(overlap.addresses if overlap else 0, lost.get(zone_id, 0))
+        area = overlap.area_m2 if overlap else 0.0
+        if area < TOLERANCE_M2 and not addresses and zone_id not in retired:
+            continue
+        taken.append(
+            ZoneArea(
+                zone_id=zone_id, name=zones.get(zone_id).name, area_m2=area, addresses=addresses
+            )
+        )
+    return taken
+
+
+def _same_zone(before: Zone, after: Zone) -> bool:
+    """Tell whether a zone keeps its shape (within the tolerance) and its name and area."""
+    if (before.props.name, before.props.area, before.props.status) != (
+        after.props.name,
+        after.props.area,
+        after.props.status,
+    ):
+        return False
+    changed = shapely.symmetric_difference(before.geometry_l72, after.geometry_l72).area
+    return bool(changed < TOLERANCE_M2)
+
+
+def touched_zones(proposal: Proposal, zones: ZoneSet) -> set[str]:
+    """Return the zones a proposal touches in a zone set: its target and the zones it overlaps."""
+    shape_l72 = to_l72(proposal.geometry)
+    touched = {proposal.zone_id} if proposal.zone_id is not None else set()
+    for zone in zones:
+        if zone.props.status == "active" and _overlap_m2(zone, shape_l72) >= MIN_OVERLAP_M2:
+            touched.add(zone.id)
+    return touched
+
+
+def changed_since(proposal: Proposal, base: ZoneSet, now: ZoneSet) -> list[str]:
+    """Return the zones the proposal touches that changed in any way from `base` to `now`.
+
+    Touched means: its target zone, and every zone its shape overlaps (and so cuts or retires) in
+    either zone set. Any change to one of them (geometry, street rules, name, status) makes the
+    report the reviewer saw no longer the truth; a change elsewhere does not.
+    """
+    changed = []
+    for zone_id in sorted(touched_zones(proposal, base) | touched_zones(proposal, now)):
+        a = zone_to_feature(base.get(zone_id)) if zone_id in base else None
+        b = zone_to_feature(now.get(zone_id)) if zone_id in now else None
+        if json.dumps(a, sort_keys=True) != json.dumps(b, sort_keys=True):
+            changed.append(zone_id)
+    return changed
+
+
+def ensure_changes(result: Report) -> None:
+    """Raise NoChangeError when a report says the proposal changes nothing."""
+    if result.unchanged:
+        raise NoChangeError()

@@ -7,6 +7,7 @@ geometry and the impact report are ``zones.proposals``.
 |---|---|
 | ``access`` | who sees which proposal (a coordinator their own, staff their municipality's) |
 | ``workflow`` | submit, approve (stale check, commit, audit, follow), reject |
+| ``regroup`` | members follow their addresses when an approval moves them to another zone |
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from service.proposals.access import (
     visible_proposal,
     visible_proposals,
 )
-from service.proposals.workflow import approve, audit, reject, submit
+from service.proposals.workflow import TakeoverUnconfirmedError, approve, audit, reject, submit
 
 __all__ = [
+    "TakeoverUnconfirmedError",
     "approve",
     "audit",
     "proposal_municipalities",

@@ -43,10 +43,18 @@ def may_see(user: User, scope: StaffScope | None, row: Proposal, dataset: Datase
     return scope.includes_any(proposal_municipalities(row, dataset))
 
 
-def visible_proposal(session: Session, user: User, proposal_id: str, dataset: Dataset) -> Proposal:
-    """Return a proposal the user may see; another's or another municipality's is unknown (404)."""
+def visible_proposal(
+    session: Session, user: User, proposal_id: str, dataset: Dataset, *, for_update: bool = False
+) -> Proposal:
+    """Return a proposal the user may see; another's or another municipality's is unknown (404).
+
+    With `for_update` the row is locked until the transaction ends (PostgreSQL; SQLite's writer
+    lock already covers the whole transaction) and read again from the database.
+    """
     scope = staff_municipality(user, dataset)
-    row = session.get(Proposal, proposal_id)
+    row = session.get(
+        Proposal, proposal_id, with_for_update=for_update, populate_existing=for_update
+    )
     if row is None or not may_see(user, scope, row, dataset):
         raise UnknownProposalError(f"unknown proposal: {proposal_id}")
     return row

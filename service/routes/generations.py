@@ -27,7 +27,7 @@ class GenerationDiff(BaseModel):
 @router.get("/generations", response_model=list[Generation])
 def list_generations(state: StateDep) -> list[Generation]:
     """Return every generation of the zone set, oldest first."""
-    return state.store.list()
+    return state.generations.list()
 
 
 @router.get("/generations/diff", response_model=GenerationDiff)

@@ -59,6 +59,17 @@ class ProposalOut(BaseModel):
         )
 
 
+class Approval(BaseModel):
+    """The municipality's approval; a take-over of another group's area must be confirmed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm_takeover: bool = Field(
+        default=False,
+        description="confirm the report's take-overs (area or addresses of other groups)",
+    )
+
+
 class Rejection(BaseModel):
     """Why the municipality rejects a proposal."""
 
@@ -101,11 +112,16 @@ def get_proposal(
 
 @router.post("/{proposal_id}/approve", response_model=ProposalOut)
 def approve(
-    proposal_id: ProposalId, user: Reviewer, state: StateDep, session: SessionDep
+    proposal_id: ProposalId,
+    user: Reviewer,
+    state: StateDep,
+    session: SessionDep,
+    approval: Annotated[Approval | None, Body()] = None,
 ) -> ProposalOut:
     """Approve a proposal: re-check it against the zones as they are now, then apply it atomically."""
-    row = proposals.approve(session, user, state, proposal_id)
-    session.commit()
+    confirm = approval is not None and approval.confirm_takeover
+    row = proposals.approve(session, user, state, proposal_id, confirm_takeover=confirm)
+    session.commit()  # committed already with its generation; nothing is left to write
     return ProposalOut.from_row(row)
 
 

@@ -377,7 +377,7 @@ def group_members(
     zone_id: ZoneId, user: Coordinator, session: SessionDep, dataset: DatasetDep, response: Response
 ) -> Members:
     """List one's own group's members with their tasks, and how full the group is."""
-    ensure_zone_access(user, zone_id)
+    ensure_zone_access(user, zone_id, dataset.zones)
     rows = reg.members(session, zone_id, user.id)
     response.headers.update(NO_STORE)
     group = _group(dataset, zone_id)
@@ -395,10 +395,14 @@ def group_members(
 
 @router.post("/api/groups/{zone_id}/members/{registration_id}/added", response_model=Member)
 def member_added(
-    zone_id: ZoneId, registration_id: RegistrationId, user: Coordinator, session: SessionDep
+    zone_id: ZoneId,
+    registration_id: RegistrationId,
+    user: Coordinator,
+    session: SessionDep,
+    dataset: DatasetDep,
 ) -> Member:
     """Record that an approved member was added to the WhatsApp group."""
-    ensure_zone_access(user, zone_id)
+    ensure_zone_access(user, zone_id, dataset.zones)
     member = _member(reg.mark_added(session, zone_id, registration_id, user.id))
     session.commit()
     return member
@@ -406,10 +410,14 @@ def member_added(
 
 @router.post("/api/groups/{zone_id}/members/{registration_id}/removed", response_model=Removed)
 def member_removed(
-    zone_id: ZoneId, registration_id: RegistrationId, user: Coordinator, session: SessionDep
+    zone_id: ZoneId,
+    registration_id: RegistrationId,
+    user: Coordinator,
+    session: SessionDep,
+    dataset: DatasetDep,
 ) -> Removed:
     """Record that a member was removed from the WhatsApp group (a leaving member is erased)."""
-    ensure_zone_access(user, zone_id)
+    ensure_zone_access(user, zone_id, dataset.zones)
     removed = Removed(outcome=reg.mark_removed(session, zone_id, registration_id, user.id))
     session.commit()
     return removed

@@ -20,6 +20,7 @@ from service import registrations as reg
 from service.auth import SigningKeyDep
 from service.db import SessionDep
 from service.deps import StateDep
+from service.proposals import TakeoverUnconfirmedError
 from service.routes.generations import generation_diff
 from service.routes.proposal_pages import comparison_map
 from service.routes.proposals import ProposalId
@@ -186,8 +187,16 @@ def approve_proposal(
     state: StateDep,
 ) -> Response:
     """Approve a proposal; a stale one shows its fresh report and asks again (409)."""
+    confirm = field(form, "confirm_takeover", 10) == "ja"
     try:
-        workflow.approve(session, user, state, proposal_id)
+        workflow.approve(session, user, state, proposal_id, confirm_takeover=confirm)
+    except TakeoverUnconfirmedError:
+        row = workflow.visible_proposal(session, user, proposal_id, state.current.dataset)
+        problem = (
+            "Dit voorstel neemt gebied of adressen over van een andere groep. Vink aan dat u die "
+            "overname bevestigt, of wijs het voorstel af. Er is niets gewijzigd."
+        )
+        return _proposal_page(request, key, user, row, state, problem=problem, status_code=409)
     except StaleProposalError:
         # The workflow stored the fresh report; show it and let the municipality decide again.
         row = workflow.visible_proposal(session, user, proposal_id, state.current.dataset)
@@ -239,7 +248,7 @@ def generations(
     context = {
         "title": "Geschiedenis van de zones",
         "heading": "Geschiedenis van de zones",
-        "generations": list(reversed(state.store.list())),
+        "generations": list(reversed(state.generations.list())),
         "current": state.current.generation,
     }
     return staff_page(request, "beheer/generaties.html", context, user=user, key=key)

@@ -28,6 +28,7 @@ from maps import STATIC_DIR
 from maps.compare import (
     CURRENT_LAYER,
     MOVE_CLASS,
+    OVERLAP_LAYER,
     PROPOSED_LAYER,
     SHELL_TITLE,
     render_proposal_map,
@@ -481,10 +482,13 @@ def test_comparison_page_in_chromium(
     assert log.outside == []
     assert violations == []
     assert markers == len(positioned)
-    assert [n.strip() for n in layer_names][:4] == [
+    # The proposal takes a strip of another group: that area is a layer of its own, in red.
+    assert result.takeovers
+    assert [n.strip() for n in layer_names][:5] == [
         "Gemeentegrens",
         PROPOSED_LAYER,
         CURRENT_LAYER,
+        OVERLAP_LAYER,
         "Adressen die van groep veranderen",
     ]
     assert rows == len(result.moves)

@@ -51,6 +51,8 @@ USERS = {
     "police-elders": ("wijkagent@elders.example.be", "police", None, "Elders"),
     "nowhere": ("zones@nowhere.example.be", "municipality", None, None),
 }
+# The municipality confirms the take-overs a report lists (area or addresses of another group).
+CONFIRM = {"confirm_takeover": True}
 ZONES_FILE_DIGEST = hashlib.sha256((DATA / "zones.geojson").read_bytes()).hexdigest()
 
 
@@ -240,11 +242,25 @@ def test_coordinator_proposes_municipality_approves_history_remains(story: Story
     moved = positioned_moved_address(story.dataset, expected)
     assert lookup_zone(client, moved) == ["terkoest"]
 
-    approved = client.post(f"/api/proposals/{pid}/approve", headers=headers["municipality"])
+    # Taking Terkoest's strip is a take-over: listed in the report, approved only when confirmed.
+    assert [t["zone_id"] for t in report["takeovers"]] == ["terkoest"]
+    assert report["takeovers"][0]["addresses"] == total
+    assert any("de gemeente moet dit bevestigen" in line for line in report["summary"])
+    unconfirmed = client.post(f"/api/proposals/{pid}/approve", headers=headers["municipality"])
+    assert unconfirmed.status_code == 409, unconfirmed.text
+    assert unconfirmed.json()["code"] == "takeover_unconfirmed"
+    assert "WABP Terkoest" in unconfirmed.json()["detail"]
+    assert [g["number"] for g in client.get("/api/generations").json()] == [1]
+
+    approved = client.post(
+        f"/api/proposals/{pid}/approve", json=CONFIRM, headers=headers["municipality"]
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     assert approved.json()["result_generation"] == 2
-    again = client.post(f"/api/proposals/{pid}/approve", headers=headers["municipality"])
+    again = client.post(
+        f"/api/proposals/{pid}/approve", json=CONFIRM, headers=headers["municipality"]
+    )
     assert again.status_code == 409 and again.json()["code"] == "proposal_decided"
 
     # The new group now, the old one in generation 1.
@@ -303,11 +319,13 @@ def test_stale_approval_is_refused_with_a_fresh_report(story: Story) -> None:
 
     assert (
         client.post(
-            f"/api/proposals/{second['id']}/approve", headers=headers["municipality"]
+            f"/api/proposals/{second['id']}/approve", json=CONFIRM, headers=headers["municipality"]
         ).status_code
         == 200
     )
-    stale = client.post(f"/api/proposals/{first['id']}/approve", headers=headers["municipality"])
+    stale = client.post(
+        f"/api/proposals/{first['id']}/approve", json=CONFIRM, headers=headers["municipality"]
+    )
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_proposal"
     fresh = stale.json()["detail"]["report"]
@@ -323,7 +341,9 @@ def test_stale_approval_is_refused_with_a_fresh_report(story: Story) -> None:
     assert stored["report"]["moves"] == fresh["moves"] and stored["base_generation"] == 2
 
     # Reviewed again against the fresh report, it can be approved.
-    approved = client.post(f"/api/proposals/{first['id']}/approve", headers=headers["municipality"])
+    approved = client.post(
+        f"/api/proposals/{first['id']}/approve", json=CONFIRM, headers=headers["municipality"]
+    )
     assert approved.status_code == 200 and approved.json()["result_generation"] == 3
 
 
@@ -727,7 +747,11 @@ def test_an_approval_that_would_break_the_dataset_writes_nothing(story: Story) -
     # The report says so honestly: not valid, with the problem the dataset load would raise.
     assert proposal["report"]["valid"] is False
     errors = [p for p in proposal["report"]["problems"] if p["severity"] == "error"]
-    assert [(p["code"], p["zones"]) for p in errors] == [("outside_municipality", ["heiligenborn"])]
+    # (and that it reaches into Sint-Joris: a take-over the municipality would have to confirm).
+    assert [(p["code"], p["zones"]) for p in errors] == [
+        ("outside_municipality", ["heiligenborn"]),
+        ("overlap", ["heiligenborn", "sint-joris"]),
+    ]
 
     before = files_of(story.root)
     refused = client.post(
@@ -748,7 +772,9 @@ def test_an_approval_that_would_break_the_dataset_writes_nothing(story: Story) -
     good = client.post(
         "/api/proposals", json=strip_feature(story.dataset), headers=headers["sint-joris"]
     ).json()
-    approved = client.post(f"/api/proposals/{good['id']}/approve", headers=headers["municipality"])
+    approved = client.post(
+        f"/api/proposals/{good['id']}/approve", json=CONFIRM, headers=headers["municipality"]
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["result_generation"] == 2
     assert Dataset.load(story.root, cache=False).zones.get("sint-joris")
@@ -881,7 +907,9 @@ def test_a_new_group_from_units_over_http(story: Story) -> None:
     assert {m["to_zone"] for m in report["moves"]} == {"grootstraat"}
 
     pid = submitted.json()["id"]
-    approved = client.post(f"/api/proposals/{pid}/approve", headers=headers["municipality"])
+    approved = client.post(
+        f"/api/proposals/{pid}/approve", json=CONFIRM, headers=headers["municipality"]
+    )
     assert approved.status_code == 200, approved.text
     found = client.get("/api/lookup", params={"q": "Grootstraat 101, 3570 Alken"}).json()
     assert [z["name"] for z in found["zones"]] == ["WABP Grootstraat"]

@@ -42,6 +42,10 @@ def propose(client: TestClient, reach: float, note: str) -> str:
     return proposal_id
 
 
+# The municipality's tick: it confirms the take-over of another group's area the report lists.
+CONFIRM = {"confirm_takeover": "ja"}
+
+
 def test_review_reject_with_reason_and_stale_approval(client: TestClient) -> None:
     small = propose(client, 0.002, "Kleine strook.")
     large = propose(client, 0.004, "Grote strook.")
@@ -68,13 +72,19 @@ def test_review_reject_with_reason_and_stale_approval(client: TestClient) -> Non
     )
     assert answer.headers["location"] == f"{PROPOSALS}?melding=voorstel-afgewezen"
 
+    # The strip is Terkoest's: approving it needs the take-over confirmed, in so many words.
+    assert (
+        "Ik bevestig dat dit voorstel gebied of adressen overneemt van WABP Terkoest" in detail.text
+    )
+    unconfirmed = post_form(client, f"{PROPOSALS}/{small}", f"{PROPOSALS}/{small}/goedkeuren")
+    assert unconfirmed.status_code == 409 and "overname bevestigt" in unconfirmed.text
     # Approving the small strip makes the large one stale: its page comes back with a fresh report.
-    answer = post_form(client, f"{PROPOSALS}/{small}", f"{PROPOSALS}/{small}/goedkeuren")
+    answer = post_form(client, f"{PROPOSALS}/{small}", f"{PROPOSALS}/{small}/goedkeuren", CONFIRM)
     assert answer.status_code == 303
-    stale = post_form(client, f"{PROPOSALS}/{large}", f"{PROPOSALS}/{large}/goedkeuren")
+    stale = post_form(client, f"{PROPOSALS}/{large}", f"{PROPOSALS}/{large}/goedkeuren", CONFIRM)
     assert stale.status_code == 409
     assert "beslis opnieuw" in stale.text and "Goedkeuren" in stale.text
-    again = post_form(client, f"{PROPOSALS}/{large}", f"{PROPOSALS}/{large}/goedkeuren")
+    again = post_form(client, f"{PROPOSALS}/{large}", f"{PROPOSALS}/{large}/goedkeuren", CONFIRM)
     assert again.status_code == 303, again.text
 
     sign_in(client, "coord-sj")

@@ -273,7 +273,11 @@ def test_report_runs_the_dataset_checks_on_the_zones_it_gives(alken: Dataset) ->
         feature(shapely.geometry.mapping(border_grab(alken)), zone_id="sint-joris"), alken
     )
     result, _ = report(good, alken)
-    assert result.valid and not [p for p in result.problems if p.severity == "error"]
+    # The zones it gives load; its one error is the take-over of Terkoest's strip, which the
+    # municipality confirms rather than fixes.
+    assert result.valid
+    errors = [p for p in result.problems if p.severity == "error"]
+    assert [(p.code, p.zones) for p in errors] == [("overlap", ["sint-joris", "terkoest"])]
     assert result.municipalities == ["Alken"]
 
     partly = parse_proposal(
@@ -281,7 +285,7 @@ def test_report_runs_the_dataset_checks_on_the_zones_it_gives(alken: Dataset) ->
     )
     result, after = report(partly, alken)
     assert not result.valid
-    errors = [p for p in result.problems if p.severity == "error"]
+    errors = [p for p in result.problems if p.severity == "error" and p.code != "overlap"]
     assert [(p.code, p.zones) for p in errors] == [("outside_municipality", ["heiligenborn"])]
     assert any(line.startswith("fout: zone 'heiligenborn'") for line in result.summary)
     # The same verdict as loading that zone set would give.
