@@ -129,6 +129,11 @@ class Municipalities:
         m = self.get(municipality) if municipality else None
         return m.member_cap if m is not None and m.member_cap is not None else self._default_cap
 
+    def rules_file(self, municipality: str | None) -> str | None:
+        """Return a municipality's own rules text file (None: the dataset's rules apply)."""
+        m = self.get(municipality) if municipality else None
+        return m.rules if m is not None and m.rules else None
+
     def join_url(self, municipality: str | None) -> str | None:
         """Return where residents of a municipality join (the dataset's when it sets none)."""
         m = self.get(municipality) if municipality else None

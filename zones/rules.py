@@ -62,7 +62,7 @@ class GroupRules(BaseModel):
     statement: VersionedText
 
 
-_cache: dict[Path, tuple[tuple[int, ...], GroupRules]] = {}
+_cache: dict[tuple[Path, str], tuple[tuple[int, ...], GroupRules]] = {}
 _lock = threading.Lock()
 
 
@@ -81,8 +81,12 @@ def _text(root: Path, ref: _TextRef) -> VersionedText:
     )
 
 
-def load_group_rules(root: Path) -> GroupRules:
-    """Return the dataset's current rules and statement; re-read only when a file changed."""
+def load_group_rules(root: Path, rules_file: str | None = None) -> GroupRules:
+    """Return the dataset's current rules and statement; re-read only when a file changed.
+
+    `rules_file`: a municipality's own rules text (``dataset.json``), in place of the dataset's;
+    it keeps the version ``reglement.json`` gives (the SHA-256 tells the texts apart).
+    """
     meta = Path(root) / RULES_FILE
     if not meta.is_file():
         raise RulesMissingError(f"{meta}: no group rules in this dataset, so no registrations")
@@ -90,18 +94,23 @@ def load_group_rules(root: Path) -> GroupRules:
         spec = _RulesFile.model_validate(json.loads(meta.read_text(encoding="utf-8")))
     except (ValueError, ValidationError) as exc:
         raise DatasetError(f"{meta}: {exc}") from None
+    if rules_file:
+        try:
+            spec.rules = _TextRef(version=spec.rules.version, file=rules_file)
+        except ValidationError as exc:
+            raise DatasetError(f"{meta}: rules file {rules_file!r}: {exc}") from None
     files = [meta, meta.parent / spec.rules.file, meta.parent / spec.statement.file]
     try:
         stamp = _stamp(files)
     except OSError as exc:
         raise DatasetError(f"{exc.filename}: cannot read ({exc.strerror})") from None
     with _lock:
-        cached = _cache.get(meta)
+        cached = _cache.get((meta, spec.rules.file))
         if cached is not None and cached[0] == stamp:
             return cached[1]
     rules = GroupRules(
         rules=_text(meta.parent, spec.rules), statement=_text(meta.parent, spec.statement)
     )
     with _lock:
-        _cache[meta] = (stamp, rules)
+        _cache[(meta, spec.rules.file)] = (stamp, rules)
     return rules

@@ -23,9 +23,10 @@ from service.registrations.input import RegistrationIn
 from service.registrations.retention import erase
 from service.registrations.status import STATUS_MESSAGES, STEPS, clock, move, status_message
 from service.tables import AuditEvent, Consent, Registration
+from zones.errors import LookupInputError
 from zones.lookup import Locator
 from zones.results import ZoneRef
-from zones.rules import GroupRules
+from zones.rules import GroupRules, load_group_rules
 
 TOKEN_BYTES = 32
 ERASED = "Uw gegevens zijn gewist."
@@ -43,6 +44,24 @@ class Submitted:
 def token_hash(token: str) -> str:
     """Return the stored form of a private token (SHA-256: the token itself is never stored)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def rules_for_address(locator: Locator, address: str | None) -> GroupRules:
+    """Return the rules an applicant at `address` accepts: their municipality's own, if it has one.
+
+    In a dataset of several municipalities each may have its own rules text (``dataset.json``);
+    an address not (yet) found, or typed badly, gets the dataset's rules. Raises
+    `RulesMissingError` when the dataset has none.
+    """
+    dataset = locator.ds
+    municipality = None
+    if address and address.strip():
+        try:
+            found = locator.lookup(address).address
+        except LookupInputError:
+            found = None
+        municipality = found.municipality if found is not None else None
+    return load_group_rules(dataset.paths.root, dataset.municipalities.rules_file(municipality))
 
 
 def submit(

@@ -40,11 +40,12 @@ from service.registrations import (
     AmbiguousAddressError,
     NoGroupError,
     RegistrationIn,
+    rules_for_address,
     submit,
 )
 from zones.errors import LookupInputError
 from zones.lookup import MAX_QUERY_LENGTH
-from zones.rules import GroupRules, RulesMissingError, load_group_rules
+from zones.rules import GroupRules, RulesMissingError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -117,17 +118,14 @@ async def page_error(request: Request, exc: Exception) -> Response:
 # --- dependencies --------------------------------------------------------------------------------
 
 
-def get_rules(state: StateDep) -> GroupRules:
-    """Return the current group rules; without them nobody can register (503)."""
+def _rules(state: StateDep, address: str | None) -> GroupRules:
+    """Return the rules of the municipality of `address`; without rules nobody registers (503)."""
     try:
-        return load_group_rules(state.current.dataset.paths.root)
+        return rules_for_address(state.current.locator, address)
     except RulesMissingError:
         raise PageError(
             503, "Aanmelden kan hier nog niet: de gemeente heeft nog geen reglement gepubliceerd."
         ) from None
-
-
-RulesDep = Annotated[GroupRules, Depends(get_rules)]
 
 
 async def posted_form(request: Request, key: SigningKeyDep) -> FormData:
@@ -192,8 +190,8 @@ MESSAGES = {
 # Fields whose validators speak Dutch: their message is shown as it is (email-validator's is English).
 DUTCH_VALIDATORS = {"name", "address", "phone", *CHECKBOXES}
 RULES_CHANGED = (
-    "Het reglement of de intentieverklaring is intussen gewijzigd. Lees de nieuwe versie hieronder "
-    "en vink opnieuw aan."
+    "Het reglement of de intentieverklaring is intussen gewijzigd, of voor uw gemeente gelden "
+    "andere. Lees de geldende versie hieronder en vink opnieuw aan."
 )
 
 
@@ -241,8 +239,14 @@ class _Document:
     html: Markup
 
 
-def _versions(rules: GroupRules) -> str:
-    return f"{rules.rules.version}/{rules.statement.version}"
+def form_versions(rules: GroupRules) -> str:
+    """Return what the form carries of the texts it shows: versions and (short) SHA-256s.
+
+    The hashes tell apart two municipalities' rules of the same version: an applicant whose
+    address is in a municipality with other rules than the form showed is shown those first.
+    """
+    texts = (rules.rules, rules.statement)
+    return "/".join([t.version for t in texts] + [t.sha256[:16] for t in texts])
 
 
 def _form_page(
@@ -265,6 +269,7 @@ def _form_page(
         "limits": LIMITS,
         "rules": _Document(rules.rules.version, document_html(rules.rules.text)),
         "statement": _Document(rules.statement.version, document_html(rules.statement.text)),
+        "versions": form_versions(rules),
         "csrf_token": token,
     }
     response = page(request, "aanmelden.html", context, status_code=422 if errors else 200)
@@ -276,12 +281,16 @@ def _form_page(
 def registration_form_page(
     request: Request,
     key: SigningKeyDep,
-    rules: RulesDep,
+    state: StateDep,
     adres: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
 ) -> HTMLResponse:
-    """Show the registration form; ``?adres=`` (from a search answer) fills in the address."""
+    """Show the registration form; ``?adres=`` (from a search answer) fills in the address.
+
+    The rules shown are those of the address's municipality (the dataset's without an address).
+    """
     # No radio button is chosen beforehand: a pre-chosen role is easily sent unread (GOV.UK).
     values = {"address": adres.strip()} if adres and adres.strip() else {}
+    rules = _rules(state, adres)
     return _form_page(request, key, rules, values, {})
 
 
@@ -290,7 +299,6 @@ def submit_registration_form(
     request: Request,
     form: RegistrationForm,
     key: SigningKeyDep,
-    rules: RulesDep,
     session: SessionDep,
     state: StateDep,
 ) -> Response:
@@ -298,8 +306,10 @@ def submit_registration_form(
     values = _values(form)
     if values["address_choice"]:  # a candidate picked after an ambiguous address
         values["address"], values["address_choice"] = values["address_choice"], ""
-    if form.get("versions") != _versions(rules):
-        # The applicant read other texts than the current ones: they must consent to these.
+    rules = _rules(state, values["address"])
+    if form.get("versions") != form_versions(rules):
+        # The applicant read other texts than the current ones of their municipality (changed
+        # since, or another municipality's): they must consent to these.
         for name in ("accept_rules", "accept_statement"):
             values[name] = False
         return _form_page(request, key, rules, values, {"accept_rules": RULES_CHANGED})

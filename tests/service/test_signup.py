@@ -21,13 +21,14 @@ from service.app import create_app
 from service.ratelimit import SlidingWindowLimiter
 from service.registrations.applicant import by_token
 from service.registrations.status import move
+from service.routes.signup import form_versions
 from service.tables import Consent, Registration
 from tests.conftest import DATA
 from tests.service.apps import app_settings
 from zones.rules import load_group_rules
 
 RULES = load_group_rules(DATA)
-VERSIONS = f"{RULES.rules.version}/{RULES.statement.version}"
+VERSIONS = form_versions(RULES)
 HEILIGENBORN = "Heiligenbornstraat 12, 3570 Alken"
 NO_ZONE = "Stationsstraat 1, 3570 Alken"  # a real address that no zone covers
 AMBIGUOUS = "Stations 4"  # Stationsplein 4 or Stationsstraat 4
