@@ -136,11 +136,14 @@ def valid_proposal(ds: Any, seed: int) -> tuple[Any, Any]:
 
 
 def bench_approval(ds: Any) -> dict[str, Any]:
-    """Commit a one-wijk change on a copy of the dataset and serve it, as an approval does.
+    """Add a one-wijk generation on a copy of the dataset and serve it, as an approval does.
 
-    `ServiceState.reload` after `GenerationStore.commit`, what `service.proposals.workflow`
-    runs: the new generation's zone side from the current one, its locator and its live site.
+    The approval's transaction adds the generation (`ZoneGenerations.add`, SQLite here), then the
+    instance follows it (`ServiceState.follow`: the files exported, the new zone side from the
+    current one, its locator and its public map), what `service.proposals.workflow` runs.
     """
+    from service.db import make_engine, make_sessionmaker, upgrade
+    from service.generations import ZoneGenerations
     from service.state import ServiceState
     from zones.dataset import Dataset, DatasetPaths
 
@@ -149,22 +152,28 @@ def bench_approval(ds: Any) -> dict[str, Any]:
         root = tmp / "flanders"
         root.mkdir()
         for item in DATASET_DIR.iterdir():
-            if item.name != ".cache":
+            if item.name not in (".cache", "zones.geojson", "generations") and item.is_file():
                 (root / item.name).symlink_to(item)
-        (root / "zones.geojson").unlink()
         shutil.copy(DATASET_DIR / "zones.geojson", root / "zones.geojson")
+        engine = make_engine(f"sqlite:///{tmp / 'bench.sqlite'}")
+        upgrade(engine)
+        generations = ZoneGenerations(make_sessionmaker(engine), root)
+        first = generations.reconcile()
         copy = Dataset(DatasetPaths(root), ds.meta, ds.base, ds.side)
-        state_s, state = timed(lambda: ServiceState(copy))
+        state_s, state = timed(lambda: ServiceState(copy, generations, first))
         _, zones = valid_proposal(ds, SEED + 1)
         t0 = time.perf_counter()
-        state.store.commit(zones, note="bench", source="bench")
+        with generations.sessions() as session:
+            generations.add(session, zones, expected=first, note="bench", source="bench")
+            session.commit()
         committed = time.perf_counter() - t0
-        state.reload()
+        state.follow()
         served = time.perf_counter() - t0
+        engine.dispose()
         return {
             "commit_s": committed,
             "approval_s": served,
-            "how": "GenerationStore.commit + ServiceState.reload (zone side, locator, live site)",
+            "how": "ZoneGenerations.add + commit, ServiceState.follow (export, zone side, locator, map)",
             "service_state_first_s": state_s,
         }
     finally:
