@@ -4,24 +4,42 @@
 (``/groepen``, ``/regels``, ``/dekking``, ``/zones/<id>``), where the search asks ``/api/lookup``
 and, without JavaScript, the form leads to ``/zoek``: the answer rendered on the server. Pages are
 rendered on first request and kept for the generation (a new generation gets a new `LiveSite`).
+
+A dataset of several municipalities is served as `wabp publish` writes it: ``/`` is the page to
+choose a municipality, and each municipality's site is under its folder's path (``/alken/``,
+``/alken/groepen``, ``/alken/zones/<id>``), built from the same one-municipality dataset as its
+published site (`zones.importing.write_municipality_dataset`). The search still asks the lookup of
+the whole dataset; a zone's page asked for elsewhere moves to its municipality's site.
 """
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from maps.draw import render_draw_page
 from maps.page import Site, render_template
 from maps.public import PreparedZones, active_infoborden, prepare_zones, render_public_map
 from maps.site import join_elsewhere
-from maps.sitepages import render_coverage_page, render_groups_page, render_rules_page
+from maps.sitepages import (
+    chooser_entries,
+    municipality_folder,
+    render_chooser_page,
+    render_coverage_page,
+    render_groups_page,
+    render_rules_page,
+)
 from maps.tiles import TileLayerSpec
 from maps.zonepage import neighbours, render_zone_page
 from zones.coverage import coverage, zone_streets
 from zones.dataset import Dataset
+from zones.importing import write_municipality_dataset
 from zones.lookup import Locator
+from zones.municipal import zone_municipalities
 from zones.results import LookupResult
 
 ASSET_BASE = "/static"
@@ -44,17 +62,89 @@ ERRORS = {
 }
 
 
+@dataclass(frozen=True)
+class Moved:
+    """A page that lives elsewhere in the served site (answered with a redirect)."""
+
+    location: str
+
+
 class LiveSite:
     """The pages of one generation, rendered once each on first request."""
 
-    def __init__(self, dataset: Dataset, locator: Locator, tiles: TileLayerSpec | None) -> None:
-        """Prepare the pages of `dataset` (nothing is rendered yet)."""
+    def __init__(
+        self,
+        dataset: Dataset,
+        locator: Locator,
+        tiles: TileLayerSpec | None,
+        *,
+        prefix: str = "",
+    ) -> None:
+        """Prepare the pages of `dataset` (nothing is rendered yet); `prefix`: a municipality's."""
         self.dataset = dataset
         self.locator = locator
         self.tiles = tiles
-        self.site = Site(lookup_url=LOOKUP_URL, live=True, join_elsewhere=join_elsewhere(dataset))
+        self.site = Site(
+            lookup_url=LOOKUP_URL,
+            live=True,
+            join_elsewhere=join_elsewhere(dataset),
+            prefix=prefix,
+        )
         self._pages: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._sites: dict[str, LiveSite] = {}
+        self._sites_lock = threading.Lock()
+        # The one-municipality datasets of the municipalities' sites; removed with this object.
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+
+    # -- a dataset of several municipalities ----------------------------------------------------
+    @cached_property
+    def folders(self) -> dict[str, str]:
+        """Return the municipalities' path segments and names; empty for one municipality."""
+        names = self.dataset.municipalities.names
+        return {municipality_folder(n): n for n in names} if len(names) > 1 else {}
+
+    @cached_property
+    def zone_owners(self) -> dict[str, str | None]:
+        """Return the municipality whose site shows each zone (as published)."""
+        ds = self.dataset
+        return zone_municipalities(ds.zones, ds.register, ds.table)
+
+    def municipality(self, folder: str) -> LiveSite | None:
+        """Return the site of a municipality by its path segment (None: the dataset holds none)."""
+        name = self.folders.get(folder)
+        if name is None:
+            return None
+        found = self._sites.get(folder)
+        if found is not None:
+            return found
+        with self._sites_lock:
+            if folder not in self._sites:
+                if self._workdir is None:
+                    self._workdir = tempfile.TemporaryDirectory(prefix="wabp-live-")
+                root = Path(self._workdir.name) / folder
+                one = Dataset.load(write_municipality_dataset(self.dataset, name, root))
+                # Its search asks the lookup of the whole dataset (a resident may be next door).
+                self._sites[folder] = LiveSite(one, self.locator, self.tiles, prefix=f"{folder}/")
+            return self._sites[folder]
+
+    def serve(self, path: str, folder: str | None = None) -> str | Moved | None:
+        """Return a page of the site (`folder`: of that municipality's), where it moved, or None.
+
+        In a dataset of several municipalities only ``/`` (the chooser) is at the top: a zone's
+        page moves to its municipality's site, the other pages to the chooser.
+        """
+        site = self if folder is None else self.municipality(folder)
+        found = site.page(path) if site is not None else None
+        if found is not None or not self.folders or site is None:
+            return found
+        zone_id = path.removeprefix("zones/").removesuffix(".html")
+        owner = self.zone_owners.get(zone_id) if path.startswith("zones/") else None
+        if owner is not None and municipality_folder(owner) != folder:
+            return Moved(f"/{municipality_folder(owner)}/zones/{zone_id}")
+        if folder is None and path in ("groepen.html", "regels.html", "dekking.html"):
+            return Moved("/")
+        return None
 
     @cached_property
     def prepared(self) -> PreparedZones:
@@ -77,6 +167,15 @@ class LiveSite:
     def _renderer(self, path: str) -> Callable[[], str] | None:
         at = self.site.at(path)
         ds = self.dataset
+        if self.folders:
+            # Several municipalities: the top of the site is only the page to choose one.
+            if path != "index.html":
+                return None
+            return lambda: render_chooser_page(
+                ds.meta.name,
+                chooser_entries(ds, lambda name: f"/{municipality_folder(name)}/"),
+                asset_base=ASSET_BASE,
+            )
         if path == "index.html":
             return lambda: render_public_map(
                 ds,

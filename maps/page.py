@@ -58,11 +58,13 @@ class Site:
     live: bool = False
     # How to join when there is no registration form to link to (the municipality's contact).
     join_elsewhere: str = ""
+    # Served: the path of one municipality's site in a dataset of several (``alken/``).
+    prefix: str = ""
 
     def href(self, path: str) -> str:
         """Return the link to a page or file of the site."""
         if self.live:
-            return "/" + LIVE_PATHS.get(path, path.removesuffix(".html"))
+            return "/" + self.prefix + LIVE_PATHS.get(path, path.removesuffix(".html"))
         return self.root + path
 
     def zone_href(self, zone_id: str) -> str:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from geo.municipalities import display_name
 from maps.documents import document_html
 from maps.page import Site, render_template
 from maps.public import PreparedZones, join_href
 from zones.coverage import Coverage
 from zones.dataset import Dataset
 from zones.errors import DatasetError
+from zones.municipal import zone_municipalities
 from zones.rules import GroupRules, load_group_rules
+from zones.sources import slugify
 
 
 def render_groups_page(
@@ -78,6 +83,33 @@ class MunicipalityEntry:
     label: str
     href: str
     zones: int
+
+
+def municipality_folder(name: str) -> str:
+    """Return the folder (published) or path segment (served) of a municipality's site."""
+    return slugify(name)
+
+
+def chooser_entries(dataset: Dataset, href: Callable[[str], str]) -> list[MunicipalityEntry]:
+    """Return the chooser's entries of a dataset of several municipalities, linked by `href`.
+
+    A zone counts for the municipality that owns it (`zone_municipalities`), as on its site.
+    """
+    owner = zone_municipalities(dataset.zones, dataset.register, dataset.table)
+    active = Counter(owner.get(z.id) for z in dataset.zones.active())
+    held = dataset.municipalities
+    entries = []
+    for name in held.names:
+        postcodes = held.find(name).postcodes or [""]
+        entries.append(
+            MunicipalityEntry(
+                # Residents since 2025 look for Tongeren-Borgloon as well as Borgloon.
+                label=display_name(name, postcodes[0]),
+                href=href(name),
+                zones=active[name],
+            )
+        )
+    return entries
 
 
 def render_chooser_page(

@@ -119,6 +119,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(staff_municipality.router)
     app.include_router(staff_accounts.router)
     app.include_router(staff_publication.router)
+    # Last: its /{municipality}/... paths must not hide any other page.
+    app.include_router(pages.municipal_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too

@@ -218,41 +218,25 @@ def publish(
         return
     import tempfile
 
-    from geo.municipalities import display_name
-    from maps.sitepages import MunicipalityEntry, render_chooser_page
+    from maps.sitepages import chooser_entries, municipality_folder, render_chooser_page
     from zones.importing import write_municipality_dataset
 
-    entries = []
     for name in names:
         # A one-municipality dataset per site: its zones, boundary, contact and join URL.
         with _domain_errors(), tempfile.TemporaryDirectory(prefix="wabp-publish-") as tmp:
             one = _dataset(write_municipality_dataset(dataset, name, Path(tmp) / "dataset"))
-            target = out_dir if municipality is not None else out_dir / _slug(name)
+            target = out_dir if municipality is not None else out_dir / municipality_folder(name)
             typer.echo(f"{name}: {target}")
             _publish_one(one, target, spec, base, explicit, lookup_url, tolerance)
-            postcodes = held.find(name).postcodes or [""]
-            entries.append(
-                MunicipalityEntry(
-                    # Residents since 2025 look for Tongeren-Borgloon as well as Borgloon.
-                    label=display_name(name, postcodes[0]),
-                    href=f"{_slug(name)}/index.html",
-                    zones=len(one.zones.active()),
-                )
-            )
     if municipality is None:
         from geo.files import atomic_write_text
 
+        entries = chooser_entries(dataset, lambda n: f"{municipality_folder(n)}/index.html")
         page = render_chooser_page(
-            dataset.meta.name, entries, asset_base=f"{_slug(names[0])}/assets"
+            dataset.meta.name, entries, asset_base=f"{municipality_folder(names[0])}/assets"
         )
         atomic_write_text(out_dir / "index.html", page)
         typer.echo(f"wrote {out_dir / 'index.html'}: choose one of {len(entries)} municipalities")
-
-
-def _slug(name: str) -> str:
-    from zones.sources import slugify
-
-    return slugify(name)
 
 
 def _publish_one(
