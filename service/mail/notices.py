@@ -45,7 +45,10 @@ OPTIONAL: dict[str, tuple[str, str]] = {
     ),
 }
 POLICE_INTERVAL = timedelta(hours=1)
-STAFF_HOME = "/beheer"
+# The staff pages (service.routes.staff) a mail links to; signing in first comes back to them.
+POLICE_QUEUE = "/beheer/politie"
+MY_GROUP = "/beheer/groep"
+PROPOSAL_PAGE = "/beheer/gemeente/voorstellen/{id}"
 PREFERENCES_PAGE = "/beheer/meldingen"
 ROLE_NAMES = {"coordinator": "coördinator", "police": "politie", "municipality": "gemeente"}
 
@@ -175,7 +178,7 @@ def _police_mail(session: Session, waiting: int, municipality: str) -> Mail:
     return Mail(
         subject=f"Buurtpreventie {municipality}: aanmeldingen wachten op nazicht",
         paragraphs=(f"{count} in {municipality} op nazicht door de politie.",),
-        link=Link("Naar de aanmeldingen", public_url(session, STAFF_HOME)),
+        link=Link("Naar de aanmeldingen", public_url(session, POLICE_QUEUE)),
         notes=("U krijgt hoogstens één zulke e-mail per uur.", _settings_note(session)),
     )
 
@@ -260,7 +263,7 @@ def member_waits(session: Session, registration: Registration) -> None:
                 "de WhatsApp-groep en duid het daarna aan als toegevoegd.",
                 "Naam en telefoonnummer ziet u na het aanmelden; ze staan niet in deze e-mail.",
             ),
-            link=Link("Naar mijn groep", public_url(session, STAFF_HOME)),
+            link=Link("Naar mijn groep", public_url(session, MY_GROUP)),
             notes=(_settings_note(session),),
         )
         queue(session, "coordinator.member_waits", user.email, mail, user_id=user.id)
@@ -276,7 +279,7 @@ def member_leaves(session: Session, registration: Registration) -> None:
                 "WhatsApp-groep en duid het daarna aan als verwijderd; dan worden de gegevens "
                 "gewist.",
             ),
-            link=Link("Naar mijn groep", public_url(session, STAFF_HOME)),
+            link=Link("Naar mijn groep", public_url(session, MY_GROUP)),
             notes=(_settings_note(session),),
         )
         queue(session, "coordinator.member_leaves", user.email, mail, user_id=user.id)
@@ -307,7 +310,9 @@ def proposal_arrived(
                 "Er is een nieuw voorstel om de zones van de buurtpreventie te wijzigen. Bekijk "
                 "de huidige en de voorgestelde grenzen naast elkaar, met wat er verandert.",
             ),
-            link=Link("Voorstel bekijken", public_url(session, f"/proposals/{proposal_id}/map")),
+            link=Link(
+                "Voorstel bekijken", public_url(session, PROPOSAL_PAGE.format(id=proposal_id))
+            ),
             notes=(_settings_note(session),),
         )
         queue(session, kind, user.email, mail, user_id=user.id)
@@ -325,7 +330,9 @@ def proposal_stale(
                 "Een andere goedgekeurde wijziging veranderde wat een voorstel zou doen. Bekijk de "
                 "nieuwe gevolgen voor u het goedkeurt.",
             ),
-            link=Link("Voorstel bekijken", public_url(session, f"/proposals/{proposal_id}/map")),
+            link=Link(
+                "Voorstel bekijken", public_url(session, PROPOSAL_PAGE.format(id=proposal_id))
+            ),
             notes=(_settings_note(session),),
         )
         queue(session, kind, user.email, mail, user_id=user.id)

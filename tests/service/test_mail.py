@@ -29,6 +29,7 @@ from service.users import create_user
 from tests.service.apps import app_settings, copy_dataset
 from tests.service.smtp_sink import SmtpSink, wait_for
 from tests.service.staff import CSRF
+from tests.service.test_proposal_story import strip_feature
 from tests.service.test_registrations import application, every_text_value
 from tests.service.test_signup import form_token
 
@@ -169,7 +170,7 @@ def test_a_police_approval_sends_one_decision_mail(mail_app: MailApp) -> None:
         ),
         what="the coordinator's mail",
     )
-    assert "0470" not in waits.text and waits.link() == "http://testserver/beheer"
+    assert "0470" not in waits.text and waits.link() == "http://testserver/beheer/groep"
 
 
 def test_a_refusal_is_told_in_neutral_words_and_the_address_is_then_forgotten(
@@ -278,7 +279,7 @@ def test_the_police_get_at_most_one_mail_an_hour_with_a_count(mail_app: MailApp)
         minutes=59
     )
     assert queued.body_text is not None and "aanmeldingen" in queued.body_text
-    assert "http://testserver/beheer" in queued.body_text
+    assert "http://testserver/beheer/politie" in queued.body_text
 
 
 # --- the sender on its own: two senders, one message each -----------------------------------
@@ -633,3 +634,30 @@ def test_the_municipality_invites_and_mails_a_reset_link_from_its_accounts_page(
     client.cookies.clear()
     assert _choose_password(client, resets[0].link(), "weer een andere zin").status_code == 200
     assert _signs_in(client, "uitgenodigd@alken.test", "weer een andere zin")
+
+
+def test_a_proposal_tells_the_municipality_with_a_link_to_its_review_page(
+    mail_app: MailApp,
+) -> None:
+    reviewer = "gemeente.voorstel@alken.test"
+    proposer = "coord.sintjoris@alken.test"
+    with make_sessionmaker(mail_app.engine)() as session:
+        create_user(session, reviewer, PASSWORD, "municipality", municipality="Alken")
+        create_user(session, proposer, PASSWORD, "coordinator", zone_id="sint-joris")
+        session.commit()
+    client = mail_app.client
+    r = client.post("/api/auth/token", data={"username": proposer, "password": PASSWORD})
+    bearer = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    dataset = client.app.state.wabp.current.dataset  # type: ignore[attr-defined]
+    created = client.post("/api/proposals", json=strip_feature(dataset, 0.002), headers=bearer)
+    assert created.status_code == 201, created.text
+    [mail] = wait_for(lambda: mail_app.sink.handler.to(reviewer), what="the proposal mail")
+    assert "voorstel" in mail.message["Subject"]
+    path = f"/beheer/gemeente/voorstellen/{created.json()['id']}"
+    assert mail.link() == f"http://testserver{path}"
+    # The link leads the reviewer (once signed in) to the proposal's review page.
+    client.cookies.clear()
+    _sign_in_page(client, reviewer, PASSWORD)
+    assert client.get(path).status_code == 200
+    # The proposer is not told of their own proposal.
+    assert mail_app.sink.handler.to(proposer) == []
