@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from maps.assets import STATIC_DIR
 from maps.tiles import tiles_from_setting
@@ -18,6 +19,7 @@ from service.db import database_url, make_engine, make_sessionmaker, postgres_ds
 from service.errors import install_error_handlers
 from service.generations import ZoneGenerations
 from service.headers import SecurityHeaders
+from service.hosts import OriginCheck, allowed_hosts
 from service.privacy import BodySizeLimit, install_log_filter
 from service.routes import (
     applicant_pages,
@@ -97,6 +99,9 @@ def create_app(settings: Settings) -> FastAPI:
         # Swagger UI and ReDoc load their scripts from a CDN: only when asked for (WABP_API_DOCS).
         docs_url="/docs" if settings.api_docs else None,
         redoc_url="/redoc" if settings.api_docs else None,
+        # A trailing-slash redirect would be built from the request's Host: no redirects we did
+        # not write ourselves (service/hosts.py).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -123,6 +128,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.municipal_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(OriginCheck, base_url=settings.base_url)
+    app.add_middleware(
+        TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings), www_redirect=False
+    )
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get the headers too
     return app
 

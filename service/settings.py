@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from maps.tiles import DEFAULT_TILES, tiles_from_setting
 from zones.dataset import DEFAULT_DATA_DIR
@@ -133,6 +134,20 @@ class Settings(BaseSettings):
     generation_poll_seconds: float = Field(
         default=1.0, gt=0, le=60, description="how often an instance checks for a new generation"
     )
+
+    # Host names the service answers to (service/hosts.py): with WABP_BASE_URL's host, the only
+    # ones; neither set means loopback only. Comma-separated in the environment.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="host names requests may use, e.g. wabp.alken.be,*.alken.be (comma-separated)",
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
 
     @model_validator(mode="after")
     def _known_tiles(self) -> Settings:

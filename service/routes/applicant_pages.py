@@ -20,6 +20,7 @@ from service import csrf
 from service.auth import SigningKeyDep
 from service.db import SessionDep
 from service.deps import SettingsDep, StateDep
+from service.hosts import public_url
 from service.registrations import (
     UnknownRegistrationError,
     by_token,
@@ -91,7 +92,8 @@ def _private_page(
     **extra: Any,
 ) -> HTMLResponse:
     # Every private page links back to the status page: the link is the applicant's only way in.
-    private_url = str(request.url_for("registration_status", token=token))
+    # From the base URL (or a checked host), never from an unchecked Host header.
+    private_url = public_url(request, request.url_for("registration_status", token=token).path)
     context = {"title": title, "heading": heading, "reg": shown, "private_url": private_url}
     return page(request, template, {**context, **extra})
 

@@ -6,7 +6,9 @@ and a success redirects (303) to a confirmation page, so reloading it never file
 applicant's private pages (``/aanmelding/{token}``) are in ``service.routes.applicant_pages``.
 
 Every page gets a CSP without scripts, ``frame-ancestors 'none'`` and ``Referrer-Policy:
-no-referrer`` (the private token is in the URL and must not leak to another site); pages that hold
+same-origin`` (the private token is in the URL and must not leak to another site; this site has
+it anyway, and a same-origin referrer lets the browser send the ``Origin`` that
+``service.hosts.OriginCheck`` checks, where ``no-referrer`` makes it ``null``); pages that hold
 personal data are not cached.
 """
 
@@ -55,7 +57,7 @@ SECURITY_HEADERS = {
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
-from service.headers import DEFAULT_CSP
+from service.headers import HSTS, MINIMAL_CSP
 
 EVERYWHERE = {"x-content-type-options": "nosniff", "x-frame-options": "DENY"}
+NONCE = re.compile(r"script-src 'self' 'nonce-([^']+)'")
 
 
 @pytest.mark.parametrize(
@@ -18,21 +21,51 @@ EVERYWHERE = {"x-content-type-options": "nosniff", "x-frame-options": "DENY"}
         pytest.param("/proposals/unknown/map", id="comparison-map-shell"),
     ],
 )
-def test_html_pages_without_a_policy_get_the_default(client: TestClient, path: str) -> None:
+def test_html_pages_without_a_policy_get_a_nonce_policy(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert {k: response.headers.get(k) for k in EVERYWHERE} == EVERYWHERE
     assert response.headers["referrer-policy"] == "same-origin"
-    assert response.headers["content-security-policy"] == DEFAULT_CSP
-    assert "frame-ancestors 'none'" in DEFAULT_CSP
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    match = NONCE.search(policy)
+    assert match is not None, policy
+    # Every script of the page carries this response's nonce; the next response has another one.
+    tags = re.findall(r"<script\b[^>]*>", response.text, flags=re.IGNORECASE)
+    assert all(f'nonce="{match.group(1)}"' in tag for tag in tags)
+    assert tags or path == "/dekking"  # the coverage page runs no script
+    assert int(response.headers["content-length"]) == len(response.content)
+    again = NONCE.search(client.get(path).headers["content-security-policy"])
+    assert again is not None and again.group(1) != match.group(1)
+
+
+def test_the_comparison_map_shell_gets_its_map_with_its_own_nonce(client: TestClient) -> None:
+    # The shell writes the fetched map into itself: the map must carry the shell's nonce.
+    nonce = "c2hlbGwtbm9uY2UtMTIzNDU2"
+    response = client.get("/proposals/unknown/map", headers={"X-CSP-Nonce": nonce})
+    assert f"'nonce-{nonce}'" in response.headers["content-security-policy"]
+    bad = client.get("/proposals/unknown/map", headers={"X-CSP-Nonce": "x' 'unsafe-inline"})
+    assert "unsafe-inline' 'nonce" not in bad.headers["content-security-policy"]
+    assert "'nonce-x'" not in bad.headers["content-security-policy"]
+
+
+def test_api_docs_keep_the_minimal_policy(client: TestClient) -> None:
+    # Swagger UI comes from a CDN; /docs is staff9's to make offline or switch off.
+    assert client.get("/docs").headers["content-security-policy"] == MINIMAL_CSP
+
+
+@pytest.mark.parametrize(("scheme", "hsts"), [("https", HSTS), ("http", None)])
+def test_hsts_only_over_https(client: TestClient, scheme: str, hsts: str | None) -> None:
+    response = client.get(f"{scheme}://testserver/healthz")
+    assert response.headers.get("strict-transport-security") == hsts
 
 
 @pytest.mark.parametrize(
     ("path", "referrer", "csp"),
     [
         pytest.param("/voorstel", "same-origin", "script-src 'self'", id="draw-page"),
-        pytest.param("/aanmelden", "no-referrer", "default-src 'none'", id="registration-form"),
+        pytest.param("/aanmelden", "same-origin", "default-src 'none'", id="registration-form"),
     ],
 )
 def test_a_page_keeps_its_own_policy(

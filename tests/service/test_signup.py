@@ -188,7 +188,7 @@ def test_form_sets_a_strict_csrf_cookie_and_safe_headers(web: TestClient) -> Non
     csp = r.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp
     assert "script-src" not in csp and "default-src 'none'" in csp  # so no script may run
-    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["referrer-policy"] == "same-origin"
     assert r.headers["cache-control"] == "no-store"
 
 
@@ -253,7 +253,7 @@ def test_valid_application_confirms_the_group_and_gives_the_private_link(
     assert "De politie controleert uw aanmelding." in page.text
     assert "voegt de coördinator van WABP Heiligenborn u toe" in page.text
     assert page.find("a", href=f"http://testserver/aanmelding/{token}")
-    assert r.headers["referrer-policy"] == "no-referrer"  # the link must not leak onwards
+    assert r.headers["referrer-policy"] == "same-origin"  # the link must not leak onwards
     assert r.headers["cache-control"] == "no-store"
     # No personal data on the page: the private link could be shared by mistake.
     assert "Testpersoon" not in r.text and "470" not in r.text
@@ -411,7 +411,7 @@ def test_status_page_shows_status_download_and_withdraw(web: TestClient) -> None
     assert "WABP Heiligenborn" in page.text
     assert page.find("a", href=f"http://testserver/aanmelding/{token}/gegevens")
     assert page.find("a", href=f"http://testserver/aanmelding/{token}/intrekken")
-    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["referrer-policy"] == "same-origin"
 
 
 def test_download_my_data_is_a_json_attachment(web: TestClient) -> None:

@@ -7,6 +7,9 @@
   "use strict";
 
   var TOKEN_KEY = "wabp.voorstel.token";
+  // The map is written into this page, so its scripts run under this page's policy: the service
+  // answers it with this script's nonce (service/headers.py).
+  var NONCE = document.currentScript ? document.currentScript.nonce : "";
   var root = document.getElementById("inhoud");
   var api = root.dataset.api;
   var $ = function (id) { return document.getElementById(id); };
@@ -33,7 +36,7 @@
     signinSection.hidden = true;
     say(loadMessage, null, "Het voorstel wordt geladen…");
     fetch(window.location.pathname, {
-      headers: {Authorization: "Bearer " + token, Accept: "text/html"},
+      headers: {Authorization: "Bearer " + token, Accept: "text/html", "X-CSP-Nonce": NONCE},
       cache: "no-store"
     }).then(function (response) {
       if (response.ok) {
