@@ -65,7 +65,7 @@ def add_nonce(html: bytes, nonce: str) -> bytes:
 def _nonce_for(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == NONCE_HEADER.encode():
-            text = value.decode("latin-1")
+            text: str = value.decode("latin-1")
             if _NONCE.fullmatch(text):
                 return text
     return base64.b64encode(secrets.token_bytes(18)).decode()
