@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         dataset = Dataset.load(settings.data_dir)
         app.state.wabp = ServiceState(dataset, generations, generation, tiles=tiles)
         app.state.signing_key = load_signing_key(settings)
-        app.state.login_limiter = LoginLimiter.from_settings(settings)
+        app.state.login_limiter = LoginLimiter.from_settings(settings, app.state.signing_key)
         follower = Follower(
             app.state.wabp, settings.generation_poll_seconds, listen_url=postgres_dsn(url)
         )

@@ -4,7 +4,7 @@ Errors (``service.errors`` maps them to status codes)::
 
     AuthError                   401 not_authenticated (token missing, invalid, expired; inactive user)
      └── InvalidCredentialsError  401 invalid_credentials (wrong e-mail or password)
-    TooManyAttemptsError        429 too_many_attempts (failed-login limit reached)
+    TooManyAttemptsError        429 too_many_attempts (failed-login limit reached; see LoginLimiter)
     ForbiddenError              403 forbidden (wrong role, another zone)
 
 Routes use the dependencies: ``CurrentUser``, ``require_role("police")`` and, for object-level
@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -33,8 +30,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db import SessionDep
+from service.limits import Window
 from service.settings import Settings
-from service.tables import Role, User
+from service.tables import AuditEvent, Role, User
 from zones.errors import ForbiddenError
 from zones.schema import ZoneSet
 
@@ -112,83 +110,105 @@ def authenticate(session: Session, email: str, password: str) -> User:
 
 
 class LoginLimiter:
-    """Count failed sign-ins in a sliding window (one process), per account and per address.
+    """Failed sign-ins, counted in the database so that every instance shares them.
 
-    Per account and address, so that guessing one account's password stops soon without locking
-    its owner out from elsewhere; per address alone, so that trying many accounts (each try costs
-    an Argon2 hash) stops too.
+    Three windows (15 minutes by default):
+
+    - per account and address (10): guessing one account's password from one place stops soon,
+      while its owner elsewhere can still sign in;
+    - per account, from every address together (20): spreading the guesses over many addresses
+      (5 addresses x 10 guesses) locks the account too; its owner is told once
+      (``notify_account_locked``);
+    - per address (30): trying many accounts from one place (each try costs an Argon2 hash) stops.
+
+    A successful sign-in forgets the failures of that account from that address only: one known
+    password must not reset the guessing of others, nor the lock of an account.
     """
 
     def __init__(
         self,
-        max_failures: int = 10,
-        window_seconds: float = 15 * 60,
+        secret: bytes,
         *,
+        max_failures: int = 10,
+        account_max_failures: int = 20,
+        window_seconds: float = 15 * 60,
         client_max_failures: int = 30,
         client_window_seconds: float = 15 * 60,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self.client_max_failures = client_max_failures
-        self.client_window = client_window_seconds
+        self.secret = secret
+        self.here = Window("login:account+client", max_failures, window_seconds)
+        self.account = Window("login:account", account_max_failures, window_seconds)
+        self.client = Window("login:client", client_max_failures, client_window_seconds)
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._client_failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LoginLimiter:
-        """Return a limiter with the per-address limit of the settings."""
+    def from_settings(cls, settings: Settings, secret: bytes) -> LoginLimiter:
+        """Return a limiter with the limits of the settings."""
         return cls(
+            secret,
+            account_max_failures=settings.login_account_limit,
             client_max_failures=settings.login_client_limit,
             client_window_seconds=settings.login_client_window,
         )
 
-    @staticmethod
-    def _recent(failures: dict[str, deque[float]], key: str, cutoff: float) -> deque[float]:
-        times = failures.get(key, deque())
-        while times and times[0] <= cutoff:
-            times.popleft()
-        return times
+    def _keys(self, username: str, client: str) -> tuple[str, str, str]:
+        account = username.strip().lower()
+        return (
+            self.here.key(self.secret, account, client),
+            self.account.key(self.secret, account),
+            self.client.key(self.secret, client),
+        )
 
-    @staticmethod
-    def _key(username: str, client: str) -> str:
-        return f"{username.strip().lower()}|{client}"
-
-    def check(self, username: str, client: str) -> None:
-        """Raise TooManyAttemptsError when this address, or this account from it, is at its limit."""
+    def check(self, session: Session, username: str, client: str) -> None:
+        """Raise TooManyAttemptsError when this address, the account, or both are at a limit."""
         now = self._clock()
-        with self._lock:
-            times = self._recent(self._client_failures, client, now - self.client_window)
-            if len(times) >= self.client_max_failures:
-                retry = int(times[0] + self.client_window - now) + 1
-                raise TooManyAttemptsError(retry, "from this address")
-            times = self._recent(self._failures, self._key(username, client), now - self.window)
-            if len(times) >= self.max_failures:
-                raise TooManyAttemptsError(int(times[0] + self.window - now) + 1)
+        here, account, address = self._keys(username, client)
+        for window, key, what in (
+            (self.client, address, "from this address"),
+            (self.account, account, "for this account: it is locked for a while"),
+            (self.here, here, "for this account"),
+        ):
+            retry = window.retry_after(session, key, now)
+            if retry is not None:
+                raise TooManyAttemptsError(retry, what)
 
-    def failed(self, username: str, client: str) -> None:
-        """Record one failed sign-in, for the account and for the address."""
+    def failed(self, session: Session, username: str, client: str) -> None:
+        """Record one failed sign-in; tell the owner when this failure locks the account."""
         now = self._clock()
-        with self._lock:
-            for failures, key, window in (
-                (self._failures, self._key(username, client), self.window),
-                (self._client_failures, client, self.client_window),
-            ):
-                if len(failures) > 10_000:  # bound the memory a flood of usernames can take
-                    kept = {k: self._recent(failures, k, now - window) for k in list(failures)}
-                    failures.clear()
-                    failures.update({k: t for k, t in kept.items() if t})
-                times = self._recent(failures, key, now - window)
-                times.append(now)
-                failures[key] = times
+        here, account, address = self._keys(username, client)
+        self.here.record(session, here, now)
+        self.client.record(session, address, now)
+        self.account.record(session, account, now)
+        if self.account.count(session, account, now) == self.account.limit:
+            user = session.scalar(select(User).where(User.email == username.strip().lower()))
+            if user is not None:
+                notify_account_locked(session, user, now)
 
-    def succeeded(self, username: str, client: str) -> None:
-        """Forget the failures of an account and address after a successful sign-in."""
-        # The address keeps its count: one known password must not reset the guessing of others.
-        with self._lock:
-            self._failures.pop(self._key(username, client), None)
+    def succeeded(self, session: Session, username: str, client: str) -> None:
+        """Forget the failures of this account from this address."""
+        here, _, _ = self._keys(username, client)
+        self.here.forget(session, here)
+
+
+def notify_account_locked(session: Session, user: User, at: datetime) -> None:
+    """Tell the owner of ``user`` that failed sign-ins locked their account (once per lock).
+
+    The hook for the outbox of lane mail10: once ``service`` has one, this is where the owner's
+    mail is queued, in the same transaction as the failure that locked the account. Until then the
+    lock is written to the audit log (ids only, no e-mail address), which the municipality reads.
+    """
+    session.add(
+        AuditEvent(
+            at=at,
+            actor_id=None,
+            action="user.locked",
+            object_type="user",
+            object_id=user.id,
+            detail="failed sign-ins from several addresses",
+            municipality=user.municipality,
+        )
+    )
 
 
 # --- tokens ------------------------------------------------------------------------------------

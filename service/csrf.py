@@ -1,11 +1,30 @@
-"""CSRF protection of the HTML forms: a signed double-submit cookie.
+"""CSRF protection of the HTML forms: tokens bound to the browser's session, each good for one post.
 
-Showing a form sets the cookie ``wabp_csrf`` to ``issued.nonce.signature`` (HMAC-SHA256 of time and
-nonce with the app's signing key) and puts the same value in a hidden field. A POST passes only when cookie and
-field are both present, equal and correctly signed. ``SameSite=Strict`` already keeps the cookie off
-requests started by another site; the signature means a value planted by a sibling subdomain (which
-can set cookies, but not sign them) is refused too (OWASP CSRF cheat sheet, "signed double-submit
-cookie"). The JSON API needs none of this: it takes no cookies.
+The cookie ``wabp_csrf`` holds the browser's session binding: a random value, ``HttpOnly`` and
+``SameSite=Strict``, made when the first form is shown. Each form gets its own token in a hidden
+field, ``issued.nonce.signature``, where the signature is an HMAC-SHA256 (with the app's signing
+key) of the binding, the time and the nonce. A post passes only when
+
+1. its token is correctly signed *for the binding in its cookie* (a token taken from another
+   browser, or a value planted in the cookie by a sibling subdomain, fails),
+2. it is not older than ``MAX_AGE``, and
+3. it was never used before: ``consume`` stores a hash of its nonce in ``used_csrf_tokens`` in
+   the database (shared by every instance), and a second post with it is refused, also when two
+   arrive at once (the nonce is the table's primary key).
+
+A page that shows a form again (with errors) gives it a new token; several tabs each have their
+own. ``service.hosts.OriginCheck`` refuses posts from another site before any of this runs. The
+JSON API needs none of it: it takes no cookies.
+
+A page with a form::
+
+    token = csrf.token_for(request, key)          # a new token bound to this browser
+    response = render(..., csrf_token=token)      # <input type="hidden" name="csrf_token" ...>
+    csrf.set_cookie(response, request, token)     # the binding, if the browser had none yet
+
+and the POST route depends on ``CsrfProtected`` (checks and consumes, 403 on failure), or calls
+``check`` and ``consume`` itself. A signed-in staff session can bind its tokens to itself instead:
+pass its session id as ``binding`` to ``new_token``/``verify`` (and put no cookie).
 """
 
 from __future__ import annotations
@@ -14,73 +33,101 @@ import hashlib
 import hmac
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from service.auth import SigningKeyDep
+from service.db import SessionDep
+from service.tables import UsedCsrfToken
 
 COOKIE = "wabp_csrf"
 FIELD = "csrf_token"
 MAX_AGE = 12 * 60 * 60  # a form left open for an afternoon still submits
 _PURPOSE = b"wabp-csrf:"  # the key also signs bearer tokens: keep the two signatures apart
+_BINDING_STATE = "wabp_csrf_binding"  # request.state: the binding token_for chose
 
 
 class CsrfError(Exception):
-    """A form was posted without a valid CSRF token (expired, or sent from another site)."""
+    """A form was posted without a valid CSRF token (expired, used, or sent from another site)."""
 
 
-def _sign(key: bytes, payload: str) -> str:
-    return hmac.new(key, _PURPOSE + payload.encode(), hashlib.sha256).hexdigest()
+def _sign(key: bytes, binding: str, payload: str) -> str:
+    message = _PURPOSE + binding.encode() + b"|" + payload.encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def new_token(key: bytes, now: float | None = None) -> str:
-    """Return a fresh signed token."""
+def new_binding() -> str:
+    """Return a new random session binding for a browser's cookie."""
+    return secrets.token_urlsafe(24)
+
+
+def new_token(key: bytes, binding: str, now: float | None = None) -> str:
+    """Return a fresh token bound to ``binding``."""
     payload = f"{int(time.time() if now is None else now)}.{secrets.token_urlsafe(24)}"
-    return f"{payload}.{_sign(key, payload)}"
+    return f"{payload}.{_sign(key, binding, payload)}"
 
 
-def _age(key: bytes, token: str | None, now: float) -> float | None:
-    # The age of a correctly signed token, None for anything else.
+def is_valid(key: bytes, token: str | None, binding: str | None, now: float | None = None) -> bool:
+    """Tell whether a token is signed for ``binding`` and not older than MAX_AGE (used or not)."""
     parts = (token or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit():
-        return None
+    if not binding or len(parts) != 3 or not parts[0].isdigit():
+        return False
     payload = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(parts[2], _sign(key, payload)):
-        return None
-    return now - int(parts[0])
+    if not hmac.compare_digest(parts[2], _sign(key, binding, payload)):
+        return False
+    age = (time.time() if now is None else now) - int(parts[0])
+    return -60 <= age <= MAX_AGE
 
 
-def is_valid(key: bytes, token: str | None, now: float | None = None) -> bool:
-    """Tell whether a token is correctly signed and not older than MAX_AGE."""
-    age = _age(key, token, time.time() if now is None else now)
-    return age is not None and -60 <= age <= MAX_AGE
-
-
-def verify(key: bytes, cookie: str | None, submitted: str | None) -> None:
-    """Raise CsrfError unless cookie and form field hold the same validly signed token."""
-    if not cookie or not submitted or not hmac.compare_digest(cookie, submitted):
+def verify(key: bytes, binding: str | None, submitted: str | None) -> None:
+    """Raise CsrfError unless ``submitted`` is a valid token for ``binding`` (not checking reuse)."""
+    if not binding or not submitted:
         raise CsrfError("Het formulier kwam niet van deze website of de cookie ontbreekt.")
-    if not is_valid(key, cookie):
+    if not is_valid(key, submitted, binding):
         raise CsrfError("Het formulier is verlopen of ongeldig.")
 
 
-def token_for(request: Request, key: bytes) -> str:
-    """Return the request's cookie token if it has an hour left, or a new one.
+def consume(session: Session, token: str, now: datetime | None = None) -> None:
+    """Mark a verified token used and commit; raise CsrfError if it was used before."""
+    now = now or datetime.now(UTC)
+    issued, nonce, _ = token.split(".")
+    expires = datetime.fromtimestamp(int(issued) + MAX_AGE + 60, UTC)
+    # Tokens past their age are refused by verify() anyway: their rows can go.
+    session.execute(delete(UsedCsrfToken).where(UsedCsrfToken.expires_at < now))
+    session.add(
+        UsedCsrfToken(nonce_hash=hashlib.sha256(nonce.encode()).hexdigest(), expires_at=expires)
+    )
+    try:
+        session.commit()  # now, not with the route's work: a form shown again needs no write
+    except IntegrityError:
+        session.rollback()
+        raise CsrfError("Dit formulier werd al verstuurd.") from None
 
-    Reusing it lets several open tabs submit; a fresh one would break the others.
-    """
+
+def _binding(request: Request) -> str:
     current = request.cookies.get(COOKIE)
-    if current is not None and is_valid(key, current, time.time() + 60 * 60):
-        return current
-    return new_token(key)
+    if current is None or len(current) > 100:
+        current = new_binding()
+    setattr(request.state, _BINDING_STATE, current)
+    return current
+
+
+def token_for(request: Request, key: bytes) -> str:
+    """Return a new token bound to the browser's cookie (made if it has none: see set_cookie)."""
+    return new_token(key, _binding(request))
 
 
 def set_cookie(response: Response, request: Request, token: str) -> None:
-    """Store the token in the strict, script-proof cookie the next POST is checked against."""
+    """Store the browser's binding in the strict, script-proof cookie the next POST is checked with."""
+    binding = getattr(request.state, _BINDING_STATE, None) or _binding(request)
     response.set_cookie(
         COOKIE,
-        token,
+        binding,
         max_age=MAX_AGE,
         path="/",
         secure=request.url.scheme == "https",
@@ -89,11 +136,23 @@ def set_cookie(response: Response, request: Request, token: str) -> None:
     )
 
 
-async def csrf_protect(request: Request, key: SigningKeyDep) -> None:
-    """Check the CSRF token of a posted form (a dependency of every HTML form POST)."""
+async def check(request: Request, key: bytes) -> str:
+    """Return the posted form's token once it is valid for the browser's binding (CsrfError)."""
     form = await request.form()  # Starlette caches the parsed form: the route reads it again
     submitted = form.get(FIELD)
-    verify(key, request.cookies.get(COOKIE), submitted if isinstance(submitted, str) else None)
+    token = submitted if isinstance(submitted, str) else None
+    verify(key, request.cookies.get(COOKIE), token)
+    assert token is not None
+    return token
+
+
+async def _checked(request: Request, key: SigningKeyDep) -> str:
+    return await check(request, key)
+
+
+def csrf_protect(token: Annotated[str, Depends(_checked)], session: SessionDep) -> None:
+    """Check and consume the CSRF token of a posted form (a dependency of every HTML form POST)."""
+    consume(session, token)
 
 
 CsrfProtected = Annotated[None, Depends(csrf_protect)]

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         default=False, description="serve /docs and /redoc (their scripts come from a CDN)"
     )
     # Beside the limit per account (10 failures in 15 minutes): many accounts tried from one address.
+    # Across every address: 5 addresses x 10 guesses lock the account (its owner is told).
+    login_account_limit: int = Field(
+        default=20, ge=1, description="failed sign-ins per account, from all addresses, per window"
+    )
     login_client_limit: int = Field(
         default=30, ge=1, description="failed sign-ins per client address per window"
     )

@@ -317,6 +317,32 @@ class StaffSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the cookie value
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RateEvent(Base):
+    """One counted event of a limit (a failed sign-in, ...), shared by every process and instance.
+
+    ``key`` is a keyed hash (HMAC with the signing key) of what is counted, an account or a client
+    address: the table holds neither e-mail addresses nor IP addresses. Rows older than the longest
+    window are deleted as new ones come in (``service.limits``).
+    """
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class UsedCsrfToken(Base):
+    """A CSRF token that was accepted once: a second post with it is refused (``service.csrf``)."""
+
+    __tablename__ = "used_csrf_tokens"
+
+    # SHA-256 of the token's nonce: unique, so of two posts at once with one token, one fails.
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 

@@ -42,14 +42,15 @@ def token(
 ) -> Token:
     """Sign in with e-mail address (``username``) and password; return a bearer token."""
     client = request.client.host if request.client else "unknown"
-    limiter.check(form.username, client)
+    limiter.check(session, form.username, client)
     try:
         user = authenticate(session, form.username, form.password)
     except InvalidCredentialsError:
-        limiter.failed(form.username, client)
+        limiter.failed(session, form.username, client)
+        session.commit()  # the failure counts, although the request fails
         raise
-    limiter.succeeded(form.username, client)
-    session.commit()  # a password hash upgraded by authenticate()
+    limiter.succeeded(session, form.username, client)
+    session.commit()  # the forgotten failures; a password hash upgraded by authenticate()
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: tokens must not be cached
     return Token(access_token=create_access_token(user, key, settings.token_minutes))
 

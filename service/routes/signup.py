@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.templating import Jinja2Templates
 
@@ -130,27 +131,53 @@ def _rules(state: StateDep, address: str | None) -> GroupRules:
         ) from None
 
 
-async def posted_form(request: Request, key: SigningKeyDep) -> FormData:
-    """Return a posted form once its CSRF token is checked (403)."""
+def _refused(exc: csrf.CsrfError) -> PageError:
+    return PageError(
+        403,
+        f"{exc} Laad het formulier opnieuw en probeer nog eens; uw gegevens zijn niet verstuurd.",
+    )
+
+
+async def checked_form(request: Request, key: SigningKeyDep) -> FormData:
+    """Return a posted form whose CSRF token is valid for this browser (403 otherwise)."""
     try:
-        await csrf.csrf_protect(request, key)
+        await csrf.check(request, key)
     except csrf.CsrfError as exc:
-        raise PageError(
-            403,
-            f"{exc} Laad het formulier opnieuw en probeer nog eens; uw gegevens zijn niet verstuurd.",
-        ) from None
+        raise _refused(exc) from None
     return await request.form()
 
 
-async def registration_form(request: Request, key: SigningKeyDep) -> FormData:
-    """Return a posted registration: size (413) and rate (429) limited, CSRF checked (403)."""
+async def checked_registration(request: Request, key: SigningKeyDep) -> FormData:
+    """Return a posted registration: size (413) and rate (429) limited, CSRF token valid (403)."""
     try:
         await limit_registrations(request)
     except PayloadTooLargeError as exc:
         raise PageError(413, f"Het formulier is te groot: {exc}.") from None
     except RateLimitedError as exc:
         raise PageError(429, str(exc), exc.headers) from None
-    return await posted_form(request, key)
+    return await checked_form(request, key)
+
+
+def _consumed(form: FormData, session: Session) -> FormData:
+    token = form.get(csrf.FIELD)
+    assert isinstance(token, str)  # checked_form verified it
+    try:
+        csrf.consume(session, token)
+    except csrf.CsrfError as exc:
+        raise _refused(exc) from None
+    return form
+
+
+def posted_form(form: Annotated[FormData, Depends(checked_form)], session: SessionDep) -> FormData:
+    """Return a posted form once its CSRF token is checked and used up (403 for a replay)."""
+    return _consumed(form, session)
+
+
+def registration_form(
+    form: Annotated[FormData, Depends(checked_registration)], session: SessionDep
+) -> FormData:
+    """Return a posted registration once its CSRF token is checked and used up."""
+    return _consumed(form, session)
 
 
 PostedForm = Annotated[FormData, Depends(posted_form)]

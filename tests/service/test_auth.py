@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from service.auth import (
 from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.settings import Settings
-from service.tables import AuditEvent, Proposal, User
+from service.tables import AuditEvent, Proposal, RateEvent, User
 from service.users import create_user
 from tests.conftest import DATA
 from tests.service.apps import app_settings
@@ -282,21 +283,65 @@ def test_many_accounts_from_one_address_then_429(database_url: str) -> None:
         assert sign_in(elsewhere, "police@example.be").status_code == 200
 
 
-def test_login_limiter_per_address_window() -> None:
-    now = [0.0]
-    limiter = LoginLimiter(client_max_failures=30, clock=lambda: now[0])
-    for n in range(29):
-        limiter.check(f"user{n}@example.be", "198.51.100.1")
-        limiter.failed(f"user{n}@example.be", "198.51.100.1")
-    limiter.failed("known@example.be", "198.51.100.1")
-    # A correct password for one account does not reset the count of the address.
-    limiter.succeeded("known@example.be", "198.51.100.1")
-    with pytest.raises(TooManyAttemptsError, match="from this address") as raised:
-        limiter.check("someone.else@example.be", "198.51.100.1")
-    assert raised.value.headers == {"Retry-After": str(15 * 60 + 1)}
-    limiter.check("someone.else@example.be", "203.0.113.9")  # another address is not blocked
-    now[0] = 15 * 60 + 0.5  # the window slid past every failure
-    limiter.check("someone.else@example.be", "198.51.100.1")
+def test_login_limiter_per_address_window(tmp_path: Path) -> None:
+    now = [datetime(2026, 12, 1, 12, 0, tzinfo=UTC)]
+    limiter = LoginLimiter(KEY.encode(), client_max_failures=30, clock=lambda: now[0])
+    engine = make_engine(f"sqlite:///{tmp_path / 'wabp.sqlite'}")
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        for n in range(29):
+            limiter.check(session, f"user{n}@example.be", "198.51.100.1")
+            limiter.failed(session, f"user{n}@example.be", "198.51.100.1")
+        limiter.failed(session, "known@example.be", "198.51.100.1")
+        # A correct password for one account does not reset the count of the address.
+        limiter.succeeded(session, "known@example.be", "198.51.100.1")
+        with pytest.raises(TooManyAttemptsError, match="from this address") as raised:
+            limiter.check(session, "someone.else@example.be", "198.51.100.1")
+        assert raised.value.headers == {"Retry-After": str(15 * 60)}
+        limiter.check(session, "someone.else@example.be", "203.0.113.9")  # another address
+        now[0] += timedelta(seconds=15 * 60 + 1)  # the window slid past every failure
+        limiter.check(session, "someone.else@example.be", "198.51.100.1")
+        # Neither addresses nor e-mail addresses are stored: keyed hashes only.
+        keys = " ".join(session.scalars(select(RateEvent.key)))
+        assert "198.51.100.1" not in keys and "example.be" not in keys
+    engine.dispose()
+
+
+def test_guesses_spread_over_five_addresses_lock_the_account_everywhere(
+    database_url: str,
+) -> None:
+    # Two app instances on one database: the count is shared, as behind a load balancer.
+    settings = app_settings(DATA, database_url, secret_key=SecretStr(KEY))
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        create_user(session, "police@example.be", PASSWORD, "police", municipality="71002")
+        session.commit()
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        answers = []
+        for n in range(5):  # 5 addresses x 10 guesses, alternating between the two instances
+            instance = (one, two)[n % 2].app
+            guesser = TestClient(instance, client=(f"198.51.100.{n + 1}", 40000))
+            for _ in range(10):
+                answers.append(sign_in(guesser, "police@example.be", "wrong password!").status_code)
+        # The first 20 are wrong passwords; from then on the account is locked, whoever asks.
+        assert answers[:20] == [401] * 20 and set(answers[20:]) == {429}
+        owner = TestClient(one.app, client=("203.0.113.50", 40000))
+        blocked = sign_in(owner, "police@example.be")  # the right password, a fresh address
+        assert blocked.status_code == 429
+        assert "locked" in blocked.json()["detail"]
+        assert 0 < int(blocked.headers["retry-after"]) <= 15 * 60
+        assert (
+            sign_in(
+                TestClient(two.app, client=("203.0.113.51", 1)), "police@example.be"
+            ).status_code
+            == 429
+        )
+    with make_sessionmaker(engine)() as session:
+        # The owner is told once (the hook for the outbox: an audit event until then).
+        locked = session.scalars(select(AuditEvent).where(AuditEvent.action == "user.locked"))
+        assert len(locked.all()) == 1
+    engine.dispose()
 
 
 def test_a_disabled_user_can_no_longer_sign_in_or_use_a_token(

@@ -47,6 +47,8 @@ TABLES = {
     "account_links",
     "staff_sessions",
     "zone_generations",
+    "rate_events",
+    "used_csrf_tokens",
     "alembic_version",
 }
 # The newest migration, from the scripts: several branches add migrations, each at the head.

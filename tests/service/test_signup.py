@@ -24,9 +24,10 @@ from service.registrations.status import move
 from service.routes.signup import form_versions
 from service.tables import Consent, Registration
 from tests.conftest import DATA
-from tests.service.apps import app_settings
+from tests.service.apps import TEST_KEY, app_settings
 from zones.rules import load_group_rules
 
+KEY = TEST_KEY.encode()
 RULES = load_group_rules(DATA)
 VERSIONS = form_versions(RULES)
 HEILIGENBORN = "Heiligenbornstraat 12, 3570 Alken"
@@ -181,8 +182,11 @@ def test_every_control_has_a_label_and_radio_groups_a_legend(web: TestClient) ->
 def test_form_sets_a_strict_csrf_cookie_and_safe_headers(web: TestClient) -> None:
     r = web.get("/aanmelden")
     cookie = r.headers["set-cookie"]
+    binding = web.cookies[csrf.COOKIE]
 
-    assert cookie.startswith(f"{csrf.COOKIE}={form_token(r.text)};")
+    # The cookie binds the browser; the form's token is signed for that binding.
+    assert cookie.startswith(f"{csrf.COOKIE}={binding};")
+    assert csrf.is_valid(KEY, form_token(r.text), binding)
     assert "SameSite=strict" in cookie
     assert "HttpOnly" in cookie
     csp = r.headers["content-security-policy"]
@@ -202,20 +206,29 @@ def test_form_sets_a_strict_csrf_cookie_and_safe_headers(web: TestClient) -> Non
         "no field",
         "field differs from cookie",
         "cookie and field equal but not signed by us",
+        "token of another browser",  # bound to that browser's cookie, not to this one
+        "token used before",  # replayed: every token is good for one post
     ],
 )
 def test_a_post_without_a_valid_csrf_token_is_refused(web: TestClient, case: str) -> None:
     token = form_token(web.get("/aanmelden").text)
-    forged = csrf.new_token(b"x" * 32)
     data = answers()
+    data[csrf.FIELD] = token
     if case == "no cookie":
         web.cookies.clear()
-        data[csrf.FIELD] = token
+    elif case == "no field":
+        del data[csrf.FIELD]
     elif case == "field differs from cookie":
-        data[csrf.FIELD] = csrf.new_token(b"s" * 32)
+        data[csrf.FIELD] = csrf.new_token(KEY, "another binding")
     elif case == "cookie and field equal but not signed by us":
-        web.cookies.set(csrf.COOKIE, forged)
-        data[csrf.FIELD] = forged
+        web.cookies.set(csrf.COOKIE, "planted")
+        data[csrf.FIELD] = csrf.new_token(b"x" * 32, "planted")
+    elif case == "token of another browser":
+        web.cookies.clear()
+        web.get("/aanmelden")  # this browser gets a binding of its own
+    elif case == "token used before":
+        first = web.post("/aanmelden", data=data, follow_redirects=False)
+        assert first.status_code == 303
     before = count_registrations(web)
 
     r = web.post("/aanmelden", data=data)
@@ -227,15 +240,33 @@ def test_a_post_without_a_valid_csrf_token_is_refused(web: TestClient, case: str
 
 
 def test_csrf_tokens_expire_and_survive_no_tampering() -> None:
-    key = b"k" * 32
-    token = csrf.new_token(key, now=1_000_000)
+    key, binding = b"k" * 32, "browser-1"
+    token = csrf.new_token(key, binding, now=1_000_000)
     issued, nonce, signature = token.split(".")
 
-    assert csrf.is_valid(key, token, now=1_000_000 + 60)
-    assert not csrf.is_valid(key, token, now=1_000_000 + csrf.MAX_AGE + 1)
-    assert not csrf.is_valid(key, f"{int(issued) + 1}.{nonce}.{signature}", now=1_000_000)
-    assert not csrf.is_valid(b"o" * 32, token, now=1_000_000)
-    assert not csrf.is_valid(key, "", now=1_000_000)
+    assert csrf.is_valid(key, token, binding, now=1_000_000 + 60)
+    assert not csrf.is_valid(key, token, binding, now=1_000_000 + csrf.MAX_AGE + 1)
+    assert not csrf.is_valid(key, f"{int(issued) + 1}.{nonce}.{signature}", binding, now=1_000_000)
+    assert not csrf.is_valid(b"o" * 32, token, binding, now=1_000_000)
+    assert not csrf.is_valid(key, token, "browser-2", now=1_000_000)
+    assert not csrf.is_valid(key, token, None, now=1_000_000)
+    assert not csrf.is_valid(key, "", binding, now=1_000_000)
+
+
+def test_a_token_posted_twice_at_once_is_accepted_once(web: TestClient) -> None:
+    # Two posts of one token racing: the used-token table's primary key lets one through.
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = form_token(web.get("/aanmelden").text)
+    data = {csrf.FIELD: token, **answers()}
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(
+            pool.map(
+                lambda _: web.post("/aanmelden", data=data, follow_redirects=False).status_code,
+                range(2),
+            )
+        )
+    assert statuses == [303, 403]
 
 
 # --- a valid application --------------------------------------------------------------------------
