@@ -13,6 +13,7 @@ checks, ``ensure_zone_access(user, zone_id)``.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Callable
@@ -117,7 +118,7 @@ class LoginLimiter:
     - per account and address (10): guessing one account's password from one place stops soon,
       while its owner elsewhere can still sign in;
     - per account, from every address together (20): spreading the guesses over many addresses
-      (5 addresses x 10 guesses) locks the account too; its owner is told once
+      (5 addresses x 10 guesses) locks the account too; its owner is told once, by mail
       (``notify_account_locked``);
     - per address (30): trying many accounts from one place (each try costs an Argon2 hash) stops.
 
@@ -183,7 +184,8 @@ class LoginLimiter:
         if self.account.count(session, account, now) == self.account.limit:
             user = session.scalar(select(User).where(User.email == username.strip().lower()))
             if user is not None:
-                notify_account_locked(session, user, now)
+                minutes = math.ceil(self.account.seconds / 60)
+                notify_account_locked(session, user, now, minutes)
 
     def succeeded(self, session: Session, username: str, client: str) -> None:
         """Forget the failures of this account from this address."""
@@ -191,13 +193,16 @@ class LoginLimiter:
         self.here.forget(session, here)
 
 
-def notify_account_locked(session: Session, user: User, at: datetime) -> None:
+def notify_account_locked(session: Session, user: User, at: datetime, minutes: int) -> None:
     """Tell the owner of ``user`` that failed sign-ins locked their account (once per lock).
 
-    The hook for the outbox of lane mail10: once ``service`` has one, this is where the owner's
-    mail is queued, in the same transaction as the failure that locked the account. Until then the
-    lock is written to the audit log (ids only, no e-mail address), which the municipality reads.
+    In the transaction of the failure that locked it: a mail in the outbox (``service.mail``;
+    sent when SMTP is configured), and an audit event (ids only, no e-mail address) that the
+    municipality reads.
     """
+    from service.mail import notices  # the mail package is heavier than sign-in needs
+
+    notices.account_locked(session, user.id, minutes)
     session.add(
         AuditEvent(
             at=at,

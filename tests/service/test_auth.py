@@ -32,7 +32,7 @@ from service.auth import (
 from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.settings import Settings
-from service.tables import AuditEvent, Proposal, RateEvent, User
+from service.tables import AuditEvent, OutboxMessage, Proposal, RateEvent, User
 from service.users import create_user
 from tests.conftest import DATA
 from tests.service.apps import app_settings
@@ -338,9 +338,11 @@ def test_guesses_spread_over_five_addresses_lock_the_account_everywhere(
             == 429
         )
     with make_sessionmaker(engine)() as session:
-        # The owner is told once (the hook for the outbox: an audit event until then).
+        # The owner is told once: a mail in the outbox, and an audit event.
         locked = session.scalars(select(AuditEvent).where(AuditEvent.action == "user.locked"))
         assert len(locked.all()) == 1
+        mails = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff.locked"))
+        assert [m.recipient for m in mails] == ["police@example.be"]
     engine.dispose()
 
 
