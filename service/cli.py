@@ -999,3 +999,51 @@ def db_revision(
     with _session(data) as session:
         path = new_revision(session.get_bind().engine, message)
     typer.echo(f"wrote {path}: review it, then run ruff format")
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Argument(help="the archive to write, e.g. wabp-2026-12-02.tar.gz")],
+    data: DataOption = None,
+) -> None:
+    """Back up the dataset (zones, generations, rules, key) and a SQLite database into one archive.
+
+    Safe while the service runs. With PostgreSQL, the archive holds the files and this says how to
+    back up the database with pg_dump.
+    """
+    from service.backup import BackupError
+    from service.backup import backup as write_backup
+
+    try:
+        report = write_backup(_settings(data), out)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    rows = ", ".join(f"{table} {count}" for table, count in report.rows.items() if count)
+    typer.echo(f"wrote {report.path}: {report.files} files; database {report.database}")
+    if rows:
+        typer.echo(f"rows: {rows}")
+    if report.guidance:
+        typer.echo(report.guidance, err=True)
+    typer.echo("It holds personal data and the signing key: keep it private (encrypt copies).")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="an archive written by `wabp backup`")],
+    data: DataOption = None,
+) -> None:
+    """Restore a backup into an empty dataset directory (and its SQLite database); never overwrites."""
+    from service.backup import BackupError
+    from service.backup import restore as read_backup
+
+    settings = _settings(data)
+    try:
+        report = read_backup(settings, archive)
+    except (BackupError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored {report.files} files into {settings.data_dir}")
+    if report.guidance:  # the database was PostgreSQL: pg_restore brings it back
+        typer.echo(report.guidance, err=True)
+    typer.echo(f"start it with: wabp serve --data {settings.data_dir}")
