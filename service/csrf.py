@@ -23,8 +23,9 @@ A page with a form::
     csrf.set_cookie(response, request, token)     # the binding, if the browser had none yet
 
 and the POST route depends on ``CsrfProtected`` (checks and consumes, 403 on failure), or calls
-``check`` and ``consume`` itself. A signed-in staff session can bind its tokens to itself instead:
-pass its session id as ``binding`` to ``new_token``/``verify`` (and put no cookie).
+``check`` and ``consume`` itself. Where a staff member is signed in (the ``wabp_session`` cookie of
+``/beheer``), tokens are bound to that session instead of the browser cookie: signing out, or a
+session that ends, leaves every open form of it without force.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from service.auth import SigningKeyDep
 from service.db import SessionDep
+from service.sessions import COOKIE as STAFF_SESSION_COOKIE
 from service.tables import UsedCsrfToken
 
 COOKIE = "wabp_csrf"
@@ -109,11 +111,21 @@ def consume(session: Session, token: str, now: datetime | None = None) -> None:
         raise CsrfError("Dit formulier werd al verstuurd.") from None
 
 
+def binding_of(request: Request) -> str | None:
+    """Return what the request's tokens are bound to: the staff session, or the browser's cookie."""
+    staff = request.cookies.get(STAFF_SESSION_COOKIE)
+    if staff:
+        # A hash: the token must not carry (or let anyone derive) the session's cookie.
+        return "staff:" + hashlib.sha256(staff.encode()).hexdigest()
+    browser = request.cookies.get(COOKIE)
+    return browser if browser and len(browser) <= 100 else None
+
+
 def _binding(request: Request) -> str:
-    current = request.cookies.get(COOKIE)
-    if current is None or len(current) > 100:
+    current = binding_of(request)
+    if current is None:
         current = new_binding()
-    setattr(request.state, _BINDING_STATE, current)
+        setattr(request.state, _BINDING_STATE, current)  # set_cookie stores it
     return current
 
 
@@ -124,7 +136,9 @@ def token_for(request: Request, key: bytes) -> str:
 
 def set_cookie(response: Response, request: Request, token: str) -> None:
     """Store the browser's binding in the strict, script-proof cookie the next POST is checked with."""
-    binding = getattr(request.state, _BINDING_STATE, None) or _binding(request)
+    binding = getattr(request.state, _BINDING_STATE, None) or request.cookies.get(COOKIE)
+    if binding is None or len(binding) > 100:
+        return  # bound to a staff session: no browser binding is needed
     response.set_cookie(
         COOKIE,
         binding,
@@ -141,7 +155,7 @@ async def check(request: Request, key: bytes) -> str:
     form = await request.form()  # Starlette caches the parsed form: the route reads it again
     submitted = form.get(FIELD)
     token = submitted if isinstance(submitted, str) else None
-    verify(key, request.cookies.get(COOKIE), token)
+    verify(key, binding_of(request), token)
     assert token is not None
     return token
 

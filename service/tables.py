@@ -317,6 +317,7 @@ class StaffSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the cookie value
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class RateEvent(Base):

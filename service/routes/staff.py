@@ -196,15 +196,29 @@ def own_municipality(user: User, dataset: Dataset) -> str:
 # --- forms ------------------------------------------------------------------------------------------
 
 
-async def staff_form(request: Request, key: SigningKeyDep) -> FormData:
-    """Return a posted staff form once its CSRF token is checked (403 page otherwise)."""
+def _refused(exc: csrf.CsrfError) -> StaffPageError:
+    return StaffPageError(
+        403, f"{exc} Laad de pagina opnieuw en probeer nog eens; er is niets gewijzigd."
+    )
+
+
+async def _checked_form(request: Request, key: SigningKeyDep) -> FormData:
     try:
-        await csrf.csrf_protect(request, key)
+        await csrf.check(request, key)
     except csrf.CsrfError as exc:
-        raise StaffPageError(
-            403, f"{exc} Laad de pagina opnieuw en probeer nog eens; er is niets gewijzigd."
-        ) from None
+        raise _refused(exc) from None
     return await request.form()
+
+
+def staff_form(form: Annotated[FormData, Depends(_checked_form)], session: SessionDep) -> FormData:
+    """Return a posted staff form once its CSRF token is checked and used up (403 page otherwise)."""
+    token = form.get(csrf.FIELD)
+    assert isinstance(token, str)  # checked above
+    try:
+        csrf.consume(session, token)
+    except csrf.CsrfError as exc:
+        raise _refused(exc) from None
+    return form
 
 
 StaffForm = Annotated[FormData, Depends(staff_form)]

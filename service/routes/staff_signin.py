@@ -117,7 +117,7 @@ def sign_in(
         )
     client = _client(request)
     try:
-        limiter.check(email, client)
+        limiter.check(session, email, client)
         user = authenticate(session, email, password)
     except TooManyAttemptsError as exc:
         minutes = int(exc.headers["Retry-After"]) // 60 + 1
@@ -133,7 +133,8 @@ def sign_in(
         response.headers.update(exc.headers)
         return response
     except InvalidCredentialsError:
-        limiter.failed(email, client)
+        limiter.failed(session, email, client)
+        session.commit()  # the failure counts, although the sign-in fails
         return _sign_in_page(
             request,
             key,
@@ -142,7 +143,7 @@ def sign_in(
             next_path=next_path,
             status_code=401,
         )
-    limiter.succeeded(email, client)
+    limiter.succeeded(session, email, client)
     token = start_session(session, user, settings.session_hours)
     session.commit()
     landing = RedirectResponse(
@@ -204,7 +205,7 @@ def change_password(
     client = _client(request)
     try:
         # Guessing the current password here counts as guessing it at the sign-in form.
-        limiter.check(user.email, client)
+        limiter.check(session, user.email, client)
         change_own_password(session, user, current, new)
     except TooManyAttemptsError as exc:
         errors = {"current": "Te veel mislukte pogingen. Probeer het later opnieuw."}
@@ -212,7 +213,8 @@ def change_password(
         response.headers.update(exc.headers)
         return response
     except InvalidCredentialsError:
-        limiter.failed(user.email, client)
+        limiter.failed(session, user.email, client)
+        session.commit()  # the failure counts, although the change fails
         return _password_page(request, key, user, {"current": "Dit wachtwoord klopt niet."}, 401)
     except PasswordError:
         errors = {"new": f"Kies een wachtwoord van minstens {MIN_PASSWORD} tekens."}
