@@ -7,8 +7,8 @@
 | ``GET/POST /beheer/wachtwoord-vergeten`` | ask for a reset link by e-mail address |
 
 Staff pages (``service.routes.staff``) for someone not signed in: server-rendered Dutch, no
-scripts, CSRF-protected, the staff layout, security headers (``Referrer-Policy: no-referrer``: the
-token is in the path) and ``no-store``. The answer to a reset request never tells whether the
+scripts, CSRF-protected, the staff layout, security headers (``Referrer-Policy: same-origin``: the
+token is in the path and goes to no other site) and ``no-store``. The answer to a reset request never tells whether the
 address has an account.
 """
 
