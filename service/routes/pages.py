@@ -9,6 +9,7 @@ router so that its ``/{municipality}/...`` paths never hide another page.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -24,6 +25,7 @@ from zones.schema import ZoneSet
 from zones.storage import zones_to_geojson
 
 router = APIRouter()
+SEGMENT = re.compile(r"[a-z0-9][a-z0-9-]*")
 municipal_router = APIRouter(include_in_schema=False)
 
 
@@ -123,6 +125,10 @@ def healthz(dataset: DatasetDep) -> Health:
 @municipal_router.get("/{municipality}/", response_class=HTMLResponse)
 def municipal_map(state: StateDep, municipality: str) -> Response:
     """Serve a municipality's map with the search (which answers across all municipalities)."""
+    if municipality not in state.current.site.folders and SEGMENT.fullmatch(municipality):
+        # Not a municipality: "/beheer/" goes to "/beheer", as it did before this route existed
+        # (only a plain segment: "/\\host" would leave the site).
+        return RedirectResponse(f"/{municipality}", status_code=307)
     return _page(state, "index.html", municipality)
 
 

@@ -30,8 +30,8 @@ from service.ratelimit import RegistrationLimit
 from service.scope import StaffScope, staff_scope
 from service.tables import AuditEvent, Registration, RegistrationStatus, User
 from zones.dataset import Dataset
+from zones.lookup import MAX_QUERY_LENGTH
 from zones.municipal import zone_member_cap
-from zones.rules import load_group_rules
 
 router = APIRouter(tags=["registrations"])
 
@@ -202,8 +202,11 @@ def _staff_view(session: Any, dataset: Dataset, row: Registration, scope: StaffS
 def apply(
     data: reg.RegistrationIn, session: SessionDep, locator: LocatorDep, response: Response
 ) -> Created:
-    """Apply to join the group of an address (or to coordinate a new one); returns a private link."""
-    rules = load_group_rules(locator.ds.paths.root)
+    """Apply to join the group of an address (or to coordinate a new one); returns a private link.
+
+    The consents are to the rules of the address's municipality (``/api/reglement?adres=``).
+    """
+    rules = reg.rules_for_address(locator, data.address)
     done = reg.submit(session, locator, rules, data)
     session.commit()  # before answering: a 201 means stored
     response.headers.update(NO_STORE)
@@ -219,9 +222,18 @@ def apply(
 
 
 @router.get("/api/reglement", response_model=RulesOut)
-def rules(dataset: DatasetDep) -> RulesOut:
+def rules(
+    locator: LocatorDep,
+    adres: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description="the applicant's address: its municipality's rules (default: the dataset's)",
+        ),
+    ] = None,
+) -> RulesOut:
     """Return the group rules and the statement of intent an applicant accepts."""
-    current = load_group_rules(dataset.paths.root)
+    current = reg.rules_for_address(locator, adres)
     return RulesOut(
         rules_version=current.rules.version,
         rules=current.rules.text,

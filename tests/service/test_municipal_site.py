@@ -28,6 +28,7 @@ from service.tables import Consent
 from tests.common import DATA, FIXTURES
 from tests.service.apps import app_settings
 from tests.service.served import served
+from tests.service.test_registrations import application
 from tests.service.test_signup import Html, answers
 from zones.importing import create_dataset
 from zones.rules import load_group_rules
@@ -89,6 +90,9 @@ def test_the_top_is_the_municipality_chooser(web: TestClient) -> None:
     # The top has no pages of its own but the chooser: they lead to it.
     moved = web.get("/groepen", follow_redirects=False)
     assert (moved.status_code, moved.headers["location"]) == (307, "/")
+    # Other pages typed with a trailing slash still find the page, as before.
+    moved = web.get("/aanmelden/", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (307, "/aanmelden")
 
 
 def test_each_municipality_has_its_own_pages(web: TestClient) -> None:
@@ -161,6 +165,31 @@ def test_the_form_shows_the_rules_of_the_address_s_municipality(web: TestClient)
         assert "eerst aan de wijkagent" not in page.text
 
 
+def test_the_api_gives_and_records_the_municipality_s_rules(web: TestClient, db_url: str) -> None:
+    heers = web.get("/api/reglement", params={"adres": HEERS_ADDRESS}).json()
+    assert heers["rules"] == HEERS_RULES
+    assert "eerst aan de wijkagent" not in web.get("/api/reglement").json()["rules"]
+    r = web.post(
+        "/api/registrations", json=application(address=HEERS_ADDRESS, phone="0470 11 22 44")
+    )
+    assert r.status_code == 201, r.text
+    assert _last_rules_consent(db_url) == hashlib.sha256(HEERS_RULES.encode()).hexdigest()
+
+
+def _last_rules_consent(db_url: str) -> str | None:
+    engine = make_engine(db_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return session.scalar(
+                select(Consent.text_sha256)
+                .where(Consent.purpose == "rules")
+                .order_by(Consent.id.desc())
+                .limit(1)
+            )
+    finally:
+        engine.dispose()
+
+
 def test_the_consent_recorded_is_to_the_text_shown(
     web: TestClient, pz_root: Path, db_url: str
 ) -> None:
@@ -180,13 +209,4 @@ def test_the_consent_recorded_is_to_the_text_shown(
         "/aanmelden", data={csrf.FIELD: token, **data, "versions": shown}, follow_redirects=False
     )
     assert done.status_code == 303, done.text
-    engine = make_engine(db_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            consent = session.scalars(
-                select(Consent).where(Consent.purpose == "rules").order_by(Consent.id.desc())
-            ).first()
-    finally:
-        engine.dispose()
-    assert consent is not None
-    assert consent.text_sha256 == hashlib.sha256(HEERS_RULES.encode()).hexdigest()
+    assert _last_rules_consent(db_url) == hashlib.sha256(HEERS_RULES.encode()).hexdigest()
