@@ -100,6 +100,7 @@ class ComparisonContent:
     control_name: str
     target_colour: ZoneColour
     has_boundary: bool
+    takeover: str | None = None  # the colour of the take-over areas, when there are some
 
 
 def moved_addresses(dataset: Dataset, report: Report) -> list[MovedAddress]:
@@ -203,6 +204,7 @@ def render_proposal_map(
         control_name=control.get_name(),
         target_colour=colours[target.id],
         has_boundary=dataset.boundary is not None,
+        takeover=OVERLAP_COLOUR if report.takeovers else None,
     )
     figure = MapFigure("compare.html.j2", page=content)
     figure.add_child(m)

@@ -16,8 +16,10 @@ Start-up (`ZoneGenerations.reconcile`) repairs what a crash or an older version 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
+import shutil
 from pathlib import Path
 
 from sqlalchemy import func, select, text
@@ -160,15 +162,37 @@ class ZoneGenerations:
                 self._import_files(session)
             self._approve_applied(session)
             session.commit()
+        self._keep_foreign_edit()
         self.export()
         return self.latest()
+
+    def _keep_foreign_edit(self) -> None:
+        """Copy aside a zones.geojson that is no generation at all: edited by hand, not stale."""
+        path = self.files.zones_path
+        if not path.is_file():
+            return
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with self.reader() as session:
+            known = session.scalar(select(func.count()).where(ZoneGeneration.sha256 == digest))
+        if known:
+            return  # the newest generation, or an older one a crash left behind: rewritten
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = path.with_name(f"{path.name}.replaced-{stamp}")
+        shutil.copy2(path, kept)
+        log.warning(
+            "%s is no generation in the database: kept as %s and rewritten (propose the change "
+            "instead)",
+            path,
+            kept.name,
+        )
 
     def _import_files(self, session: Session) -> None:
         """Fill the empty table from the dataset directory (index and generation files, or zones.geojson)."""
         applied: set[str] = set()
         for generation in self.files.list():
             path = self.files.path(generation.number)
-            geojson = path.read_text(encoding="utf-8") if path.is_file() else EMPTY
+            # Bytes as they are (no newline translation): the export writes them back unchanged.
+            geojson = path.read_bytes().decode("utf-8") if path.is_file() else EMPTY
             proposal_id = generation.source.removeprefix(PROPOSAL_SOURCE)
             if not generation.source.startswith(PROPOSAL_SOURCE) or proposal_id in applied:
                 proposal_id = (

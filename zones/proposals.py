@@ -650,7 +650,7 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         ReportProblem(
             code="overlap",
             severity="error",
-            message=f"het voorstel overlapt {t.name} over {t.area_m2:,.0f} m² ({t.addresses} "
+            message=f"het voorstel overlapt {t.name} over {_m2(t.area_m2)} m² ({t.addresses} "
             "adressen): dat deel gaat alleen over als de gemeente het bevestigt",
             zones=[target_id, t.zone_id],
         )
@@ -667,7 +667,7 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
     if unchanged:
         summary.append("dit voorstel verandert niets")
     summary += [
-        f"neemt {t.area_m2:,.0f} m² en {t.addresses} adressen over van {t.name}: "
+        f"neemt {_m2(t.area_m2)} m² en {t.addresses} adressen over van {t.name}: "
         "de gemeente moet dit bevestigen"
         for t in takeovers
     ]
@@ -753,6 +753,11 @@ def _takeovers(
             )
         )
     return taken
+
+
+def _m2(area: float) -> str:
+    """Return an area in m² as Dutch writes it (566.196: a dot between thousands)."""
+    return f"{area:,.0f}".replace(",", ".")
 
 
 def _same_zone(before: Zone, after: Zone) -> bool:
