@@ -8,27 +8,39 @@
   recorded in the audit log (who, when; the text itself is in the zone, not in the log). Setting or
   withdrawing it makes a new generation of the zones, as any change of what is published does.
 
+- The infobord positions are ``infoborden.geojson`` of the dataset: the municipality moves, adds or
+  removes a board of its own zones there (written atomically, then served), with an audit event
+  that names the board and the action only.
+
 Errors carry the form field they belong to and a Dutch message.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import secrets
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from geo.files import atomic_write_text
+from service.accounts import municipality_zones
 from service.state import ServiceState
 from service.tables import AuditEvent, User
-from zones.errors import InvalidError
+from zones.dataset import Dataset
+from zones.errors import InvalidError, NotFoundError
 from zones.schema import Zone, ZoneSet
+from zones.storage import dump_geojson
 
 MAX_CONTACT = 300  # dataset.json's contact field
 MAX_GROUP_CONTACT = 1000  # a zone's how_to_join
 URL = re.compile(r"^https://[^\s/$.?#][^\s]*$")
+MAX_BOARD_NAME = 200  # an infobord's label (zones.storage.InfobordProperties)
 
 
 class PublicationError(InvalidError):
@@ -39,6 +51,12 @@ class PublicationError(InvalidError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+
+class UnknownBoardError(NotFoundError):
+    """No infobord with that id in the municipality's zones."""
+
+    code = "unknown_infobord"
 
 
 def _phone(value: str) -> str:
@@ -160,3 +178,141 @@ def set_group_contact(
     )
     session.commit()
     state.follow()
+
+
+def _coordinate(value: str, field: str, low: float, high: float) -> float:
+    """Read a degree as staff type it (a decimal comma is fine); finite and within range."""
+    try:
+        number = float(value.strip().replace(",", "."))
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or not low <= number <= high:
+        raise PublicationError(field, "Vul de plaats in graden in, zoals 50,87512 en 5,30418.")
+    return number
+
+
+def _board_point(dataset: Dataset, latitude: str, longitude: str) -> list[float]:
+    """Return the GeoJSON position [lon, lat] of a board, refused outside the dataset's boundary."""
+    lat = _coordinate(latitude, "latitude", -90.0, 90.0)
+    lon = _coordinate(longitude, "longitude", -180.0, 180.0)
+    boundary = dataset.boundary
+    if boundary is not None and not boundary.covers(Point(lon, lat)):
+        raise PublicationError(
+            "latitude", "Die plaats ligt buiten de gemeente: controleer breedte- en lengtegraad."
+        )
+    return [lon, lat]
+
+
+def _boards_file(dataset: Dataset) -> dict[str, Any]:
+    path = dataset.paths.infoborden
+    if not path.is_file():
+        return {"type": "FeatureCollection", "features": []}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _own_zone_ids(dataset: Dataset, municipality: str) -> set[str]:
+    return {z.id for z in municipality_zones(dataset, municipality)}
+
+
+def _own_board(data: dict[str, Any], zone_ids: set[str], board_id: str) -> dict[str, Any]:
+    """Return the raw feature of a board in one of the municipality's zones (404 otherwise)."""
+    for feature in data.get("features") or []:
+        props = feature.get("properties") or {}
+        if props.get("id") == board_id and props.get("zone_id") in zone_ids:
+            return dict(feature)
+    raise UnknownBoardError(f"no infobord {board_id!r} in this municipality")
+
+
+def _save_boards(
+    session: Session,
+    state: ServiceState,
+    actor: User,
+    municipality: str,
+    data: dict[str, Any],
+    *,
+    action: str,
+    board_id: str,
+) -> None:
+    """Write infoborden.geojson atomically, serve it, and record who did what to which board."""
+    atomic_write_text(state.current.dataset.paths.infoborden, dump_geojson(data))
+    state.reload()
+    session.add(
+        AuditEvent(
+            actor_id=actor.id,
+            action=f"infobord.{action}",
+            object_type="infobord",
+            object_id=board_id,
+            municipality=municipality,
+        )
+    )
+
+
+def move_infobord(
+    session: Session,
+    state: ServiceState,
+    actor: User,
+    municipality: str,
+    board_id: str,
+    *,
+    latitude: str,
+    longitude: str,
+) -> None:
+    """Move one of the municipality's infoborden to another place inside its boundary."""
+    dataset = state.current.dataset
+    position = _board_point(dataset, latitude, longitude)
+    data = _boards_file(dataset)
+    _own_board(data, _own_zone_ids(dataset, municipality), board_id)
+    for feature in data["features"]:
+        if (feature.get("properties") or {}).get("id") == board_id:
+            feature["geometry"] = {"type": "Point", "coordinates": position}
+            # A position the municipality set is the real one, no longer an illustration.
+            feature["properties"].pop("illustrative", None)
+    _save_boards(session, state, actor, municipality, data, action="move", board_id=board_id)
+
+
+def add_infobord(
+    session: Session,
+    state: ServiceState,
+    actor: User,
+    municipality: str,
+    *,
+    name: str,
+    zone_id: str,
+    latitude: str,
+    longitude: str,
+) -> str:
+    """Add an infobord of one of the municipality's zones; return its new id."""
+    dataset = state.current.dataset
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_BOARD_NAME:
+        raise PublicationError(
+            "name", f"Geef het infobord een naam (hoogstens {MAX_BOARD_NAME} tekens)."
+        )
+    if zone_id not in _own_zone_ids(dataset, municipality):
+        raise PublicationError("zone", "Kies de groep waar het infobord bij hoort.")
+    position = _board_point(dataset, latitude, longitude)
+    data = _boards_file(dataset)
+    board_id = f"ib-{secrets.token_hex(4)}"
+    data.setdefault("features", []).append(
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": position},
+            "properties": {"id": board_id, "zone_id": zone_id, "label": name},
+        }
+    )
+    _save_boards(session, state, actor, municipality, data, action="add", board_id=board_id)
+    return board_id
+
+
+def remove_infobord(
+    session: Session, state: ServiceState, actor: User, municipality: str, board_id: str
+) -> None:
+    """Remove one of the municipality's infoborden."""
+    dataset = state.current.dataset
+    data = _boards_file(dataset)
+    _own_board(data, _own_zone_ids(dataset, municipality), board_id)
+    data["features"] = [
+        f for f in data["features"] if (f.get("properties") or {}).get("id") != board_id
+    ]
+    _save_boards(session, state, actor, municipality, data, action="remove", board_id=board_id)

@@ -84,13 +84,15 @@ class ServiceState:
             return self.current
 
     def reload(self) -> Current:
-        """Follow the newest generation and render its pages again (after dataset.json changed)."""
+        """Follow the newest generation and render its pages again (after dataset files changed)."""
         self.follow()
         with self._lock:
             current = self.current
             # dataset.json is read again: a published contact changes the answers' next steps.
             meta = read_meta(current.dataset.paths)
             dataset = current.dataset.with_zones(current.dataset.zones, meta=meta)
+            # infoborden.geojson too: the municipality moves, adds or removes boards.
+            dataset = dataset.with_infoborden_reloaded()
             self.current = self._make_current(current.generation, dataset)
             _freeze()
             return self.current

@@ -16,7 +16,7 @@ addresses or zones; another generation or a proposal builds only a new zone side
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,12 @@ class Dataset:
         """
         side = self.side.changed_to(zones, strict=strict)
         return Dataset(self.paths, meta or self.meta, self.base, side)
+
+    def with_infoborden_reloaded(self) -> Dataset:
+        """Return the same dataset with ``infoborden.geojson`` read again (staff edited it)."""
+        path = self.paths.infoborden
+        boards = load_infoborden(path) if path.is_file() else []
+        return Dataset(self.paths, self.meta, replace(self.base, infoborden=boards), self.side)
 
     @classmethod
     def build(

@@ -71,6 +71,9 @@ ACTIONS = {
     "user.password_reset": "wachtwoord opnieuw ingesteld",
     "publication.contact": "contact van de gemeente gepubliceerd",
     "group.contact": "publiek contact van een groep aangepast",
+    "infobord.move": "infobord verplaatst",
+    "infobord.add": "infobord toegevoegd",
+    "infobord.remove": "infobord verwijderd",
 }
 MIN_REASON, MAX_REASON = 3, 2000
 GenerationNumber = Annotated[int, Path(ge=2, le=1_000_000)]

@@ -1,14 +1,16 @@
 """What is published, for the municipality (``/beheer/gemeente/publicatie``) and a group's contact.
 
-The municipality sees its groups as residents do (name, area, public contact), the infobord
-positions, and sets its own contact (phone, e-mail, e-loket) that every "contact the municipality"
+The municipality sees its groups as residents do (name, area, public contact), moves, adds or
+removes its infoborden, and sets its own contact (phone, e-mail, e-loket) that every "contact the municipality"
 on the resident pages shows. A coordinator publishes or withdraws the group's contact on "Mijn
 groep", with consent (``service.publication``).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from service import accounts, publication
@@ -16,6 +18,7 @@ from service.auth import SigningKeyDep
 from service.db import SessionDep
 from service.deps import StateDep
 from service.routes.staff import (
+    MESSAGES,
     PREFIX,
     CoordinatorStaff,
     MunicipalityStaff,
@@ -32,6 +35,8 @@ from service.tables import User
 router = APIRouter(include_in_schema=False)
 
 PUBLISHED = f"{PREFIX}/gemeente/publicatie"
+BOARDS = f"{PUBLISHED}/infoborden"
+BoardId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def _published_page(
@@ -46,11 +51,12 @@ def _published_page(
 ) -> HTMLResponse:
     dataset = state.current.dataset
     municipality = own_municipality(user, dataset)
+    zones = accounts.municipality_zones(dataset, municipality)
     context = {
         "title": "Wat gepubliceerd is",
         "heading": "Wat gepubliceerd is",
-        "zones": accounts.municipality_zones(dataset, municipality),
-        "boards": dataset.infoborden,
+        "zones": zones,
+        "boards": [b for b in dataset.infoborden if b.properties.zone_id in {z.id for z in zones}],
         "contact": dataset.meta.contact,
         "contact_url": dataset.meta.contact_url,
         "values": values or {},
@@ -97,6 +103,88 @@ def set_contact(
         )
     session.commit()
     return done(PUBLISHED, "contact")
+
+
+@router.post(BOARDS, response_class=HTMLResponse)
+def add_board(
+    request: Request,
+    user: MunicipalityStaff,
+    form: StaffForm,
+    key: SigningKeyDep,
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    """Add an infobord to one of the municipality's groups."""
+    values = {n: field(form, n, 300) for n in ("name", "zone", "latitude", "longitude")}
+    try:
+        publication.add_infobord(
+            session,
+            state,
+            user,
+            own_municipality(user, state.current.dataset),
+            name=values["name"],
+            zone_id=values["zone"],
+            latitude=values["latitude"],
+            longitude=values["longitude"],
+        )
+    except publication.PublicationError as exc:
+        errors = {exc.field: str(exc)}
+        return _published_page(
+            request, key, user, state, values=values, errors=errors, status_code=422
+        )
+    session.commit()
+    return done(PUBLISHED, "infobord-toegevoegd")
+
+
+@router.post(f"{BOARDS}/{{board_id}}/verplaatsen", response_class=HTMLResponse)
+def move_board(
+    request: Request,
+    board_id: BoardId,
+    user: MunicipalityStaff,
+    form: StaffForm,
+    key: SigningKeyDep,
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    """Move one of the municipality's infoborden."""
+    values = {n: field(form, n, 40) for n in ("latitude", "longitude")}
+    try:
+        publication.move_infobord(
+            session,
+            state,
+            user,
+            own_municipality(user, state.current.dataset),
+            board_id,
+            latitude=values["latitude"],
+            longitude=values["longitude"],
+        )
+    except publication.UnknownBoardError:
+        raise StaffPageError(404, MESSAGES[404]) from None
+    except publication.PublicationError as exc:
+        # The error points at this board's own fields; the "add" form stays empty.
+        errors = {f"{exc.field}-{board_id}": str(exc)}
+        return _published_page(request, key, user, state, errors=errors, status_code=422)
+    session.commit()
+    return done(PUBLISHED, "infobord-verplaatst")
+
+
+@router.post(f"{BOARDS}/{{board_id}}/verwijderen")
+def remove_board(
+    board_id: BoardId,
+    user: MunicipalityStaff,
+    form: StaffForm,
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    """Remove one of the municipality's infoborden."""
+    try:
+        publication.remove_infobord(
+            session, state, user, own_municipality(user, state.current.dataset), board_id
+        )
+    except publication.UnknownBoardError:
+        raise StaffPageError(404, MESSAGES[404]) from None
+    session.commit()
+    return done(PUBLISHED, "infobord-verwijderd")
 
 
 @router.post(f"{PREFIX}/groep/contact")

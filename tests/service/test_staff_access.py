@@ -91,6 +91,9 @@ def forms(ids: Ids) -> list[tuple[str, str | None]]:
         (f"{town}/accounts/{ids.account}/resetlink", "municipality"),
         (f"{town}/accounts/nieuwe-groep/{ids.registration}", "municipality"),
         (f"{town}/publicatie/contact", "municipality"),
+        (f"{town}/publicatie/infoborden", "municipality"),
+        (f"{town}/publicatie/infoborden/infobord-moggeweide/verplaatsen", "municipality"),
+        (f"{town}/publicatie/infoborden/infobord-moggeweide/verwijderen", "municipality"),
         ("/beheer/groep/contact", "coordinator"),
     ]
 

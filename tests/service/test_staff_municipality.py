@@ -274,3 +274,98 @@ def test_published_contacts_of_the_municipality_and_of_a_group(client: TestClien
     withdrawn = post_form(client, "/beheer/groep", "/beheer/groep/contact", {"contact": ""})
     assert withdrawn.status_code == 303
     assert "Els, els@example.be" not in client.get("/beheer/groep").text
+
+
+BOARDS = "/beheer/gemeente/publicatie/infoborden"
+PUBLISHED = "/beheer/gemeente/publicatie"
+
+
+def boards_file(client: TestClient) -> bytes:
+    return dataset(client).paths.infoborden.read_bytes()
+
+
+def served_board(client: TestClient, board_id: str) -> tuple[float, float] | None:
+    for board in dataset(client).infoborden:
+        if board.properties.id == board_id:
+            lon, lat = board.geometry.coordinates[:2]
+            return lat, lon
+    return None
+
+
+def test_the_municipality_moves_adds_and_removes_infoborden(client: TestClient) -> None:
+    sign_in(client, "town")
+    page = client.get(PUBLISHED).text
+    assert f'action="{BOARDS}/infobord-moggeweide/verplaatsen"' in page
+    before = boards_file(client)
+
+    # Bad coordinates: not a number, not finite, outside Alken. A Dutch 422, the file unchanged.
+    for lat, lon, message in [
+        ("abc", "5,30", "Vul de plaats in graden in"),
+        ("nan", "5.30", "Vul de plaats in graden in"),
+        ("50.85", "inf", "Vul de plaats in graden in"),
+        ("51.2", "4.4", "buiten de gemeente"),
+    ]:
+        bad = post_form(
+            client,
+            PUBLISHED,
+            f"{BOARDS}/infobord-moggeweide/verplaatsen",
+            {"latitude": lat, "longitude": lon},
+        )
+        assert bad.status_code == 422 and message in bad.text, (lat, lon)
+        assert boards_file(client) == before
+    bad_add = post_form(
+        client,
+        PUBLISHED,
+        BOARDS,
+        {"name": "Bord", "zone": "moggeweide", "latitude": "0", "longitude": "0"},
+    )
+    assert bad_add.status_code == 422 and "buiten de gemeente" in bad_add.text
+    # CSRF missing: 403, nothing written.
+    no_token = client.post(
+        f"{BOARDS}/infobord-moggeweide/verwijderen", data={}, follow_redirects=False
+    )
+    assert no_token.status_code == 403 and boards_file(client) == before
+    # Another role: 403, nothing written.
+    sign_in(client, "coord")
+    wrong = post_form(client, "/beheer/groep", f"{BOARDS}/infobord-moggeweide/verwijderen")
+    assert wrong.status_code == 403 and boards_file(client) == before
+    sign_in(client, "town")
+    unknown = post_form(client, PUBLISHED, f"{BOARDS}/geen-bord/verwijderen")
+    assert unknown.status_code == 404
+
+    # Move (a decimal comma is fine): the file and the served state have the new place.
+    moved = post_form(
+        client,
+        PUBLISHED,
+        f"{BOARDS}/infobord-moggeweide/verplaatsen",
+        {"latitude": "50,8751", "longitude": "5,3051"},
+    )
+    assert moved.status_code == 303, moved.text
+    assert served_board(client, "infobord-moggeweide") == (50.8751, 5.3051)
+    assert "50.87510 N, 5.30510 O" in client.get(PUBLISHED).text
+
+    # Add: a new board of a group, served with its name and zone.
+    added = post_form(
+        client,
+        PUBLISHED,
+        BOARDS,
+        {
+            "name": "Hoek Kerkstraat",
+            "zone": "moggeweide",
+            "latitude": "50.874",
+            "longitude": "5.304",
+        },
+    )
+    assert added.status_code == 303, added.text
+    new = [b for b in dataset(client).infoborden if b.properties.label == "Hoek Kerkstraat"]
+    assert len(new) == 1 and new[0].properties.zone_id == "moggeweide"
+    new_id = new[0].properties.id
+    assert new_id in boards_file(client).decode()
+
+    # Remove: gone from the file and from what is served.
+    removed = post_form(client, PUBLISHED, f"{BOARDS}/{new_id}/verwijderen")
+    assert removed.status_code == 303
+    assert served_board(client, new_id) is None and new_id not in boards_file(client).decode()
+    audit = client.get("/beheer/gemeente/audit").text
+    for action in ("infobord verplaatst", "infobord toegevoegd", "infobord verwijderd"):
+        assert action in audit
