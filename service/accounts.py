@@ -122,6 +122,21 @@ def _zone(dataset: Dataset, municipality: str, zone_id: str) -> str:
     return zone_id
 
 
+def _checked(
+    dataset: Dataset, municipality: str, email: str, role: str, zone_id: str | None
+) -> tuple[str, str | None]:
+    """Return the normalised e-mail and the zone (coordinators only) of a new account, or refuse."""
+    try:
+        email = normalize_email(email)
+    except UserError:
+        raise AccountError(
+            "email", "Vul een geldig e-mailadres in, zoals naam@gemeente.be."
+        ) from None
+    if role not in ROLES_ADDED:
+        raise AccountError("role", "Kies de rol: coördinator, politie of gemeente.")
+    return email, _zone(dataset, municipality, zone_id or "") if role == "coordinator" else None
+
+
 def add_account(
     session: Session,
     dataset: Dataset,
@@ -133,15 +148,7 @@ def add_account(
     zone_id: str | None = None,
 ) -> NewPassword:
     """Add an account to the municipality with a first password; a coordinator gets a zone."""
-    try:
-        email = normalize_email(email)
-    except UserError:
-        raise AccountError(
-            "email", "Vul een geldig e-mailadres in, zoals naam@gemeente.be."
-        ) from None
-    if role not in ROLES_ADDED:
-        raise AccountError("role", "Kies de rol: coördinator, politie of gemeente.")
-    zone = _zone(dataset, municipality, zone_id or "") if role == "coordinator" else None
+    email, zone = _checked(dataset, municipality, email, role, zone_id)
     password = _first_password()
     try:
         user = create_user(
@@ -170,15 +177,7 @@ def invite_account(
     zone_id: str | None = None,
 ) -> User:
     """Add an account to the municipality and mail its owner a link to choose a password."""
-    try:
-        email = normalize_email(email)
-    except UserError:
-        raise AccountError(
-            "email", "Vul een geldig e-mailadres in, zoals naam@gemeente.be."
-        ) from None
-    if role not in ROLES_ADDED:
-        raise AccountError("role", "Kies de rol: coördinator, politie of gemeente.")
-    zone = _zone(dataset, municipality, zone_id or "") if role == "coordinator" else None
+    email, zone = _checked(dataset, municipality, email, role, zone_id)
     try:
         return account_links.invite(
             session,

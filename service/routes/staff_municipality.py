@@ -179,6 +179,27 @@ def proposal_map(
     return HTMLResponse(comparison_map(row, state), headers=NO_STORE)
 
 
+# Why an approval did not go through, as the municipality reads it, and the page's status.
+_NOT_APPROVED: dict[type[Exception], tuple[str, int]] = {
+    TakeoverUnconfirmedError: (
+        "Dit voorstel neemt gebied of adressen over van een andere groep. Vink aan dat u die "
+        "overname bevestigt, of wijs het voorstel af. Er is niets gewijzigd.",
+        409,
+    ),
+    StaleProposalError: (
+        "Sinds dit voorstel werd ingediend is een andere wijziging goedgekeurd, en die verandert "
+        "wat dit voorstel doet. Hieronder staan de gevolgen zoals ze nu zijn: er is nog niets "
+        "gewijzigd. Kijk ze na en beslis opnieuw.",
+        409,
+    ),
+    InvalidResultError: (
+        "Dit voorstel kan niet worden goedgekeurd: de zones die het oplevert kloppen niet "
+        "(zie de problemen hieronder). Er is niets gewijzigd.",
+        422,
+    ),
+}
+
+
 @router.post(f"{PROPOSALS}/{{proposal_id}}/goedkeuren", response_class=HTMLResponse)
 def approve_proposal(
     request: Request,
@@ -193,29 +214,14 @@ def approve_proposal(
     confirm = field(form, "confirm_takeover", 10) == "ja"
     try:
         workflow.approve(session, user, state, proposal_id, confirm_takeover=confirm)
-    except TakeoverUnconfirmedError:
+    except (TakeoverUnconfirmedError, StaleProposalError, InvalidResultError) as exc:
+        # Nothing was changed: show the proposal again (a stale one with the fresh report the
+        # workflow stored) with what stands in the way, and let the municipality decide again.
+        problem, status_code = next(v for k, v in _NOT_APPROVED.items() if isinstance(exc, k))
         row = workflow.visible_proposal(session, user, proposal_id, state.current.dataset)
-        problem = (
-            "Dit voorstel neemt gebied of adressen over van een andere groep. Vink aan dat u die "
-            "overname bevestigt, of wijs het voorstel af. Er is niets gewijzigd."
+        return _proposal_page(
+            request, key, user, row, state, problem=problem, status_code=status_code
         )
-        return _proposal_page(request, key, user, row, state, problem=problem, status_code=409)
-    except StaleProposalError:
-        # The workflow stored the fresh report; show it and let the municipality decide again.
-        row = workflow.visible_proposal(session, user, proposal_id, state.current.dataset)
-        problem = (
-            "Sinds dit voorstel werd ingediend is een andere wijziging goedgekeurd, en die verandert "
-            "wat dit voorstel doet. Hieronder staan de gevolgen zoals ze nu zijn: er is nog niets "
-            "gewijzigd. Kijk ze na en beslis opnieuw."
-        )
-        return _proposal_page(request, key, user, row, state, problem=problem, status_code=409)
-    except InvalidResultError:
-        row = workflow.visible_proposal(session, user, proposal_id, state.current.dataset)
-        problem = (
-            "Dit voorstel kan niet worden goedgekeurd: de zones die het oplevert kloppen niet "
-            "(zie de problemen hieronder). Er is niets gewijzigd."
-        )
-        return _proposal_page(request, key, user, row, state, problem=problem, status_code=422)
     session.commit()
     return done(PROPOSALS, "voorstel-goedgekeurd")
 
