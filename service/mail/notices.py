@@ -298,44 +298,58 @@ def _reviewers(
     return _recipients(session, kind, staff)
 
 
-def proposal_arrived(
-    session: Session, proposal_id: str, municipalities: Iterable[str], actor_id: str | None
+def _tell_reviewers(
+    session: Session,
+    kind: str,
+    proposal_id: str,
+    municipalities: Iterable[str],
+    actor_id: str | None,
+    subject: str,
+    text: str,
 ) -> None:
-    """Tell the municipality's staff that a boundary proposal waits for their review."""
-    kind = "municipality.proposal_arrived"
+    """Mail each reviewer of the municipalities who wants ``kind`` a link to the proposal's page."""
     for user in _reviewers(session, kind, municipalities, actor_id):
         mail = Mail(
-            subject="Buurtpreventie: een nieuw voorstel voor de zones",
-            paragraphs=(
-                "Er is een nieuw voorstel om de zones van de buurtpreventie te wijzigen. Bekijk "
-                "de huidige en de voorgestelde grenzen naast elkaar, met wat er verandert.",
-            ),
+            subject=subject,
+            paragraphs=(text,),
             link=Link(
                 "Voorstel bekijken", public_url(session, PROPOSAL_PAGE.format(id=proposal_id))
             ),
             notes=(_settings_note(session),),
         )
         queue(session, kind, user.email, mail, user_id=user.id)
+
+
+def proposal_arrived(
+    session: Session, proposal_id: str, municipalities: Iterable[str], actor_id: str | None
+) -> None:
+    """Tell the municipality's staff that a boundary proposal waits for their review."""
+    _tell_reviewers(
+        session,
+        "municipality.proposal_arrived",
+        proposal_id,
+        municipalities,
+        actor_id,
+        "Buurtpreventie: een nieuw voorstel voor de zones",
+        "Er is een nieuw voorstel om de zones van de buurtpreventie te wijzigen. Bekijk "
+        "de huidige en de voorgestelde grenzen naast elkaar, met wat er verandert.",
+    )
 
 
 def proposal_stale(
     session: Session, proposal_id: str, municipalities: Iterable[str], actor_id: str | None
 ) -> None:
     """Tell the municipality's staff that another approval changed what a proposal would do."""
-    kind = "municipality.proposal_stale"
-    for user in _reviewers(session, kind, municipalities, actor_id):
-        mail = Mail(
-            subject="Buurtpreventie: een voorstel is verouderd",
-            paragraphs=(
-                "Een andere goedgekeurde wijziging veranderde wat een voorstel zou doen. Bekijk de "
-                "nieuwe gevolgen voor u het goedkeurt.",
-            ),
-            link=Link(
-                "Voorstel bekijken", public_url(session, PROPOSAL_PAGE.format(id=proposal_id))
-            ),
-            notes=(_settings_note(session),),
-        )
-        queue(session, kind, user.email, mail, user_id=user.id)
+    _tell_reviewers(
+        session,
+        "municipality.proposal_stale",
+        proposal_id,
+        municipalities,
+        actor_id,
+        "Buurtpreventie: een voorstel is verouderd",
+        "Een andere goedgekeurde wijziging veranderde wat een voorstel zou doen. Bekijk de "
+        "nieuwe gevolgen voor u het goedkeurt.",
+    )
 
 
 # --- staff accounts -----------------------------------------------------------------------------
