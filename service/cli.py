@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from maps.tiles import TileLayerSpec
     from service.settings import Settings
     from zones.dataset import Dataset
+    from zones.municipal import Municipalities
 
 app = typer.Typer(
     # Locals in a traceback could hold a resident's address: never print them.
@@ -36,6 +37,28 @@ DataOption = Annotated[
     Path | None,
     typer.Option(
         "--data", help="dataset directory (default: $WABP_DATA_DIR or the shipped Alken data)"
+    ),
+]
+
+
+# The options of a new staff account, shared by `users add` and `users invite`.
+StaffEmail = Annotated[str, typer.Argument(help="e-mail address, used to sign in")]
+StaffRole = Annotated[str, typer.Option(help="coordinator, police or municipality")]
+StaffZone = Annotated[
+    str | None, typer.Option(help="zone id (required for a coordinator: their group)")
+]
+StaffMunicipality = Annotated[
+    str | None,
+    typer.Option(
+        help="police/municipality: whose applications they see (name as in the register, "
+        "e.g. Alken, or its NIS code; default: the dataset's only municipality)"
+    ),
+]
+StaffPoliceZone = Annotated[
+    str | None,
+    typer.Option(
+        "--police-zone",
+        help='police: a whole police zone of the dataset (e.g. "Kanton Borgloon")',
     ),
 ]
 
@@ -721,27 +744,20 @@ def _zone_ids(data: Path | None) -> set[str]:
     return {zone.id for zone in load_zones(path)} if path.is_file() else set()
 
 
+def _account_checks(data: Path | None, zone: str | None) -> tuple[set[str], Municipalities]:
+    """Return what a new account is checked against: the zone ids and the held municipalities."""
+    with _domain_errors():
+        zone_ids = _zone_ids(data) if zone else set()
+        return zone_ids, _dataset(data, strict=False).municipalities
+
+
 @users_app.command("add")
 def users_add(
-    email: Annotated[str, typer.Argument(help="e-mail address, used to sign in")],
-    role: Annotated[str, typer.Option(help="coordinator, police or municipality")],
-    zone: Annotated[
-        str | None, typer.Option(help="zone id (required for a coordinator: their group)")
-    ] = None,
-    municipality: Annotated[
-        str | None,
-        typer.Option(
-            help="police/municipality: whose applications they see (name as in the register, "
-            "e.g. Alken, or its NIS code; default: the dataset's only municipality)"
-        ),
-    ] = None,
-    police_zone: Annotated[
-        str | None,
-        typer.Option(
-            "--police-zone",
-            help='police: a whole police zone of the dataset (e.g. "Kanton Borgloon")',
-        ),
-    ] = None,
+    email: StaffEmail,
+    role: StaffRole,
+    zone: StaffZone = None,
+    municipality: StaffMunicipality = None,
+    police_zone: StaffPoliceZone = None,
     password_stdin: Annotated[
         bool,
         typer.Option("--password-stdin", help="read the password from standard input"),
@@ -755,9 +771,7 @@ def users_add(
         password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    with _domain_errors():
-        zone_ids = _zone_ids(data) if zone else set()
-        held = _dataset(data, strict=False).municipalities
+    zone_ids, held = _account_checks(data, zone)
     with _session(data) as session:
         user = create_user(
             session,
@@ -777,26 +791,17 @@ def users_add(
 
 @users_app.command("invite")
 def users_invite(
-    email: Annotated[str, typer.Argument(help="e-mail address, used to sign in")],
-    role: Annotated[str, typer.Option(help="coordinator, police or municipality")],
-    zone: Annotated[
-        str | None, typer.Option(help="zone id (required for a coordinator: their group)")
-    ] = None,
-    municipality: Annotated[
-        str | None,
-        typer.Option(help="police/municipality: whose applications they see (name or NIS code)"),
-    ] = None,
-    police_zone: Annotated[
-        str | None, typer.Option("--police-zone", help="police: a whole police zone")
-    ] = None,
+    email: StaffEmail,
+    role: StaffRole,
+    zone: StaffZone = None,
+    municipality: StaffMunicipality = None,
+    police_zone: StaffPoliceZone = None,
     data: DataOption = None,
 ) -> None:
     """Add a staff account and mail its owner a link to choose a password (valid 7 days)."""
     from service.account_links import invite
 
-    with _domain_errors():
-        zone_ids = _zone_ids(data) if zone else set()
-        held = _dataset(data, strict=False).municipalities
+    zone_ids, held = _account_checks(data, zone)
     with _session(data) as session:
         user = invite(
             session,
