@@ -82,6 +82,20 @@ def fill_municipalities(frame: pd.DataFrame, parts: list[BoundaryPart]) -> list[
         missing = frame["municipality"].fillna("").str.strip() == ""
         if filled:
             notes.append(f"municipality of {filled:,} addresses taken from the boundary")
+    if missing.any() and not missing.all():
+        # A number without position on a street whose positioned numbers all lie in one
+        # municipality is in that municipality too.
+        known = frame.loc[~missing, ["postcode", "street", "municipality"]].drop_duplicates()
+        known = known.drop_duplicates(["postcode", "street"], keep=False)
+        street = frame.loc[missing, ["postcode", "street"]].merge(
+            known, on=["postcode", "street"], how="left"
+        )["municipality"]
+        found = street.notna().to_numpy()
+        if found.any():
+            index = frame.index[missing.to_numpy()][found]
+            frame.loc[index, "municipality"] = street.to_numpy()[found]
+            missing = frame["municipality"].fillna("").str.strip() == ""
+            notes.append(f"municipality of {int(found.sum()):,} addresses taken from their street")
     if missing.any():
         by_postcode = {pc: municipalities_of_postcode(pc) for pc in frame.loc[missing, "postcode"]}
         single = {pc: names[0] for pc, names in by_postcode.items() if len(names) == 1}

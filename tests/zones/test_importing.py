@@ -321,6 +321,28 @@ def test_municipality_never_comes_from_the_folder_name(
     assert set(stored["municipality"]) == {"Alken"}
 
 
+def test_a_number_without_position_takes_its_streets_municipality(tmp_path: Path) -> None:
+    # 3220 is both Holsbeek and Lubbeek: the postcode cannot say; the street's other numbers can.
+    frame = pd.read_csv(FIXTURES / "register_crab.csv", dtype=str, keep_default_na=False)
+    frame = frame.drop(columns=["municipality"])
+    street = frame["street"] == "Heiligenbornstraat"
+    frame.loc[street, "postcode"] = "3220"
+    unplaced = frame.index[street][:2]
+    frame.loc[unplaced, ["lat", "lon"]] = ""
+    path = tmp_path / "register.csv"
+    frame.to_csv(path, index=False)
+    report = create_dataset(tmp_path / "ds", path, ZONES, BOUNDARY)
+    assert report.municipalities == ["Alken"]
+    assert any(note.endswith("taken from their street") for note in report.notes)
+    stored = pd.read_csv(tmp_path / "ds" / "addresses.csv", dtype=str, keep_default_na=False)
+    assert set(stored.loc[stored["postcode"] == "3220", "municipality"]) == {"Alken"}
+    # A street with no positioned number left is still refused, in one line that says what to do.
+    frame.loc[street, ["lat", "lon"]] = ""
+    frame.to_csv(path, index=False)
+    with pytest.raises(DatasetError, match=r"postcode 3220\) have no municipality: add a"):
+        create_dataset(tmp_path / "ds2", path, ZONES, BOUNDARY)
+
+
 def test_wijken_in_lambert72_with_uppercase_ids_make_a_dataset(tmp_path: Path) -> None:
     root = tmp_path / "alken"
     report = create_dataset(
