@@ -63,9 +63,10 @@ FLANDERS_CSV = (
 )
 GGW7_SHP = SHARED_DATA / "provinciesincijfers_gebiedsniveaus" / "shapefiles" / "ggw7.shp"
 # The register has no municipality column and some postcodes span two municipalities (3220 is
-# Holsbeek and Lubbeek): the 2024 municipality polygons name each address's municipality.
+# Holsbeek and Lubbeek): the municipality polygons (2025, as the wijken) name each address's
+# municipality.
 MUNICIPALITIES_SHP = (
-    SHARED_DATA / "provinciesincijfers_gebiedsniveaus" / "shapefiles" / "gemeente2024.shp"
+    SHARED_DATA / "provinciesincijfers_gebiedsniveaus" / "shapefiles" / "gemeente.shp"
 )
 RESULTS_DIR = ROOT / "bench" / "results"
 DATASET_DIR = RESULTS_DIR / "flanders"
