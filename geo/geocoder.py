@@ -1,127 +1,258 @@
-"""Register-side resolution: typed house numbers to register ids, and positions with a precision.
+"""Geocoding: a typed address to the register's street, addresses and position, whatever the zones.
 
-What a lookup needs from the address register alone, whatever the zones: which addresses a typed
-number means on a street (bisnummers included), the neighbours of a number the register lacks, and
-a position for any of them (the register's, interpolated between neighbours on the same side, or
-the street's centre), each with how precise it is. It knows nothing of zones; `zones.lookup` turns
-its answers into the zone answer.
+The place typed narrows the postcodes; the street is matched within them (`geo.matcher`), and again
+in the whole register when the place seems wrong; one name in several places is settled by which of
+them has the house number; the number is then found on the street (`geo.positions`). When unsure,
+the answer says so: ``ambiguous`` with candidates, never a guess. It knows nothing of zones:
+`zones.lookup` turns a `Geocode` into the zone answer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Iterator
 
-import numpy as np
-
-from geo.crs import LambertXY, LonLat, to_wgs84
-from geo.housenumber import parse_register_number
-from geo.parse import ParsedAddress
+from geo.geocode import AddressNotice, CanonicalAddress, Geocode, GeocodedAddress, NoticeCode
+from geo.matcher import StreetMatch, StreetMatcher
+from geo.normalize import street_key
+from geo.parse import ParsedAddress, parse_alternatives
+from geo.places import PlaceIndex
+from geo.positions import Position, Positions
 from geo.register import AddressRegister
 
-GeoPrecision = Literal["address", "interpolated", "street"]
+# Candidates an ambiguous answer offers: only as many streets as are shown are resolved.
+MAX_CANDIDATES = 5
+
+Found = tuple[list[int], str | None]  # the register ids of a typed number on a street, the box left
 
 
-@dataclass(frozen=True)
-class Position:
-    """A WGS84 position (None when the street has no positioned address) and how it was found."""
-
-    lonlat: LonLat | None
-    precision: GeoPrecision
+def _notice(code: NoticeCode, **values: str) -> AddressNotice:
+    return AddressNotice(code, values)
 
 
 class Geocoder:
-    """Resolve house numbers and positions against one address register (built once, shared)."""
+    """Geocode typed addresses against one register, its street names and a place index."""
 
-    def __init__(self, register: AddressRegister) -> None:
+    def __init__(
+        self,
+        register: AddressRegister,
+        matcher: StreetMatcher,
+        places: PlaceIndex,
+        positions: Positions | None = None,
+        postcodes: set[str] | None = None,
+    ) -> None:
         self.register = register
-        # A street's centre is asked for again and again (candidates, whole streets): keep it.
-        self._centres: dict[int, LonLat | None] = {}
+        self.matcher = matcher
+        self.places = places
+        self.positions = positions or Positions(register)
+        self.postcodes = postcodes if postcodes is not None else register.postcodes()
 
-    def find(self, sids: list[int], parsed: ParsedAddress) -> list[tuple[list[int], str | None]]:
-        """Return, per street, the register ids of the typed number and the box left over.
+    def with_places(self, places: PlaceIndex) -> Geocoder:
+        """Return this geocoder reading place names from `places` (positions stay shared)."""
+        if places is self.places:
+            return self
+        return Geocoder(self.register, self.matcher, places, self.positions, self.postcodes)
 
-        CRAB writes a bisnummer as ``80_2``; residents type ``80/2``, ``80_2`` or ``80 bus 2``, which
-        the parser reads as number 80, box 2. When the street has ``80_2``, that is the address
-        (never 80 with box 2: a different house). Some CRAB numbers end in a bare ``_``.
+    # -- the query ------------------------------------------------------------------------------
+    def geocode(self, query: str | ParsedAddress) -> Geocode:
+        """Geocode a typed address (or one reading of it); a text tries its readings in turn."""
+        if isinstance(query, ParsedAddress):
+            return self._geocode(query)
+        first: Geocode | None = None
+        for geocode in self.geocodes(query):
+            if geocode.status != "not_found":
+                return geocode
+            first = first or geocode
+        assert first is not None  # a text has at least one reading
+        return first
+
+    def geocodes(self, query: str) -> Iterator[Geocode]:
+        """Yield the geocodes of a text's readings, the likeliest first, each when asked for.
+
+        Street names may hold numbers ("Z. 4 Broekooi 150"): a reading whose street exists is the
+        only one; else every reading in turn, for the caller to take the first that is found.
         """
-        reg = self.register
-        number = parsed.housenumber
-        if number is None:
-            return [([], parsed.box)] * len(sids)
-        if len(sids) == 1:  # the common case: one street, no array round trip
-            sid = sids[0]
-            if parsed.box and (ids := reg.find(sid, f"{number}_{parsed.box}")):
-                return [(ids, None)]
-            return [(reg.find(sid, number) or reg.find(sid, number + "_"), parsed.box)]
-        plain = reg.find_many(sids, number)
-        bare = reg.find_many(sids, number + "_")
-        sub = reg.find_many(sids, f"{number}_{parsed.box}") if parsed.box else plain
-        return [
-            (s, None) if parsed.box and s else (p or b, parsed.box)
-            for p, b, s in zip(plain, bare, sub, strict=True)
-        ]
+        options = parse_alternatives(query)
+        if len(options) > 1:
+            exact = [o for o in options if self.matcher.ids(street_key(o.street))]
+            if len(exact) > 1:  # "Brug 1 5": the street "Brug 1" or number 1 of "Brug"?
+                exact = [o for o in exact if self._number_exists(o)] or exact
+            if exact:
+                options = exact[:1]
+        return (self._geocode(o) for o in options)
 
-    def neighbours(self, sid: int, housenumber: str) -> tuple[int | None, int | None]:
-        """Return the nearest lower and higher numbers on the same side of the street."""
-        typed = parse_register_number(housenumber)
-        if typed is None:
-            return None, None
-        reg = self.register
-        ids = reg.on_street_array(sid)
-        nums = reg.numbers[ids]
-        side = (nums >= 0) & (nums % 2 == typed.number % 2)
-        lower_mask = side & (nums < typed.number)
-        higher_mask = side & (nums > typed.number)
-        lower = int(ids[lower_mask][np.argmax(nums[lower_mask])]) if lower_mask.any() else None
-        higher = int(ids[higher_mask][np.argmin(nums[higher_mask])]) if higher_mask.any() else None
-        return lower, higher
+    def _geocode(self, parsed: ParsedAddress) -> Geocode:
+        if not any(c.isalpha() for c in parsed.street):
+            return Geocode("no_street", parsed)
+        notices: list[AddressNotice] = []
+        postcodes = self._allowed_postcodes(parsed, notices)
+        if isinstance(postcodes, Geocode):
+            return postcodes
+        return self._match_street(parsed, postcodes, notices)
 
-    def position(self, a: int) -> Position:
-        """Return the position of register address `a` (estimated when the register has none)."""
-        reg = self.register
-        if reg.positioned[a]:
-            return Position(LonLat(float(reg.lon[a]), float(reg.lat[a])), "address")
-        return self.estimate(int(reg.street_of[a]), reg.housenumbers[a])
+    # -- place and street -------------------------------------------------------------------
+    def _allowed_postcodes(
+        self, parsed: ParsedAddress, notices: list[AddressNotice]
+    ) -> set[str] | None | Geocode:
+        """Return the postcodes the typed place allows (None: anywhere), or an ``outside`` answer."""
+        if parsed.postcode is not None:
+            if parsed.postcode not in self.postcodes:
+                return Geocode("outside", parsed, postcode=parsed.postcode)
+            return {parsed.postcode}
+        if parsed.place:
+            postcodes = self.places.resolve(parsed.place)
+            if postcodes is None:
+                notices.append(_notice("place_ignored", place=parsed.place))
+                return None
+            served = postcodes & self.postcodes
+            if not served:
+                return Geocode("outside", parsed, postcode=sorted(postcodes)[0])
+            return served
+        return None
 
-    def estimate(self, sid: int, housenumber: str) -> Position:
-        """Interpolate a position between positioned neighbours on the same side, else the street's centre."""
-        reg = self.register
-        typed = parse_register_number(housenumber)
-        ids = reg.on_street_array(sid)
-        ids = ids[reg.positioned[ids] & (reg.numbers[ids] >= 0)]
-        if typed is not None and len(ids):
-            nums = reg.numbers[ids]
-            same_side = nums % 2 == typed.number % 2
-            if same_side.any():
-                ids, nums = ids[same_side], nums[same_side]
-            below, above = nums <= typed.number, nums >= typed.number
-            lo = int(ids[below][np.argmax(nums[below])]) if below.any() else None
-            hi = int(ids[above][np.argmin(nums[above])]) if above.any() else None
-            if lo is not None and hi is not None and reg.numbers[hi] != reg.numbers[lo]:
-                t = (typed.number - reg.numbers[lo]) / (reg.numbers[hi] - reg.numbers[lo])
-                x = reg.x[lo] + t * (reg.x[hi] - reg.x[lo])
-                y = reg.y[lo] + t * (reg.y[hi] - reg.y[lo])
-                return Position(to_wgs84(LambertXY(float(x), float(y))), "interpolated")
-            nearest = lo if lo is not None else hi
-            if nearest is not None:
-                lonlat = LonLat(float(reg.lon[nearest]), float(reg.lat[nearest]))
-                return Position(lonlat, "interpolated")
-        return Position(self.street_centre(sid), "street")
+    def _match_street(
+        self, parsed: ParsedAddress, postcodes: set[str] | None, notices: list[AddressNotice]
+    ) -> Geocode:
+        matcher = self.matcher
+        match = matcher.match(parsed.street, postcodes, self._has_number(parsed, postcodes))
+        if match.status in ("none", "ambiguous") and postcodes is not None:
+            # The street may be right and the place wrong (bePelias retries without the city):
+            # offer the street elsewhere, never assume it. Only an exact name is looked for in the
+            # whole register unless nothing at all came close here: a fuzzy pass over every
+            # street of Flanders costs milliseconds and mostly finds look-alikes.
+            wider = (
+                matcher.match(parsed.street, None, self._has_number(parsed, None))
+                if match.status == "none"
+                else self._exact(parsed.street)
+            )
+            if wider.status == "exact" or (match.status == "none" and wider.status != "none"):
+                ids = [i for key, _ in wider.keys for i in matcher.ids(key)]
+                ids += [i for key, _ in match.keys for i in matcher.ids(key, postcodes)]
+                notices.append(_notice("place_mismatch"))
+                return self._ambiguous(parsed, ids, notices)
+        if match.status == "none":
+            return Geocode("not_found", parsed, notices)
+        ids = [i for key, _ in match.keys for i in matcher.ids(key, postcodes)]
+        found: dict[int, Found] | None = None
+        if match.status != "ambiguous" and len(ids) > 1 and parsed.housenumber is not None:
+            # One name in several places (no place typed, or a place with several postcodes):
+            # when only one of those streets has the house number, that is the resident's.
+            found = dict(zip(ids, self.positions.find(ids, parsed), strict=True))
+            with_number = [i for i in ids if found[i][0]]
+            if len(with_number) == 1:
+                street = self.register.streets[with_number[0]]
+                place = street.municipality or self.places.name(street.postcode) or ""
+                notices.append(
+                    _notice(
+                        "place_chosen",
+                        place=f"{street.postcode} {place}".strip(),
+                        number=parsed.housenumber.upper(),
+                    )
+                )
+                ids = with_number
+        if match.status == "ambiguous" or len(ids) > 1:
+            return self._ambiguous(parsed, ids, notices, found)
+        if match.status == "fuzzy":
+            notices.append(_notice("street_corrected", street=self.register.streets[ids[0]].name))
+        return self._on_street(parsed, ids[0], notices)
 
-    def street_centre(self, sid: int) -> LonLat | None:
-        """Return the street's positioned address nearest the mean of its addresses (None: none)."""
-        if sid not in self._centres:
-            self._centres[sid] = self._street_centre(sid)
-        return self._centres[sid]
+    def _exact(self, typed: str) -> StreetMatch:
+        key = street_key(typed)
+        return StreetMatch("exact", [(key, 1.0)]) if self.matcher.ids(key) else StreetMatch("none")
 
-    def _street_centre(self, sid: int) -> LonLat | None:
-        reg = self.register
-        ids = reg.on_street_array(sid)
-        ids = ids[reg.positioned[ids]]
-        if not len(ids):
+    def _has_number(
+        self, parsed: ParsedAddress, postcodes: set[str] | None
+    ) -> Callable[[str], bool] | None:
+        """Return a test of whether a street name (key) in `postcodes` has the typed number."""
+        if parsed.housenumber is None:
             return None
-        # The address nearest the mean: a real point on the street, not a spot between two arms of it.
-        dx, dy = reg.x[ids] - reg.x[ids].mean(), reg.y[ids] - reg.y[ids].mean()
-        a = int(ids[np.argmin(dx * dx + dy * dy)])
-        return LonLat(float(reg.lon[a]), float(reg.lat[a]))
+        matcher, find = self.matcher, self.positions.find
+        return lambda key: any(ids for ids, _ in find(matcher.ids(key, postcodes), parsed))
+
+    def _number_exists(self, parsed: ParsedAddress) -> bool:
+        """Tell whether a street of the parsed name, anywhere, has the parsed house number."""
+        has_number = self._has_number(parsed, None)
+        return has_number is not None and has_number(street_key(parsed.street))
+
+    def _ambiguous(
+        self,
+        parsed: ParsedAddress,
+        street_ids: list[int],
+        notices: list[AddressNotice],
+        found: dict[int, Found] | None = None,
+    ) -> Geocode:
+        # "Kerkstraat 12" without a place has hundreds of streets in Flanders: only as many as are
+        # shown are resolved, those with the house number first.
+        streets = list(dict.fromkeys(street_ids))
+        found_on = found if found is not None else {}
+        missing = [sid for sid in streets if sid not in found_on]
+        found_on.update(zip(missing, self.positions.find(missing, parsed), strict=True))
+        streets.sort(key=lambda sid: not found_on[sid][0])
+        candidates = []
+        for sid in streets[:MAX_CANDIDATES]:
+            ids, box = found_on[sid]
+            if ids:
+                candidates.append(self.address(ids[0], box))
+            else:
+                street = self.register.streets[sid]
+                address = CanonicalAddress(
+                    street=street.name,
+                    housenumber=parsed.housenumber,
+                    postcode=street.postcode,
+                    municipality=street.municipality,
+                )
+                candidates.append(GeocodedAddress(address, self.street_centre(sid)))
+        if not candidates:
+            return Geocode("not_found", parsed, notices)
+        return Geocode("ambiguous", parsed, notices, candidates=candidates)
+
+    # -- house number -----------------------------------------------------------------------
+    def _on_street(self, parsed: ParsedAddress, sid: int, notices: list[AddressNotice]) -> Geocode:
+        reg = self.register
+        street = reg.streets[sid]
+        if parsed.housenumber is None:
+            address = CanonicalAddress(
+                street=street.name, postcode=street.postcode, municipality=street.municipality
+            )
+            no_number = (_notice("housenumber_missing"),)
+            on_street = GeocodedAddress(address, self.street_centre(sid), notices=no_number)
+            return Geocode("street", parsed, notices, sid, [on_street])
+        if parsed.range_end:
+            notices.append(_notice("housenumber_range", number=parsed.housenumber))
+        ids, box = self.positions.find([sid], parsed)[0]
+        if box and not any(reg.boxes[a] for a in reg.on_street(sid)):
+            notices.append(_notice("box_unverified", box=box))
+        if ids:
+            return Geocode("found", parsed, notices, sid, [self.address(a, box) for a in ids])
+        typed = CanonicalAddress(
+            street=street.name,
+            housenumber=parsed.housenumber.upper(),
+            box=parsed.box,
+            postcode=street.postcode,
+            municipality=street.municipality,
+        )
+        estimate = self.positions.estimate(sid, parsed.housenumber)
+        not_found = _notice("housenumber_not_found", number=parsed.housenumber)
+        missing = GeocodedAddress(typed, estimate, notices=(not_found,))
+        return Geocode("unknown_number", parsed, notices, sid, [missing])
+
+    def address(self, a: int, box: str | None = None) -> GeocodedAddress:
+        """Return register address `a` as the register writes it (with a typed `box` it lacks)."""
+        reg = self.register
+        street = reg.streets[int(reg.street_of[a])]
+        address = CanonicalAddress(
+            street=street.name,
+            housenumber=reg.housenumbers[a],
+            box=reg.boxes[a] or box,
+            postcode=street.postcode,
+            municipality=street.municipality,
+        )
+        notices = () if reg.positioned[a] else (_notice("approximate_position"),)
+        return GeocodedAddress(address, self.positions.position(a), a, notices)
+
+    def neighbours(self, sid: int, housenumber: str) -> list[int]:
+        """Return the register ids of the nearest lower and higher numbers on the typed one's side."""
+        return [a for a in self.positions.neighbours(sid, housenumber) if a is not None]
+
+    def street_centre(self, sid: int) -> Position:
+        """Return the street's centre (a positioned address of it), with precision ``street``."""
+        return Position(self.positions.street_centre(sid), "street")

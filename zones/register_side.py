@@ -78,8 +78,8 @@ class RegisterSide:
 
     @cached_property
     def geocoder(self) -> Geocoder:
-        """Return the register-side resolution of house numbers and positions (one per register)."""
-        return Geocoder(self.register)
+        """Return the geocoder of this register and its places (one per register)."""
+        return Geocoder(self.register, self.matcher, self.places, postcodes=self.postcodes)
 
     @cached_property
     def grid(self) -> PointGrid:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field
 
-from geo.municipalities import display_name
+# An address as the register writes it: the geocoder's answer, as the API gives it.
+from geo.geocode import CanonicalAddress as CanonicalAddress
 
 Status = Literal["found", "no_zone", "ambiguous", "not_found"]
 Precision = Literal["address", "interpolated", "street", "coordinates"]
@@ -23,25 +24,6 @@ Action = Literal[
     "contact_municipality",
     "report_problem",
 ]
-
-
-class CanonicalAddress(BaseModel):
-    """An address as the register writes it."""
-
-    street: str
-    housenumber: str | None = None
-    box: str | None = None
-    postcode: str
-    municipality: str
-
-    @computed_field(  # type: ignore[prop-decorator]
-        description="the municipality as residents read it since the 2025 mergers: the current "
-        "name, the former one in brackets (Tongeren-Borgloon (Borgloon))"
-    )
-    @property
-    def municipality_label(self) -> str:
-        """Return the municipality with its current and, where it helps, its former name."""
-        return display_name(self.municipality, self.postcode)
 
 
 class Location(BaseModel):

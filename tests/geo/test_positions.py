@@ -1,11 +1,11 @@
-"""Register-side resolution: typed numbers to register ids, neighbours, positions and precision."""
+"""House numbers on a known street: typed numbers to register ids, neighbours, positions and precision."""
 
 from __future__ import annotations
 
 import pytest
 
-from geo.geocoder import Geocoder
 from geo.parse import parse_alternatives
+from geo.positions import Positions
 from tests.common import register
 
 # Dorpstraat: 2 and 6 positioned 400 m apart on the even side, 4 without a position, 80_2 a
@@ -22,9 +22,9 @@ DORP, VELD = 0, 1
 
 
 @pytest.fixture(scope="module")
-def geocoder() -> Geocoder:
+def positions() -> Positions:
     assert [s.name for s in REGISTER.streets] == ["Dorpstraat", "Veldweg"]
-    return Geocoder(REGISTER)
+    return Positions(REGISTER)
 
 
 @pytest.mark.parametrize(
@@ -37,26 +37,26 @@ def geocoder() -> Geocoder:
         pytest.param("Dorpstraat 8", [], None, id="not in the register"),
     ],
 )
-def test_find(geocoder: Geocoder, typed: str, ids: list[int], box: str | None) -> None:
+def test_find(positions: Positions, typed: str, ids: list[int], box: str | None) -> None:
     parsed = parse_alternatives(typed)[0]
-    assert geocoder.find([DORP], parsed) == [(ids, box)]
+    assert positions.find([DORP], parsed) == [(ids, box)]
 
 
-def test_neighbours_are_on_the_same_side(geocoder: Geocoder) -> None:
-    assert geocoder.neighbours(DORP, "5") == (3, None)  # 1 below; no odd number above
-    assert geocoder.neighbours(DORP, "4") == (0, 2)
+def test_neighbours_are_on_the_same_side(positions: Positions) -> None:
+    assert positions.neighbours(DORP, "5") == (3, None)  # 1 below; no odd number above
+    assert positions.neighbours(DORP, "4") == (0, 2)
 
 
-def test_positions_and_their_precision(geocoder: Geocoder) -> None:
-    exact = geocoder.position(0)
+def test_positions_and_their_precision(positions: Positions) -> None:
+    exact = positions.position(0)
     assert exact.precision == "address" and exact.lonlat is not None
     assert (exact.lonlat.lon, exact.lonlat.lat) == (5.280, 50.875)
     # Number 4 has no position: halfway between 2 and 6 on the even side.
-    between = geocoder.position(1)
+    between = positions.position(1)
     assert between.precision == "interpolated" and between.lonlat is not None
     assert between.lonlat.lon == pytest.approx(5.2828, abs=1e-4)
     assert between.lonlat.lat == pytest.approx(50.875, abs=1e-5)
     # A street without any position has no position to give.
-    assert geocoder.position(5).precision == "street"
-    assert geocoder.position(5).lonlat is None
-    assert geocoder.street_centre(VELD) is None
+    assert positions.position(5).precision == "street"
+    assert positions.position(5).lonlat is None
+    assert positions.street_centre(VELD) is None
