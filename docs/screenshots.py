@@ -10,9 +10,10 @@ PNG files into ``docs/``:
 - ``voorstel.png``: ``/voorstel`` signed in as the coordinator of WABP Sint-Joris, with the
   register's addresses as dots in their zone's colour.
 
-The base map is ``--tiles`` (default ``osm``, as the service). Without network (a sandbox, CI) the
-tiles cannot load: the script says how many tile requests failed, and the pictures show the zones
-without streets underneath. Run it where the tile host is reachable to get them with streets.
+The base map is ``--tiles``, by default ``register``: the streets drawn from the register's own
+address points (``maps/basemap.py``), which needs no network, so the pictures are the same in a
+sandbox, in CI and on a laptop. ``--tiles osm`` (the service's default) makes them with
+OpenStreetMap where its tile host is reachable; the script says how many tile requests failed.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
-    parser.add_argument("--tiles", default="osm", help="none, osm, grb, cartoweb or an XYZ URL")
+    parser.add_argument(
+        "--tiles", default="register", help="register, none, osm, grb, cartoweb or an XYZ URL"
+    )
     parser.add_argument("--attribution", default=None, help="credit of a tile URL")
     args = parser.parse_args()
     if not CHROMIUM.exists():
@@ -93,10 +96,11 @@ def _add_coordinator(database: str) -> None:
 
 def _result_and_map(page: Page, url: str, out: Path) -> None:
     page.goto(url + "/")
-    page.wait_for_function("window.WABP !== undefined && window.WABP.map !== undefined")
+    # Locators, not wait_for_function: the pages' Content-Security-Policy forbids its eval.
+    page.locator(".wabp-zone-label").first.wait_for(state="attached")
     page.fill("#wabp-q", ADDRESS)
     page.click("#wabp-search button[type=submit]")
-    page.wait_for_function("document.getElementById('wabp-result').dataset.status === 'found'")
+    page.locator("#wabp-result[data-status=found]").wait_for()
     section = page.locator("section.search")
     section.scroll_into_view_if_needed()
     section.screenshot(path=out / "resultaat.png")

@@ -14,12 +14,15 @@ import json
 from dataclasses import dataclass
 
 import shapely
+from markupsafe import Markup
 
 from maps.assets import api_base_path, asset_url
 from maps.colours import palette_colours, palette_indices
 from maps.geometry import BELGIUM_LATLON, LatLonBounds, display_geojson, latlon_bounds
 from maps.page import render_template
+from maps.public import register_streets
 from maps.tiles import TileLayerSpec
+from maps.zonedata import script_json
 from zones.dataset import Dataset
 
 GEOMAN_VERSION = "2.20.2"
@@ -41,6 +44,8 @@ class DrawPage:
     tiles: str
     # {zone id: [fill, outline]}: the register's address points are drawn in their zone's colours.
     colours: str
+    # The register base map's data (maps/basemap.py) when it is the base map, else "".
+    streets: Markup
 
 
 def render_draw_page(
@@ -64,6 +69,7 @@ def render_draw_page(
         scripts=[
             asset_url(asset_base, "vendor/leaflet/leaflet.js"),
             asset_url(asset_base, "vendor/geoman/leaflet-geoman.min.js"),
+            asset_url(asset_base, "wabp/streets.js"),
             asset_url(asset_base, "wabp/voorstel.js"),
         ],
         api_base=api_base,
@@ -74,7 +80,7 @@ def render_draw_page(
         ),
         tiles=json.dumps(
             None
-            if tiles is None
+            if tiles is None or tiles.from_register
             else {
                 "url": tiles.url,
                 "attribution": tiles.attribution,
@@ -83,6 +89,11 @@ def render_draw_page(
             }
         ),
         colours=json.dumps(_colours(dataset)),
+        streets=Markup(
+            script_json(register_streets(dataset, tiles))
+            if tiles is not None and tiles.from_register
+            else ""
+        ),
     )
     return render_template("voorstel.html.j2", page=page)
 

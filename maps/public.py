@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import shapely
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from shapely.geometry.base import BaseGeometry
 
 from maps import fragments
+from maps.basemap import street_layer_data
 from maps.colours import palette_colours, palette_indices
 from maps.display import DisplayZones, display_zones
 from maps.elements import DutchLayerControl, PublicMap
@@ -26,7 +27,7 @@ from maps.page import GroupRow, MapFigure, Site
 from maps.tiles import TileLayerSpec, tile_layer
 from maps.zonedata import script_json, zone_layer_data
 from zones.dataset import Dataset
-from zones.schema import Zone
+from zones.schema import Zone, to_l72
 from zones.storage import InfobordFeature
 
 # The service's server-rendered result page (service/routes/pages.py): the search without scripts.
@@ -174,7 +175,7 @@ def zone_map(
         # Half zoom steps let fitBounds frame the municipality more tightly.
         zoom_snap=0.5,
     )
-    if tiles is not None:
+    if tiles is not None and not tiles.from_register:
         tile_layer(tiles).add_to(m)
     if dataset.boundary is not None:
         add_boundary(m, dataset.boundary)
@@ -192,7 +193,23 @@ def zone_map(
         focus=focus,
         join_elsewhere=site.join_elsewhere if site is not None else "",
     )
+    if tiles is not None and tiles.from_register:
+        data["streets"] = register_streets(dataset, tiles, around=extent)
     return m, Markup(script_json(data))
+
+
+def register_streets(
+    dataset: Dataset, tiles: TileLayerSpec, *, around: BaseGeometry | None = None
+) -> dict[str, object]:
+    """Return the register base map's data (``streets.js``), of the streets near `around` if given."""
+    bbox = None
+    if around is not None and not around.is_empty:
+        # The map frames `around`; a margin keeps the streets at its edges.
+        xmin, ymin, xmax, ymax = to_l72(around).bounds
+        bbox = (xmin - 300.0, ymin - 300.0, xmax + 300.0, ymax + 300.0)
+    data = street_layer_data(dataset.register, bbox)
+    data["attribution"] = escape(tiles.attribution)
+    return data
 
 
 def _example_address(dataset: Dataset) -> str:

@@ -51,6 +51,7 @@ ASSET_DIR = "assets"
 ASSETS = (
     "vendor/leaflet",
     "wabp/public-map.css",
+    "wabp/streets.js",
     "wabp/zones.js",
     "wabp/lookup-core.js",
     "wabp/search.js",

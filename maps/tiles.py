@@ -5,6 +5,8 @@ around the dot, and a coordinator needs them to draw a boundary. Every tile requ
 visitor's IP address to the tile host, so a municipality may prefer a Belgian public service
 (``grb``, ``cartoweb``) or ``none``; a published site loads nothing from another host unless
 ``--tiles`` says so. Check the provider's terms (and ``GetCapabilities``) before switching.
+``register`` needs no tile host at all: streets drawn from the register's own address points
+(``maps/basemap.py``), for an offline service or site.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from urllib.parse import urlsplit
 
 import folium
 
+from maps.basemap import REGISTER_ATTRIBUTION
+
 
 @dataclass(frozen=True)
 class TileLayerSpec:
@@ -26,6 +30,8 @@ class TileLayerSpec:
     name: str
     max_zoom: int = 18
     min_zoom: int = 0
+    # True for the streets drawn from the address register: no tiles, no URL (maps/basemap.py).
+    from_register: bool = False
 
 
 # Flanders only; EPSG:3857 through the `GoogleMapsVL` tile matrix set.
@@ -56,14 +62,22 @@ OSM = TileLayerSpec(
     name="OpenStreetMap",
     max_zoom=19,
 )
+# Lines through each street's address points, drawn in the browser from the page's own data.
+REGISTER_STREETS = TileLayerSpec(
+    url="",
+    attribution=REGISTER_ATTRIBUTION,
+    name="Straten uit het adressenregister",
+    max_zoom=19,
+    from_register=True,
+)
 DEFAULT_TILES = "osm"
 
-NAMED = {"osm": OSM, "grb": GRB_BASISKAART, "cartoweb": NGI_CARTOWEB}
+NAMED = {"osm": OSM, "grb": GRB_BASISKAART, "cartoweb": NGI_CARTOWEB, "register": REGISTER_STREETS}
 _XYZ_URL = re.compile(r"^https?://[^\s\"'<>]+$")
 
 
 def tiles_from_setting(value: str, attribution: str | None = None) -> TileLayerSpec | None:
-    """Return the base layer for ``none``, ``osm``, ``grb``, ``cartoweb`` or an XYZ URL template.
+    """Return the base layer for ``none``, ``osm``, ``grb``, ``cartoweb``, ``register`` or an XYZ URL.
 
     A URL needs its `attribution` (the provider's terms ask for it); for a named layer it replaces
     the default one. Raises ValueError with what to fix.
@@ -76,7 +90,7 @@ def tiles_from_setting(value: str, attribution: str | None = None) -> TileLayerS
         return replace(spec, attribution=attribution) if attribution else spec
     if not _XYZ_URL.match(value) or not all(p in value for p in ("{z}", "{x}", "{y}")):
         raise ValueError(
-            f"tiles {value!r}: use none, osm, grb, cartoweb or an http(s) URL with {{z}}, {{x}} "
+            f"tiles {value!r}: use none, osm, grb, cartoweb, register or an http(s) URL with {{z}}, {{x}} "
             "and {y}"
         )
     if not attribution:
@@ -100,7 +114,7 @@ def tile_layer(spec: TileLayerSpec) -> folium.TileLayer:
 
 def tile_origin(spec: TileLayerSpec | None) -> str | None:
     """Return the origin the tiles load from (for a Content-Security-Policy), or None."""
-    if spec is None:
+    if spec is None or spec.from_register:
         return None
     parts = urlsplit(spec.url)
     return f"{parts.scheme}://{parts.netloc}"

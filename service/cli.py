@@ -184,7 +184,8 @@ def publish(
     tiles: Annotated[
         str | None,
         typer.Option(
-            help="base map: none, grb, cartoweb or an XYZ URL with {z}/{x}/{y} "
+            help="base map: none, grb, cartoweb, register (streets drawn from the address "
+            "register, offline) or an XYZ URL with {z}/{x}/{y} "
             "(default: $WABP_TILES, else none)"
         ),
     ] = None,

@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     tiles: str = Field(
         default=DEFAULT_TILES,
         description="base map of the served pages and /voorstel (and of `wabp publish` when set): "
-        "none, osm, grb, cartoweb or an XYZ URL template",
+        "none, osm, grb, cartoweb, register (streets drawn from the address register, offline) "
+        "or an XYZ URL template",
     )
     tiles_attribution: str | None = Field(
         default=None, description="credit of the tile provider (required with a URL)"

@@ -80,6 +80,7 @@ def test_scripts_and_stylesheets_are_vendored(facts: PageFacts) -> None:
     assert sources == [
         "/static/vendor/leaflet/leaflet.js",
         "/static/vendor/geoman/leaflet-geoman.min.js",
+        "/static/wabp/streets.js",
         "/static/wabp/voorstel.js",
     ]
     assert "/static/vendor/geoman/leaflet-geoman.css" in sheets
@@ -472,3 +473,43 @@ def test_no_axe_violations_when_signed_in(browser: Any, site: str, alken: Datase
         page.context.close()
     assert signed_out == []
     assert signed_in == []
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_edit_handles_do_not_crowd_a_phone_and_come_back_when_zoomed_in(
+    browser: Any, site: str, alken: Dataset
+) -> None:
+    session = open_page(browser, site, alken, coordinator(), width=360)
+    page = session.page
+    corners = ".leaflet-marker-icon.marker-icon:not(.marker-icon-middle)"
+    shown_corners = corners + ":not(.handle--hidden)"
+    try:
+        session.sign_in()
+        page.locator(".wabp-zone-name").first.wait_for()
+        page.locator(shown_corners).first.wait_for()
+        all_corners = page.locator(corners).count()
+        centres = page.locator(".marker-icon:not(.handle--hidden)").evaluate_all(
+            "nodes => nodes.map(n => { const b = n.getBoundingClientRect();"
+            " return [b.left + b.width / 2, b.top + b.height / 2]; })"
+        )
+        before = page.locator(shown_corners).count()
+        # Two zoom steps in: the handles that were left out come back (more of them fit).
+        for _ in range(2):
+            with_zoom = page.evaluate("document.getElementById('inhoud').dataset.handles")
+            page.get_by_role("button", name="Inzoomen").click()
+            page.wait_for_function(
+                f"document.getElementById('inhoud').dataset.handles !== {json.dumps(with_zoom)}"
+            )
+        after = page.locator(shown_corners).count()
+    finally:
+        page.context.close()
+    vertices = len(shapely.get_coordinates(alken.zones.get("sint-joris").geometry)) - 1
+    assert all_corners >= vertices // 2
+    # At the zone's first view on a phone, a handle every ~26 px at most: a few dozen, not hundreds.
+    assert 3 <= before < all_corners // 3
+    for i, (x1, y1) in enumerate(centres):
+        for x2, y2 in centres[i + 1 :]:
+            assert (x1 - x2) ** 2 + (y1 - y2) ** 2 >= 20**2
+    assert after > before
+    assert session.log.errors == []

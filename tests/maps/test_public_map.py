@@ -130,6 +130,7 @@ def test_relative_asset_base_for_a_static_export(alken: Dataset) -> None:
     facts = PageFacts(render_public_map(alken, asset_base="assets"))
     assert {a["src"] for a in facts.attrs("script") if "src" in a} == {
         "assets/vendor/leaflet/leaflet.js",
+        "assets/wabp/streets.js",
         "assets/wabp/zones.js",
     }
 

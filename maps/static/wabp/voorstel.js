@@ -194,10 +194,13 @@
       }
       state.points.clearLayers();
       var zones = answer.data.zones;
+      // Smaller dots when a whole zone shows, so that the streets under them stay visible.
+      var zoom = map.getZoom();
+      var radius = zoom >= 16 ? 3.5 : zoom >= 15 ? 3 : 2;
       answer.data.points.forEach(function (p) {
         // In a zone: filled in its colours; in no zone: a hollow grey ring.
         var colour = p[2] >= 0 ? colours[zones[p[2]]] : null;
-        L.circleMarker([p[0], p[1]], {renderer: state.pointRenderer, radius: 3.5, weight: 1.5,
+        L.circleMarker([p[0], p[1]], {renderer: state.pointRenderer, radius: radius, weight: radius > 2 ? 1.5 : 1,
           color: colour ? colour[1] : "#6b6b6b", fillColor: colour ? colour[0] : "#ffffff",
           fillOpacity: 1, interactive: false, pmIgnore: true, snapIgnore: true})
           .addTo(state.points);
@@ -315,6 +318,10 @@
       L.tileLayer(tiles.url, {attribution: tiles.attribution, minZoom: tiles.minZoom,
         maxZoom: tiles.maxZoom, pmIgnore: true}).addTo(map);
     }
+    var streetData = $("wabp-street-data");
+    if (streetData && window.WABPStreets) {
+      window.WABPStreets.draw(map, JSON.parse(streetData.textContent));
+    }
     map.fitBounds(bounds);
     if (boundary) {
       L.geoJSON(boundary, {pmIgnore: true, snapIgnore: true, interactive: false,
@@ -349,7 +356,7 @@
     // Geoman fires drawstart before it counts itself enabled: look once the event has passed.
     map.on("pm:drawstart pm:drawend", function () { setTimeout(drawing, 0); });
     state.editor.on("layeradd layerremove", afterChange);
-    quietHandles(map.getPane("markerPane"));
+    quietHandles(map);
     state.map = map;
     map.on("moveend", showPoints);
     showPoints();
@@ -358,7 +365,8 @@
   // Geoman's vertex handles are Leaflet markers: each one a nameless button in the tab order (a
   // zone has hundreds). They can only be dragged with a pointer, so keep them out of the keyboard
   // and screen-reader order; "Straten kiezen" is the way to give a zone without a pointer.
-  function quietHandles(pane) {
+  function quietHandles(map) {
+    var pane = map.getPane("markerPane");
     function quiet(node) {
       if (node.nodeType === 1 && node.classList.contains("marker-icon")) {
         node.removeAttribute("role");
@@ -368,7 +376,45 @@
     }
     new MutationObserver(function (changes) {
       changes.forEach(function (change) { change.addedNodes.forEach(quiet); });
+      thinSoon(map);
     }).observe(pane, {childList: true});
+    map.on("zoomend moveend", function () { thinSoon(map); });
+  }
+
+  // A zone's outline follows its houses: hundreds of corners, whose handles would cover the map on
+  // a phone. Show one handle per HANDLE_PX square on screen (corners first, then the "+" handles
+  // between them); zooming in shows the others. A hidden handle is not clickable either.
+  var HANDLE_PX = 26;
+  var thinPending = false;
+
+  function thinSoon(map) {
+    if (thinPending) { return; }
+    thinPending = true;
+    window.requestAnimationFrame(function () { thinPending = false; thinHandles(map); });
+  }
+
+  function thinHandles(map) {
+    var pane = map.getPane("markerPane");
+    var handles = Array.prototype.slice.call(pane.querySelectorAll(".marker-icon"));
+    var corners = handles.filter(function (h) { return !h.classList.contains("marker-icon-middle"); });
+    var middles = handles.filter(function (h) { return h.classList.contains("marker-icon-middle"); });
+    var taken = {};
+    var shown = 0;
+    corners.concat(middles).forEach(function (handle) {
+      var box = handle.getBoundingClientRect();
+      var cx = Math.floor((box.left + box.width / 2) / HANDLE_PX);
+      var cy = Math.floor((box.top + box.height / 2) / HANDLE_PX);
+      var free = true;
+      for (var dx = -1; dx <= 1 && free; dx++) {
+        for (var dy = -1; dy <= 1 && free; dy++) {
+          if (taken[(cx + dx) + ":" + (cy + dy)]) { free = false; }
+        }
+      }
+      if (free) { taken[cx + ":" + cy] = true; shown++; }
+      handle.classList.toggle("handle--hidden", !free);
+    });
+    // For the tests: how many handles show, of how many, at which zoom.
+    root.dataset.handles = shown + "/" + handles.length + "@" + map.getZoom();
   }
 
   function showZones() {

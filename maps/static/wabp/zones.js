@@ -8,6 +8,8 @@
   var data = JSON.parse(node.textContent);
   var map = window[data.map];
   if (!map) { return; }
+  // The base map drawn from the address register (streets.js), when the site chose it.
+  if (data.streets && window.WABPStreets) { window.WABPStreets.draw(map, data.streets); }
   // A zone gets a name label once it is this wide on screen; crowded names are moved or hidden
   // by labels.js afterwards.
   var MIN_LABEL_PX = 24;
