@@ -86,7 +86,7 @@ class Locator:
         return first
 
     def _answer(self, g: Geocode) -> LookupResult:
-        """Turn the register's answer into the zone answer."""
+        """Turn the register's answer to one reading into the zone answer."""
         notices = [self._render(n) for n in g.notices]
         if g.status == "no_street":
             return LookupResult(
@@ -98,18 +98,16 @@ class Locator:
                 message=messages.NOT_SERVED.format(postcode=g.postcode),
                 actions=["contact_municipality"],
             )
+        if g.status == "not_found":
+            return self._not_found(notices)
         if g.status == "ambiguous":
             return self._result_ambiguous([self._candidate(c) for c in g.candidates], notices)
         if g.status == "street":
-            assert g.street_id is not None
-            return self._whole_street(g.street_id, g.addresses[0], notices)
-        if g.status == "found":
+            return self._whole_street(g, notices)
+        if g.status == "unknown_number":
+            options = self._resolve_missing_number(g)
+        else:  # found: one house number may have several register addresses
             options = self._distinct([self._resolve_address(a) for a in g.addresses])
-        elif g.status == "unknown_number":
-            assert g.street_id is not None and g.query.housenumber is not None
-            options = self._resolve_missing_number(g.street_id, g.query.housenumber, g.addresses[0])
-        else:
-            return self._result_ambiguous([], notices)  # not_found
         if len(options) != 1:
             return self._result_ambiguous([self._candidate(f) for f in options], notices)
         return self._result(options[0], notices)
@@ -184,7 +182,7 @@ class Locator:
             actions=["join_group"],
         )
 
-    # -- house number -----------------------------------------------------------------------
+    # -- the zones of an address ------------------------------------------------------------
     def _resolve_address(self, g: GeocodedAddress) -> _Found:
         """Add the zones of a register address (and whether it lies near another zone)."""
         assert g.id is not None
@@ -192,43 +190,43 @@ class Locator:
         notices = [self._render(n) for n in g.notices]
         if row.near:
             notices.insert(0, self._notice("near_zone_boundary", zones=self._refs(row.near)))
-        location = _location(g.position.lonlat)
-        return _Found(g.address, row.zone_ids, location, g.position.precision, notices)
+        return self._found(g, row.zone_ids, notices)
 
-    def _resolve_missing_number(
-        self, sid: int, housenumber: str, typed: GeocodedAddress
-    ) -> list[_Found]:
+    @staticmethod
+    def _found(g: GeocodedAddress, zone_ids: tuple[str, ...], notices: list[Notice]) -> _Found:
+        return _Found(
+            g.address, zone_ids, _location(g.position.lonlat), g.position.precision, notices
+        )
+
+    def _resolve_missing_number(self, g: Geocode) -> list[_Found]:
         """A number the register does not have: a street rule decides, else the neighbours on its side."""
+        assert g.street_id is not None and g.query.housenumber is not None
+        sid, housenumber, [typed] = g.street_id, g.query.housenumber, g.addresses
         number = parse_register_number(housenumber)
         notices = [self._render(n) for n in typed.notices]
-        location, precision = _location(typed.position.lonlat), typed.position.precision
         by_rule = tuple(
             z
             for z, rule in self.ds.side.rules.by_street.get(sid, [])
             if number is not None and rule.covers(number)
         )
         if by_rule:
-            return [_Found(typed.address, by_rule, location, precision, notices)]
+            return [self._found(typed, by_rule, notices)]
         neighbours = self.geo.neighbours(sid, housenumber)
         zone_sets = {self.ds.table[a].zone_ids for a in neighbours}
         if len(zone_sets) == 1:
-            return [_Found(typed.address, zone_sets.pop(), location, precision, notices)]
+            return [self._found(typed, zone_sets.pop(), notices)]
         return [self._resolve_address(self.geo.address(a)) for a in neighbours]
 
-    def _whole_street(
-        self, sid: int, street: GeocodedAddress, notices: list[Notice]
-    ) -> LookupResult:
+    def _whole_street(self, g: Geocode, notices: list[Notice]) -> LookupResult:
         """A street without a house number: one zone for the whole street, or ask for the number."""
+        assert g.street_id is not None
+        sid, [street] = g.street_id, g.addresses
         by_zone: dict[tuple[str, ...], int] = {}
         for a in self.ds.register.on_street(sid):
             by_zone.setdefault(self.ds.table[a].zone_ids, a)
         if len(by_zone) == 1:
-            # The street's own notices (no house number) come after the query's.
-            notices += [self._render(n) for n in street.notices]
-            location = _location(street.position.lonlat)
-            return self._result(
-                _Found(street.address, next(iter(by_zone)), location, "street", []), notices
-            )
+            own = [self._render(n) for n in street.notices]  # no house number
+            return self._result(self._found(street, next(iter(by_zone)), own), notices)
         candidates = [
             self._candidate(self._resolve_address(self.geo.address(a))) for a in by_zone.values()
         ]
@@ -296,14 +294,18 @@ class Locator:
         return result
 
     @staticmethod
-    def _result_ambiguous(candidates: list[Candidate], notices: list[Notice]) -> LookupResult:
+    def _not_found(notices: list[Notice]) -> LookupResult:
+        return LookupResult(
+            status="not_found",
+            message=messages.NOT_FOUND,
+            warnings=notices,
+            actions=["contact_municipality", "report_problem"],
+        )
+
+    @classmethod
+    def _result_ambiguous(cls, candidates: list[Candidate], notices: list[Notice]) -> LookupResult:
         if not candidates:
-            return LookupResult(
-                status="not_found",
-                message=messages.NOT_FOUND,
-                warnings=notices,
-                actions=["contact_municipality", "report_problem"],
-            )
+            return cls._not_found(notices)
         return LookupResult(
             status="ambiguous",
             candidates=candidates[:MAX_CANDIDATES],
