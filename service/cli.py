@@ -201,7 +201,10 @@ def publish(
     ] = None,
     register_url: Annotated[
         str | None,
-        typer.Option(help="registration page the site links to (default: $WABP_REGISTER_URL)"),
+        typer.Option(
+            help="registration page the site links to (default: $WABP_REGISTER_URL; a "
+            "municipality's own join_url in dataset.json wins on its site)"
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
@@ -251,7 +254,9 @@ def publish(
             one = _dataset(write_municipality_dataset(dataset, name, Path(tmp) / "dataset"))
             target = out_dir if municipality is not None else out_dir / municipality_folder(name)
             typer.echo(f"{name}: {target}")
-            _publish_one(one, target, spec, base, explicit, lookup_url, tolerance)
+            # A municipality's own join link (dataset.json) wins over the one for the whole set.
+            own = held.find(name).join_url
+            _publish_one(one, target, spec, base, None if own else explicit, lookup_url, tolerance)
     if municipality is None:
         from geo.files import atomic_write_text
 

@@ -117,3 +117,72 @@ def test_the_published_search_names_merged_municipalities_as_the_service_does(
     assert [a["status"] for a in offline] == ["found"] * 3
     assert [a["message"] for a in offline] == [r.message for r in service]
     assert all("3840 Tongeren-Borgloon (Borgloon)" in a["message"] for a in offline)
+
+
+# What dataset.json may give per municipality, and what the whole dataset gives.
+OWN_JOIN = "https://www.heers.example/buurtpreventie/aanmelden"
+OWN_CONTACT = ("dienst preventie Wellen, 012 44 00 00", "https://www.wellen.example/preventie")
+WIDE_JOIN = "https://pz.example/aanmelden"
+
+
+@pytest.fixture(scope="module")
+def own_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the PZ dataset where Heers has its own join link and Wellen its own contact."""
+    root = tmp_path_factory.mktemp("own") / "dataset"
+    create_dataset(
+        root,
+        PZ / "addresses.csv",
+        PZ / "wijken_ggw7.geojson",
+        PZ / "gemeenten_2024.geojson",
+        police_zone="Kanton Borgloon",
+    )
+    meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
+    meta["contact"] = "de politiezone, 011 00 00 00"
+    for m in meta["municipalities"]:
+        if m["name"] == "Heers":
+            m["join_url"] = OWN_JOIN
+        if m["name"] == "Wellen":
+            m["contact"], m["contact_url"] = OWN_CONTACT
+    (root / "dataset.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return root
+
+
+def _publish(data: Path, out: Path, *extra: str) -> None:
+    env = {"WABP_DATABASE_URL": f"sqlite:///{data / 'wabp.sqlite'}"}
+    result = CliRunner().invoke(cli, ["publish", str(out), "--data", str(data), *extra], env=env)
+    assert result.exit_code == 0, result.output
+
+
+def _site_text(out: Path, folder: str) -> str:
+    """Return what a municipality's site says: its map page, zone page and search index."""
+    zone_id = SITES[folder][1]
+    return "\n".join(
+        (out / folder / name).read_text(encoding="utf-8")
+        for name in ("index.html", f"zones/{zone_id}.html", "zoekindex.js")
+    )
+
+
+def test_each_site_links_to_its_own_join_page(own_links: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    _publish(own_links, out, "--register-url", WIDE_JOIN)
+    heers = _site_text(out, "heers")
+    assert OWN_JOIN in heers
+    assert WIDE_JOIN not in heers
+    for folder in ("alken", "borgloon", "kortessem", "wellen"):
+        text = _site_text(out, folder)
+        assert WIDE_JOIN in text, folder
+        assert OWN_JOIN not in text, folder
+
+
+def test_without_a_form_each_site_names_its_own_contact(own_links: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    _publish(own_links, out)
+    wellen = _site_text(out, "wellen")
+    assert "Aanmelden gebeurt via de gemeente Wellen (dienst preventie Wellen" in wellen
+    assert "de politiezone, 011 00 00 00" not in wellen
+    alken = _site_text(out, "alken")
+    assert "Aanmelden gebeurt via de gemeente Alken (de politiezone, 011 00 00 00" in alken
+    assert OWN_CONTACT[0] not in alken
+    # Heers has a form of its own: its site links there instead of pointing to a contact.
+    heers = _site_text(out, "heers")
+    assert OWN_JOIN in heers
