@@ -12,6 +12,12 @@ Start-up (`ZoneGenerations.reconcile`) repairs what a crash or an older version 
 - an empty table is filled once from the files (today's layout, or the shipped ``data/``);
 - a generation that applied a proposal marks that proposal approved (the generation decides);
 - the files are rewritten where they differ from the table (the database decides).
+
+Storage: the first generation (and any imported one) holds its whole text; an added one holds only
+its `ZoneDelta` against the generation before it, so an approval at Flanders scale writes kilobytes,
+not tens of megabytes, and another instance follows it by reading only the changed zones
+(`ZoneGenerations.follow_from`). The whole text of any generation is rebuilt from the chain
+(`ZoneGenerations.text`); its digest is filled in when it is first exported.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ import datetime as dt
 import hashlib
 import logging
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +40,9 @@ from zones.generations import (
     GenerationStore,
     StaleGenerationError,
     UnknownGenerationError,
+    ZoneDelta,
+    collection_text,
+    features_by_id,
 )
 from zones.schema import ZoneSet
 from zones.storage import dump_geojson, parse_json, zones_from_geojson, zones_to_geojson
@@ -49,6 +60,11 @@ def _sha256(text_: str) -> str:
     return hashlib.sha256(text_.encode("utf-8")).hexdigest()
 
 
+def _file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def _generation(row: ZoneGeneration) -> Generation:
     return Generation(
         number=row.number,
@@ -59,10 +75,10 @@ def _generation(row: ZoneGeneration) -> Generation:
     )
 
 
-def zones_of(row: ZoneGeneration) -> ZoneSet:
-    """Return the zone set a generation row holds."""
-    source = f"generation {row.number}"
-    return zones_from_geojson(parse_json(row.geojson, source), source)
+def zones_of(text_: str, number: int) -> ZoneSet:
+    """Return the zone set of a generation's whole text."""
+    source = f"generation {number}"
+    return zones_from_geojson(parse_json(text_, source), source)
 
 
 class ZoneGenerations:
@@ -104,13 +120,38 @@ class ZoneGenerations:
 
     def load(self, number: int) -> ZoneSet:
         """Return the zone set of a generation."""
+        return zones_of(self.text(number), number)
+
+    def text(self, number: int) -> str:
+        """Return the whole GeoJSON text of a generation, rebuilt from its deltas if need be."""
         if not 1 <= number <= MAX_NUMBER:  # a database integer holds no more
             raise UnknownGenerationError(f"unknown generation: {number}")
         with self.reader() as session:
-            row = session.get(ZoneGeneration, number)
-            if row is None:
-                raise UnknownGenerationError(f"unknown generation: {number}")
-            return zones_of(row)
+            whole, features = _state_of(_chain(session, number))
+        return whole if features is None else collection_text(list(features.values()))
+
+    def follow_from(self, number: int, zones: ZoneSet, newest: int) -> ZoneSet:
+        """Return the zones of `newest` from those of `number` (held in memory), reading little.
+
+        When every generation after `number` is a delta of the one before, only their changed
+        zones are read and every other zone stays the very object it was (so the new zone side
+        recomputes only what changed); otherwise the whole generation is read.
+        """
+        with self.reader() as session:
+            rows = session.execute(
+                select(ZoneGeneration.number, ZoneGeneration.parent, ZoneGeneration.delta)
+                .where(ZoneGeneration.number > number, ZoneGeneration.number <= newest)
+                .order_by(ZoneGeneration.number)
+            ).all()
+        expected = list(range(number + 1, newest + 1))
+        if [n for n, _, _ in rows] != expected or any(
+            parent != n - 1 or delta is None for n, parent, delta in rows
+        ):
+            return self.load(newest)
+        for n, _, delta in rows:
+            source = f"generation {n}"
+            zones = ZoneDelta.from_json(str(delta), source).apply(zones, source)
+        return zones
 
     def add(
         self,
@@ -118,11 +159,16 @@ class ZoneGenerations:
         zones: ZoneSet,
         *,
         expected: int,
+        parent: ZoneSet | None = None,
         note: str = "",
         proposal_id: str | None = None,
         source: str | None = None,
     ) -> Generation:
         """Add the next generation in the caller's transaction; refuse unless `expected` is newest.
+
+        `parent` is the zone set of generation `expected` as the caller holds it: the new
+        generation is then stored as its delta (the zones that are not the parent's very objects).
+        Without it, the whole text is stored.
 
         Nothing is committed here: the caller commits it with the decision it belongs to. Two
         transactions that both expected the same generation cannot both commit: the second finds
@@ -131,15 +177,17 @@ class ZoneGenerations:
         newest = session.scalar(select(func.max(ZoneGeneration.number)))
         if newest != expected:
             raise StaleGenerationError(f"generation {expected} is no longer current ({newest} is)")
-        geojson = dump_geojson(zones_to_geojson(zones))
         row = ZoneGeneration(
             number=expected + 1,
             note=note,
             source=source or (f"{PROPOSAL_SOURCE}{proposal_id}" if proposal_id else "change"),
             proposal_id=proposal_id,
-            geojson=geojson,
-            sha256=_sha256(geojson),
         )
+        if parent is not None:
+            row.parent, row.delta = expected, ZoneDelta.between(parent, zones).to_json()
+        else:
+            row.geojson = dump_geojson(zones_to_geojson(zones))
+            row.sha256 = _sha256(row.geojson)
         session.add(row)
         try:
             session.flush()
@@ -162,16 +210,33 @@ class ZoneGenerations:
                 self._import_files(session)
             self._approve_applied(session)
             session.commit()
+        self._fill_digests()
         self._keep_foreign_edit()
         self.export()
         return self.latest()
+
+    def _fill_digests(self) -> None:
+        """Fill in the digest of generations never exported (a crash right after their commit)."""
+        with self.reader() as session:
+            missing = session.scalars(
+                select(ZoneGeneration.number).where(ZoneGeneration.sha256.is_(None))
+            ).all()
+        for number in missing:
+            self._record_digest(number, _sha256(self.text(number)))
+
+    def _record_digest(self, number: int, digest: str) -> None:
+        with self.sessions() as session:
+            row = session.get(ZoneGeneration, number)
+            if row is not None and row.sha256 is None:
+                row.sha256 = digest
+                session.commit()
 
     def _keep_foreign_edit(self) -> None:
         """Copy aside a zones.geojson that is no generation at all: edited by hand, not stale."""
         path = self.files.zones_path
         if not path.is_file():
             return
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = _file_sha256(path)
         with self.reader() as session:
             known = session.scalar(select(func.count()).where(ZoneGeneration.sha256 == digest))
         if known:
@@ -247,10 +312,95 @@ class ZoneGenerations:
         if not self.files.index_path.is_file():
             since = 0  # the first change: generation 1 gets its own file too
         with self.reader() as session:
-            query = select(ZoneGeneration.number, ZoneGeneration.geojson).where(
+            query = select(ZoneGeneration.number, ZoneGeneration.sha256).where(
                 (ZoneGeneration.number > since) | (ZoneGeneration.number == newest)
             )
-            texts: dict[int, str] = {}
-            for number, geojson in session.execute(query):
-                texts[number] = geojson
+            digests: dict[int, str | None] = dict(session.execute(query).all())
+        # A file that already holds its generation's text (same digest) is not rebuilt: at
+        # Flanders scale a whole text takes a second to write out.
+        single = len(generations) == 1 and not self.files.index_path.is_file()
+        stale = [
+            n
+            for n, digest in sorted(digests.items())
+            if not self._exported(n, digest, newest, single)
+        ]
+        texts = self._texts(stale)
+        for number in stale:
+            if digests[number] is None:
+                self._record_digest(number, _sha256(texts[number]))
         return self.files.export(generations, texts)
+
+    def _exported(self, number: int, digest: str | None, newest: int, single: bool) -> bool:
+        """Tell whether the files of a generation hold its text already."""
+        if digest is None:
+            return False
+        paths = [self.files.zones_path] if number == newest else []
+        if not single:
+            paths.append(self.files.dir / f"{number:04d}.geojson")
+        return all(p.is_file() and _file_sha256(p) == digest for p in paths)
+
+    def _texts(self, numbers: Sequence[int]) -> dict[int, str]:
+        """Return the whole texts of `numbers` (ascending), each delta applied once along the way."""
+        if not numbers:
+            return {}
+        wanted = set(numbers)
+        texts: dict[int, str] = {}
+        with self.reader() as session:
+            whole, features = _state_of(_chain(session, numbers[0]))
+            at = numbers[0]
+            texts[at] = whole if features is None else collection_text(list(features.values()))
+            c = ZoneGeneration
+            rows = session.execute(
+                select(c.number, c.parent, c.delta, c.geojson)
+                .where(c.number > numbers[0], c.number <= numbers[-1])
+                .order_by(c.number)
+            ).all()
+            for n, parent, delta, geojson in rows:
+                source = f"generation {n}"
+                if geojson is not None:
+                    whole, features = geojson, None
+                elif delta is not None and parent == at:
+                    if features is None:
+                        features = features_by_id(whole, f"generation {at}")[1]
+                    features = ZoneDelta.from_json(delta, source).apply_features(features, source)
+                else:
+                    whole, features = _state_of(_chain(session, n))
+                at = n
+                if n in wanted:
+                    texts[n] = (
+                        whole if features is None else collection_text(list(features.values()))
+                    )
+        return texts
+
+
+def _chain(session: Session, number: int) -> list[tuple[int, str]]:
+    """Return the rows from the nearest whole text up to `number`: (number, text or delta)."""
+    chain: list[tuple[int, str]] = []
+    current: int | None = number
+    while current is not None:
+        found = session.execute(
+            select(ZoneGeneration.geojson, ZoneGeneration.parent, ZoneGeneration.delta).where(
+                ZoneGeneration.number == current
+            )
+        ).first()
+        if found is None:
+            raise UnknownGenerationError(f"unknown generation: {current}")
+        geojson, parent, delta = found
+        if geojson is not None or delta is None or parent is None:
+            chain.append((current, geojson if geojson is not None else EMPTY))
+            break
+        chain.append((current, delta))
+        current = parent
+    return chain[::-1]
+
+
+def _state_of(chain: list[tuple[int, str]]) -> tuple[str, dict[str, Any] | None]:
+    """Return the last generation of a chain as its whole text, or (after deltas) its features."""
+    base, whole = chain[0]
+    if len(chain) == 1:
+        return whole, None
+    features: dict[str, Any] = features_by_id(whole, f"generation {base}")[1]
+    for number, delta in chain[1:]:
+        source = f"generation {number}"
+        features = ZoneDelta.from_json(delta, source).apply_features(features, source)
+    return whole, features

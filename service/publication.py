@@ -162,6 +162,7 @@ def set_group_contact(
         session,
         ZoneSet(changed),
         expected=current.generation,
+        parent=zones,
         note="publiek contact van de groep " + ("gewijzigd" if text else "ingetrokken"),
         source=f"contact:{target.id}",
     )

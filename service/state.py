@@ -4,8 +4,12 @@ Built once at start-up. The generations live in the database (`service.generatio
 instance follows the newest one with `follow()`, called after its own approvals and by the
 `Follower` thread, which polls the generation number (and, on PostgreSQL, wakes on the approval's
 NOTIFY). Requests read the current dataset once at their start, so a swap never mixes two
-generations in one answer. The public map is rendered once per generation with the configured base
-layer (the ``tiles`` setting), then served from memory.
+generations in one answer.
+
+A new generation is served as soon as its zone side and locator exist. What is derived from it and
+slow at Flanders scale, its public map page and the files exported to the dataset directory, is
+made afterwards by the `Publisher` thread: until its map is ready the previous generation's map
+stays served, labelled with that generation (`PublicMap`), never as the new one's.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -26,17 +31,27 @@ from zones.lookup import Locator
 log = logging.getLogger("wabp")
 
 KEEP_OLD_GENERATIONS = 4
+# A failed render of the public map is tried again after 1, 2, 4 ... seconds, this many times.
+RENDER_ATTEMPTS = 4
+RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
 class Current:
-    """The current generation: dataset, locator, its pages and its public map page."""
+    """The current generation: dataset, locator and its pages (rendered on demand)."""
 
     generation: int
     dataset: Dataset
     locator: Locator
     site: LiveSite
-    public_map: str
+
+
+@dataclass(frozen=True)
+class PublicMap:
+    """The public map page as served, and the generation it shows (not always the current one)."""
+
+    generation: int
+    html: str
 
 
 class ServiceState:
@@ -55,25 +70,24 @@ class ServiceState:
         self._lock = threading.Lock()
         self._old: OrderedDict[int, Locator] = OrderedDict()
         self.current = self._make_current(generation, dataset)
+        # Rendered now, so that the first visitor does not wait (seconds for Flanders).
+        self.public_map = PublicMap(generation, _render_map(self.current))
+        self.publisher = Publisher(self)
         _freeze()
 
     def _make_current(self, generation: int, dataset: Dataset) -> Current:
-        # The map is rendered now, so that the first visitor does not wait (seconds for Flanders).
         locator = Locator(dataset)
-        site = LiveSite(dataset, locator, self.tiles)
-        public_map = site.page("index.html")
-        assert public_map is not None
-        return Current(generation, dataset, locator, site, public_map)
+        return Current(generation, dataset, locator, LiveSite(dataset, locator, self.tiles))
 
     def follow(self) -> Current:
-        """Make the newest generation in the database current (export its files first)."""
+        """Make the newest generation in the database current; its map and files follow."""
         with self._lock:
             newest = self.generations.latest()
             current = self.current
             if newest <= current.generation:
                 return current
-            zones = self.generations.load(newest)
-            self.generations.export(since=current.generation)
+            # Only the changed zones are read: the others stay the objects the current side holds.
+            zones = self.generations.follow_from(current.generation, current.dataset.zones, newest)
             # Not strict: the generation passed the dataset checks when it was approved, and a
             # follower must never stop following over a warning that became an error since.
             dataset = current.dataset.with_zones(zones, strict=False)
@@ -81,7 +95,8 @@ class ServiceState:
             self._old.clear()
             _freeze()
             log.info("now serving zone generation %d", newest)
-            return self.current
+        self.publisher.wake()
+        return self.current
 
     def reload(self) -> Current:
         """Follow the newest generation and render its pages again (after dataset files changed)."""
@@ -94,8 +109,27 @@ class ServiceState:
             # infoborden.geojson too: the municipality moves, adds or removes boards.
             dataset = dataset.with_infoborden_reloaded()
             self.current = self._make_current(current.generation, dataset)
+            # Staff who changed a contact or a board see it on the map at once.
+            self.offer_map(self.current, _render_map(self.current))
             _freeze()
             return self.current
+
+    def offer_map(self, rendered_for: Current, html: str) -> bool:
+        """Serve `html`, the map of `rendered_for`, unless a newer map is served; say if it is."""
+        with self._lock:
+            served = self.public_map
+            if rendered_for is not self.current and rendered_for.generation <= served.generation:
+                return False  # a map of what is no longer current, and no newer than the served one
+            self.public_map = PublicMap(rendered_for.generation, html)
+            return True
+
+    def settle(self, timeout: float = 60.0) -> bool:
+        """Wait until the current generation's map and files are made; False on timeout."""
+        return self.publisher.wait_idle(timeout)
+
+    def close(self) -> None:
+        """Finish what the publisher is making and stop it."""
+        self.publisher.stop()
 
     def locator(self, generation: int | None) -> Locator:
         """Return the locator of a generation (the current one for None)."""
@@ -112,6 +146,117 @@ class ServiceState:
             while len(self._old) > KEEP_OLD_GENERATIONS:
                 self._old.popitem(last=False)
             return locator
+
+
+def _render_map(current: Current) -> str:
+    page = current.site.page("index.html")
+    assert page is not None  # a site always has its index page
+    return page
+
+
+class Publisher:
+    """A thread that makes the current generation's public map and exports its files.
+
+    Woken by `ServiceState.follow`; several generations in quick succession are made once, for
+    the newest. A failed render is logged (the error's kind only: its text could quote data) and
+    tried again with a growing pause; after the last attempt the previous map stays served and
+    `failed` names the generation whose map could not be made. A failed export is tried again at
+    the next wake (and repaired at every start-up).
+    """
+
+    def __init__(self, state: ServiceState) -> None:
+        """Start the thread for `state` (nothing to do yet: its map was rendered at start-up)."""
+        self.state = state
+        self.exported = state.current.generation
+        self.failed: int | None = None
+        self._wanted = threading.Condition()
+        self._pending = False
+        self._busy = False
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="wabp-publisher", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Ask for the current generation's map and files."""
+        with self._wanted:
+            self._pending = True
+            self._wanted.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until nothing is asked for or being made; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._wanted:
+            while self._pending or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    return False
+                self._wanted.wait(left)
+        return True
+
+    def stop(self) -> None:
+        """Make what is asked for, then end the thread."""
+        with self._wanted:
+            self._stopped = True
+            self._wanted.notify_all()
+        self._thread.join(timeout=120)
+
+    def _run(self) -> None:
+        while True:
+            with self._wanted:
+                while not self._pending and not self._stopped:
+                    self._wanted.wait()
+                if not self._pending:
+                    return  # stopped, nothing left to make
+                self._pending, self._busy = False, True
+            try:
+                self._publish(self.state.current)
+            finally:
+                with self._wanted:
+                    self._busy = False
+                    self._wanted.notify_all()
+
+    def _publish(self, current: Current) -> None:
+        if self.state.public_map.generation < current.generation:
+            self._render(current)
+        if self.exported < current.generation:
+            try:
+                self.state.generations.export(since=self.exported)
+                self.exported = current.generation
+            except Exception as exc:  # a full disk must not stop serving; tried again next time
+                log.error(
+                    "exporting zone generation %d failed (%s)",
+                    current.generation,
+                    type(exc).__name__,
+                )
+
+    def _render(self, current: Current) -> None:
+        pause = RETRY_SECONDS
+        for attempt in range(1, RENDER_ATTEMPTS + 1):
+            try:
+                html = _render_map(current)
+            except Exception as exc:  # logged by kind only, without the data it may quote
+                log.error(
+                    "rendering the public map of generation %d failed (%s), attempt %d of %d",
+                    current.generation,
+                    type(exc).__name__,
+                    attempt,
+                    RENDER_ATTEMPTS,
+                )
+                if attempt == RENDER_ATTEMPTS or self._stopped or self.state.current is not current:
+                    break
+                time.sleep(pause)
+                pause *= 2
+                continue
+            self.state.offer_map(current, html)
+            if self.failed == current.generation:
+                self.failed = None
+            return
+        self.failed = current.generation
+        log.error(
+            "the public map of generation %d could not be made; generation %d's is still served",
+            current.generation,
+            self.state.public_map.generation,
+        )
 
 
 def _freeze() -> None:
@@ -141,9 +286,10 @@ class Follower:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop following and wait for the thread."""
+        """Stop following and wait for the thread; then let the publisher finish and stop."""
         self._stop.set()
         self._thread.join(timeout=10)
+        self.state.close()
 
     def _run(self) -> None:
         listener = _Listener.connect(self.listen_url)

@@ -353,6 +353,9 @@ class ZoneGeneration(Base):
     The database decides: the files of ``<data_dir>/generations/`` and ``zones.geojson`` are exported
     from these rows after each commit and at start-up. An approval writes its generation, the
     proposal's status and the audit event in one transaction, so they cannot disagree.
+
+    A row holds its whole text (`geojson`) or, usually, what changed since its `parent`
+    (`delta`, a `zones.generations.ZoneDelta`: kilobytes where the whole is megabytes).
     """
 
     __tablename__ = "zone_generations"
@@ -363,5 +366,8 @@ class ZoneGeneration(Base):
     source: Mapped[str] = mapped_column(String(200), default="initial")
     # Unique: a proposal is applied at most once, whatever two reviewers do at the same moment.
     proposal_id: Mapped[str | None] = mapped_column(String(32), default=None, unique=True)
-    geojson: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
+    geojson: Mapped[str | None] = mapped_column(Text, default=None)
+    parent: Mapped[int | None] = mapped_column(Integer, default=None)
+    delta: Mapped[str | None] = mapped_column(Text, default=None)
+    # Of the whole text; filled when the text is first exported (a delta row is written without it).
+    sha256: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -13,6 +13,11 @@ crash after it is repaired at the next load, which trusts the index.
 The service keeps its generations in its database (``service/generations.py``) and exports them
 here with `GenerationStore.export`; these files are then a readable copy, rewritten from the
 database at every start-up. `commit` remains for tools that work on a directory alone.
+
+In the database a generation after the first is usually stored as a `ZoneDelta` of its parent: the
+order of its zone ids and the features of the zones added or changed (a few of thousands). Its text
+is then, by definition, `collection_text` of the parent's features with those replaced, so every
+generation is restored exactly, byte for byte, from the chain of deltas back to a full text.
 """
 
 from __future__ import annotations
@@ -23,14 +28,23 @@ import fcntl
 import json
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
 from geo.files import atomic_write_text
-from zones.errors import ConflictError, NotFoundError, ZoneError
+from zones.errors import ConflictError, NotFoundError, ZoneError, ZoneFileError
 from zones.schema import ZoneSet
-from zones.storage import dump_geojson, load_zones, zones_to_geojson
+from zones.storage import (
+    dump_geojson,
+    load_zones,
+    parse_json,
+    zone_from_feature,
+    zone_to_feature,
+    zones_to_geojson,
+)
 
 _LOCK = threading.Lock()
 
@@ -144,14 +158,15 @@ class GenerationStore:
         """Write the files of `generations` whose GeoJSON `texts` are given, where they differ.
 
         The generations come from the database, which decides: a file that disagrees is rewritten.
-        `texts` holds at least the newest generation (zones.geojson is a copy of it). One generation
-        in a directory without an index keeps today's layout (``zones.geojson`` only), so a dataset
-        that never changed gets no new files. Returns whether anything was written.
+        zones.geojson is a copy of the newest generation, written when `texts` holds it (a caller
+        leaves out the texts whose files are known to be right). One generation in a directory
+        without an index keeps today's layout (``zones.geojson`` only), so a dataset that never
+        changed gets no new files. Returns whether anything was written.
         """
-        newest = texts[generations[-1].number]
+        newest = texts.get(generations[-1].number)
         if len(generations) == 1 and not self.index_path.is_file():
             # Not even the lock file: a dataset that never changed (the shipped one) stays as it is.
-            return _write_if_changed(self.zones_path, newest)
+            return newest is not None and _write_if_changed(self.zones_path, newest)
         with self.locked():
             written = False
             for generation in generations:
@@ -160,7 +175,8 @@ class GenerationStore:
                     written |= _write_if_changed(path, texts[generation.number])
             index = json.dumps(_INDEX.dump_python(list(generations), mode="json"), indent=1) + "\n"
             written |= _write_if_changed(self.index_path, index)
-            written |= _write_if_changed(self.zones_path, newest)
+            if newest is not None:
+                written |= _write_if_changed(self.zones_path, newest)
             return written
 
 
@@ -179,3 +195,94 @@ class StaleGenerationError(ZoneError, ConflictError):
     """A change prepared against a generation that is no longer the current one."""
 
     code = "stale_generation"
+
+
+# -- deltas ------------------------------------------------------------------------------------------
+
+
+def collection_text(features: Sequence[Any]) -> str:
+    """Return the stored text of a generation made of `features` (as `dump_geojson` writes it)."""
+    return dump_geojson({"type": "FeatureCollection", "features": list(features)})
+
+
+def features_by_id(text: str, source: str) -> tuple[list[str], dict[str, Any]]:
+    """Return the zone ids of a generation's GeoJSON text, in order, and its features by id."""
+    data = parse_json(text, source)
+    raw = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(raw, list):
+        raise ZoneFileError(f"{source}: expected a GeoJSON FeatureCollection")
+    ids: list[str] = []
+    by_id: dict[str, Any] = {}
+    for i, feature in enumerate(raw):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        zone_id = props.get("id") if isinstance(props, dict) else None
+        if not isinstance(zone_id, str) or zone_id in by_id:
+            raise ZoneFileError(f"{source}: feature {i + 1} has no id of its own")
+        ids.append(zone_id)
+        by_id[zone_id] = feature
+    return ids, by_id
+
+
+@dataclass(frozen=True)
+class ZoneDelta:
+    """What a generation changes of its parent: the order of its zones, the features that differ.
+
+    `ids` lists every zone of the generation in order; `features` holds the GeoJSON Feature of each
+    zone added or changed since the parent. Every other zone is the parent's feature, unchanged.
+    """
+
+    ids: tuple[str, ...]
+    features: dict[str, Any]
+
+    @classmethod
+    def between(cls, parent: ZoneSet, zones: ZoneSet) -> ZoneDelta:
+        """Return the delta from `parent` to `zones`: a zone not the very object it was has changed.
+
+        Unchanged zones are shared objects (a proposal or a follower copies them, never rebuilds
+        them), so no geometry is compared and nothing of the unchanged zones is serialised.
+        """
+        features = {
+            z.id: zone_to_feature(z)
+            for z in zones
+            if z.id not in parent or parent.get(z.id) is not z
+        }
+        # Through JSON text, as it is stored: mapping() holds tuples where the text has lists.
+        return cls(tuple(z.id for z in zones), json.loads(json.dumps(features)))
+
+    def to_json(self) -> str:
+        """Return the delta as stored (compact JSON)."""
+        data = {"ids": list(self.ids), "features": self.features}
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str, source: str) -> ZoneDelta:
+        """Read a stored delta."""
+        data = parse_json(text, source)
+        if not isinstance(data, dict) or not isinstance(data.get("ids"), list):
+            raise ZoneFileError(f"{source}: not a zone delta")
+        features = data.get("features")
+        if not isinstance(features, dict) or not set(features) <= set(data["ids"]):
+            raise ZoneFileError(f"{source}: a zone delta's features must be among its ids")
+        return cls(tuple(data["ids"]), features)
+
+    def apply_features(self, parent: dict[str, Any], source: str) -> dict[str, Any]:
+        """Return the features by id, in this generation's order, from the parent's by id."""
+        out: dict[str, Any] = {}
+        for zone_id in self.ids:
+            feature = self.features.get(zone_id, parent.get(zone_id))
+            if feature is None:
+                raise ZoneFileError(f"{source}: zone {zone_id!r} is in neither delta nor parent")
+            out[zone_id] = feature
+        return out
+
+    def apply(self, parent: ZoneSet, source: str) -> ZoneSet:
+        """Return this generation's zone set from its parent's: only changed features are read."""
+        zones = []
+        for zone_id in self.ids:
+            if zone_id in self.features:
+                zones.append(zone_from_feature(self.features[zone_id], f"{source}: {zone_id}"))
+            elif zone_id in parent:
+                zones.append(parent.get(zone_id))
+            else:
+                raise ZoneFileError(f"{source}: zone {zone_id!r} is in neither delta nor parent")
+        return ZoneSet(zones)

@@ -160,7 +160,12 @@ def _approve(
             "keur het goed met confirm_takeover om die overname te bevestigen"
         )
     generation = state.generations.add(
-        session, after, expected=current.generation, note=row.note or "", proposal_id=row.id
+        session,
+        after,
+        expected=current.generation,
+        parent=current.dataset.zones,
+        note=row.note or "",
+        proposal_id=row.id,
     )
     row.status, row.decided_by, row.decided_at = "approved", user.id, dt.datetime.now(dt.UTC)
     row.result_generation, row.report_json = generation.number, fresh.model_dump_json()

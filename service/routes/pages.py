@@ -47,8 +47,13 @@ def _municipal_site(state: StateDep, municipality: str) -> LiveSite:
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def public_map(state: StateDep) -> HTMLResponse:
-    """Serve the public zone map with the configured base layer (rendered once per generation)."""
-    return HTMLResponse(state.current.public_map)
+    """Serve the public zone map with the configured base layer (rendered once per generation).
+
+    Right after a new generation the previous one's map is served until the new map is ready;
+    the header names the generation the page shows.
+    """
+    shown = state.public_map
+    return HTMLResponse(shown.html, headers={"X-WABP-Generation": str(shown.generation)})
 
 
 @router.get("/groepen", response_class=HTMLResponse, include_in_schema=False)

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker
+from service.generations import ZoneGenerations
 from service.tables import AuditEvent, Proposal, ZoneGeneration
 from tests.service.conftest import POSTGRES_URL, _recreate_schema
 from tests.service.processes import (
@@ -53,11 +54,12 @@ def check_agreement(database_url: str, root: Path) -> int:
     """Assert that proposals, generations, audit events and files agree; return the generations."""
     engine = make_engine(database_url)
     try:
+        store = ZoneGenerations(make_sessionmaker(engine), root)
         with make_sessionmaker(engine)() as session:
-            generations = session.execute(
-                select(
-                    ZoneGeneration.number, ZoneGeneration.proposal_id, ZoneGeneration.geojson
-                ).order_by(ZoneGeneration.number)
+            rows = session.execute(
+                select(ZoneGeneration.number, ZoneGeneration.proposal_id).order_by(
+                    ZoneGeneration.number
+                )
             ).all()
             proposals = session.scalars(select(Proposal)).all()
             approvals = Counter(
@@ -65,11 +67,13 @@ def check_agreement(database_url: str, root: Path) -> int:
                     select(AuditEvent.object_id).where(AuditEvent.action == "proposal.approve")
                 )
             )
+        # Every generation's whole text, rebuilt from the deltas it is stored as.
+        generations = [(n, proposal_id, store.text(n)) for n, proposal_id in rows]
     finally:
         engine.dispose()
-    numbers = [g.number for g in generations]
+    numbers = [g[0] for g in generations]
     assert numbers == list(range(1, len(numbers) + 1))
-    applied = {g.proposal_id: g.number for g in generations if g.proposal_id}
+    applied = {proposal_id: n for n, proposal_id, _ in generations if proposal_id}
     for row in proposals:
         if row.status == "approved":
             assert applied.get(row.id) == row.result_generation, row.id
@@ -83,7 +87,7 @@ def check_agreement(database_url: str, root: Path) -> int:
         assert [g["number"] for g in index] == numbers
         for number, _, geojson in generations:
             assert (root / "generations" / f"{number:04d}.geojson").read_text() == geojson
-    assert (root / "zones.geojson").read_text() == generations[-1].geojson
+    assert (root / "zones.geojson").read_text() == generations[-1][2]
     # In this process (the CLI's own code): a new Python would spend seconds importing.
     validated = CliRunner().invoke(cli, ["validate", "--data", str(root)])
     assert validated.exit_code == 0, validated.output
@@ -179,7 +183,11 @@ def test_two_processes_on_one_postgresql(
     while west_area(second) < WEST_WIDER.area * 0.99:
         assert time.monotonic() - done < 2.0, "the second process did not follow within 2 s"
         time.sleep(0.05)
-    assert (tmp_path / "b" / "data" / "generations" / "0002.geojson").is_file()
+    # Its files are exported after it serves the generation, in the background.
+    exported = tmp_path / "b" / "data" / "generations" / "0002.geojson"
+    while not exported.is_file():
+        assert time.monotonic() - done < 30.0, "the second process did not export generation 2"
+        time.sleep(0.05)
 
     # Two proposals for the same zone, approved through the two processes at the same moment.
     with first.client() as c:
