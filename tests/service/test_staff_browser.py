@@ -116,8 +116,24 @@ def test_police_approve_and_the_coordinator_adds_the_member(browser: Browser, se
     page = police.new_page()
     sign_in(page, server, "police")
     check(page, "sign-in-done-police-queue")
-    assert page.get_by_label("Groep kiezen voor dit adres").is_visible()
     assert page.url == f"{server}/beheer/politie"
+    # The application in no zone: its choice of group is a list whose every label shows whole.
+    starter = page.locator("li.card", has_text="Browser Starter")
+    choices = starter.get_by_role("group", name="Groep kiezen voor dit adres")
+    assert choices.is_visible()
+    labels = choices.locator("label")
+    assert labels.first.inner_text() == "Nieuwe groep: deze coördinator start ze"
+    assert labels.count() > 2
+    card_right = starter.evaluate("n => n.getBoundingClientRect().right")
+    for right, scroll, client in labels.evaluate_all(
+        "ns => ns.map(n => [n.getBoundingClientRect().right, n.scrollWidth, n.clientWidth])"
+    ):
+        assert right <= card_right and scroll <= client
+    starter.get_by_label("WABP Terkoest", exact=True).check()
+    click(page, "Groep kiezen: Browser Starter")
+    check(page, "police-queue-group-chosen")
+    assert starter.get_by_role("group", name="Groep kiezen voor dit adres").count() == 0
+    assert "WABP Terkoest" in page.locator("li.card", has_text="Browser Starter").inner_text()
     card = page.locator("li.card", has_text=name)
     assert "Heiligenbornstraat 12, 3570 Alken" in card.inner_text()
     assert "WABP Heiligenborn" in card.inner_text()
