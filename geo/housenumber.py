@@ -4,6 +4,7 @@ people type them (``12 bus 3``, ``12/3``, ``12 b3``, ``12-14``).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -33,8 +34,13 @@ class HouseNumber:
         return f"{self.number}{self.suffix.upper()}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_register_number(text: str) -> HouseNumber | None:
-    """Parse a register house number; None for numbers without digits (``zn``, ``A4``)."""
+    """Parse a register house number; None for numbers without digits (``zn``, ``A4``).
+
+    Cached: the street rules of a report or an approval parse the same few thousand numbers
+    ("1" to "200", "12A") over and over (a HouseNumber is immutable).
+    """
     m = _REGISTER.match(text)
     if not m:
         return None

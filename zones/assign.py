@@ -161,7 +161,11 @@ def street_claims(zones: ZoneSet, register: AddressRegister) -> dict[int, list[s
 
 
 def _conflicts(claims: dict[int, list[str]]) -> list[RuleConflict]:
-    return [RuleConflict(a, tuple(z)) for a, z in sorted(claims.items()) if len(z) > 1]
+    # The few claimed twice are sorted, not the thousands a change's streets hold.
+    return [
+        RuleConflict(a, tuple(claims[a]))
+        for a in sorted(a for a, z in claims.items() if len(z) > 1)
+    ]
 
 
 def find_conflicts(zones: ZoneSet, register: AddressRegister) -> list[RuleConflict]:

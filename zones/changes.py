@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel
 
 from geo.register import AddressRegister
@@ -53,15 +54,25 @@ def moves(
     after: AssignmentTable,
     zones_before: ZoneSet,
     zones_after: ZoneSet,
+    rows: npt.NDArray[np.int64] | None = None,
 ) -> list[Move]:
-    """Return the addresses whose group changes, grouped by street and direction."""
+    """Return the addresses whose group changes, grouped by street and direction.
+
+    `rows`: the only addresses that can differ between the tables (the delta's), when known.
+    """
     names = {z.id: z.name for z in zones_before} | {z.id: z.name for z in zones_after}
     # Both tables' zone numbers in one numbering (the extra last -1 serves "no zone").
     number = {z: i for i, z in enumerate(dict.fromkeys([*before.zone_ids, *after.zone_ids]))}
-    was = np.array([number[z] for z in before.zone_ids] + [-1])[before.primary]
-    now = np.array([number[z] for z in after.zone_ids] + [-1])[after.primary]
-    changed = np.flatnonzero(was != now).tolist()
-    changed = sorted(set(changed) | set(before.extra) | set(after.extra))
+    was_number = np.array([number[z] for z in before.zone_ids] + [-1])
+    now_number = np.array([number[z] for z in after.zone_ids] + [-1])
+    if rows is None:
+        was, now = was_number[before.primary], now_number[after.primary]
+        changed = np.flatnonzero(was != now).tolist()
+        changed = sorted(set(changed) | set(before.extra) | set(after.extra))
+    else:
+        was, now = was_number[before.primary[rows]], now_number[after.primary[rows]]
+        several = [a for a in rows.tolist() if a in before.extra or a in after.extra]
+        changed = sorted(set(rows[was != now].tolist()) | set(several))
     groups: dict[tuple[int, str | None, str | None], list[int]] = defaultdict(list)
     for a in changed:
         old, new = before.zones_of(a), after.zones_of(a)

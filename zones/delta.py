@@ -40,13 +40,15 @@ def changed_zones(before: ZoneSet, after: ZoneSet) -> set[str] | None:
     None when the zones both sets hold are not in the same order: zone numbers (which decide the
     first zone of an address on a shared border) would then change everywhere.
     """
-    common_before = [z.id for z in before if z.id in after]
-    common_after = [z.id for z in after if z.id in before]
+    ids_before = [z.id for z in before]
+    ids_after = [z.id for z in after]
+    if ids_before == ids_after:  # the usual change: same zones, same order, a few of them new
+        return {z.id for z, old in zip(after.zones, before.zones, strict=True) if not _same(old, z)}
+    common_before = [i for i in ids_before if i in after]
+    common_after = [i for i in ids_after if i in before]
     if common_before != common_after:
         return None
-    changed = {z.id for z in before if z.id not in after} | {
-        z.id for z in after if z.id not in before
-    }
+    changed = {i for i in ids_before if i not in after} | {i for i in ids_after if i not in before}
     changed |= {zid for zid in common_after if not _same(before.get(zid), after.get(zid))}
     return changed
 
@@ -93,8 +95,10 @@ def affected_rows(
         xmin, ymin, xmax, ymax = diff.bounds
         near = grid.in_box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
         if len(near):
+            # Prepared: thousands of points in the box of a zone's changed edge are tested.
+            shapely.prepare(diff)
             points = shapely.points(register.x[near], register.y[near])
-            parts.append(near[shapely.dwithin(points, diff, reach)])
+            parts.append(near[shapely.dwithin(diff, points, reach)])
     parts += [register.on_street_array(s) for s in sorted(streets)]
     rows = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
     # Unpositioned addresses take the zone of their positioned neighbours on the street.

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shapely.geometry.base import BaseGeometry
@@ -421,6 +422,15 @@ def _overlap_m2(zone: Zone, shape_l72: BaseGeometry) -> float:
     return float(shapely.intersection(zone.geometry_l72, shape_l72).area)
 
 
+def _reaching(zones: list[Zone], shape_l72: BaseGeometry) -> set[str]:
+    """Return the ids of the `zones` that intersect a shape: one vectorised test, not one per zone."""
+    if not zones:
+        return set()
+    shapely.prepare(shape_l72)
+    hits = shapely.intersects(shape_l72, [z.geometry_l72 for z in zones])
+    return {zones[i].id for i in np.flatnonzero(hits).tolist()}
+
+
 def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
     """Return the zone set with the proposal applied, and the id of the proposed zone."""
     zones = dataset.zones
@@ -432,13 +442,14 @@ def apply(proposal: Proposal, dataset: Dataset) -> tuple[ZoneSet, str]:
         while target_id in zones:
             target_id, i = f"{base}-{i}", i + 1
     shape_l72 = to_l72(shape)
+    reaching = _reaching(zones.active(), shape_l72)
     out: list[Zone] = []
     for zone in zones:
         if zone.id == target_id:
             continue
         # Overlap, not `intersects`: a neighbour that only shares a border keeps its street rules
         # as they are (re-deriving them from its unchanged polygon would rewrite them for nothing).
-        if zone.props.status == "active" and _overlap_m2(zone, shape_l72) >= MIN_OVERLAP_M2:
+        if zone.id in reaching and _overlap_m2(zone, shape_l72) >= MIN_OVERLAP_M2:
             rest = shapely.difference(zone.geometry, shape)
             rest = shapely.union_all(
                 [p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0]
@@ -528,12 +539,17 @@ def _new_problems(dataset: Dataset, problems: list[Problem]) -> list[ReportProbl
     ]
 
 
-def _municipalities(dataset: Dataset, after: Dataset, target_id: str) -> list[str]:
-    """Return the municipalities of the target zone's addresses (before, after) and of the moves."""
+def _municipalities(
+    dataset: Dataset, after: Dataset, target_id: str, rows: npt.NDArray[np.int64]
+) -> list[str]:
+    """Return the municipalities of the target zone's addresses (before, after) and of the moves.
+
+    Only the `rows` the change recomputed can differ between the two tables.
+    """
     reg = dataset.register
-    touched = _members(dataset.table, target_id) | _members(after.table, target_id)
-    touched |= set(np.flatnonzero(dataset.table.primary != after.table.primary).tolist())
-    streets = {int(reg.street_of[a]) for a in touched}
+    touched = np.union1d(dataset.table.members(target_id), after.table.members(target_id))
+    moved = rows[dataset.table.primary[rows] != after.table.primary[rows]]
+    streets = set(np.unique(reg.street_of[np.union1d(touched, moved)]).tolist())
     names = sorted({reg.streets[s].municipality for s in streets} - {""})
     # No address at all (a new group in the fields): the dataset's own municipality reviews it.
     return names or [dataset.meta.name]
@@ -551,19 +567,25 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
     shape_l72 = to_l72(proposal.geometry)
     target_after = after_zones.get(target_id)
 
+    # Only the addresses the change recomputed can differ between the two tables.
+    rows = after.side.changed_rows
+    if rows is None:
+        rows = np.arange(len(reg), dtype=np.int64)
+    target_members = _members(after.table, target_id)
     overlaps = []
+    reaching = _reaching(dataset.zones.active(), shape_l72)
     for zone in dataset.zones.active():
-        if zone.id == target_id or not shapely.intersects(zone.geometry_l72, shape_l72):
+        if zone.id == target_id or zone.id not in reaching:
             continue
         part = shapely.intersection(zone.geometry_l72, shape_l72)
-        count = len(_members(dataset.table, zone.id) & _members(after.table, target_id))
+        count = len(_members(dataset.table, zone.id) & target_members)
         if part.area < TOLERANCE_M2 and not count:
             continue
         overlaps.append(
             ZoneArea(zone_id=zone.id, name=zone.name, area_m2=round(part.area, 1), addresses=count)
         )
 
-    changes = moves(reg, dataset.table, after.table, dataset.zones, after_zones)
+    changes = moves(reg, dataset.table, after.table, dataset.zones, after_zones, rows)
     gained: dict[str, int] = {}
     lost: dict[str, int] = {}
     for m in changes:
@@ -698,7 +720,7 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         new_group=proposal.zone_id is None,
         valid=not has_errors([*unstorable, *after.problems]),
         problems=problems,
-        municipalities=_municipalities(dataset, after, target_id),
+        municipalities=_municipalities(dataset, after, target_id, rows),
         area_m2=round(shape_l72.area, 1),
         outside_municipality_m2=round(outside, 1),
         overlaps=overlaps,
@@ -776,8 +798,9 @@ def touched_zones(proposal: Proposal, zones: ZoneSet) -> set[str]:
     """Return the zones a proposal touches in a zone set: its target and the zones it overlaps."""
     shape_l72 = to_l72(proposal.geometry)
     touched = {proposal.zone_id} if proposal.zone_id is not None else set()
+    reaching = _reaching(zones.active(), shape_l72)
     for zone in zones:
-        if zone.props.status == "active" and _overlap_m2(zone, shape_l72) >= MIN_OVERLAP_M2:
+        if zone.id in reaching and _overlap_m2(zone, shape_l72) >= MIN_OVERLAP_M2:
             touched.add(zone.id)
     return touched
 

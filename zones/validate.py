@@ -128,14 +128,17 @@ def check_streets(
     register: AddressRegister,
     table: AssignmentTable,
     conflicts: list[RuleConflict],
+    names: Collection[str] | None = None,
 ) -> list[Problem]:
     """Check street lists against the register and the polygons.
 
     Reports unknown street names, addresses claimed by two zones' rules, and listed streets whose
-    addresses lie in another zone's polygon.
+    addresses lie in another zone's polygon. `names`: the register's street names, when the
+    caller holds them (a set of all of Flanders' takes a while to build).
     """
     problems = []
-    names = {s.name for s in register.streets}
+    if names is None:
+        names = {s.name for s in register.streets}
     for zone in zones.active():
         for rule in zone.props.streets:
             if rule.name not in names:
@@ -159,21 +162,34 @@ def check_streets(
         )
 
     # A listed street whose addresses the zone's polygon does not cover, while another zone's does.
-    index = {z.id: z for z in zones.active()}
     elsewhere: dict[tuple[str, str, str], int] = defaultdict(int)
     tree_zones = zones.active()
     tree = shapely.STRtree([z.geometry_l72 for z in tree_zones])
     by_street = np.flatnonzero((table.source == SOURCES.index("street")) & register.positioned)
+    # Each zone's own addresses tested against its (prepared) polygon at once; only the few
+    # outside it are looked up in the tree (thousands of addresses in Flanders).
+    own: dict[str, list[int]] = defaultdict(list)
     for a in by_street.tolist():
-        point = shapely.Point(register.x[a], register.y[a])
         for zid in table.zones_of(a):
-            if index[zid].geometry_l72.covers(point):
-                continue
-            for j in tree.query(point, predicate="covered_by").tolist():
-                other = tree_zones[j].id
-                if other != zid:
-                    street = register.streets[int(register.street_of[a])].name
-                    elsewhere[(zid, street, other)] += 1
+            own[zid].append(a)
+    by_id = {z.id: z for z in tree_zones}
+    outside: list[tuple[int, str]] = []
+    for zid, ids in own.items():
+        shape = by_id[zid].geometry_l72
+        shapely.prepare(shape)
+        # A point intersects a polygon exactly when the polygon covers it.
+        inside = shapely.intersects_xy(shape, register.x[ids], register.y[ids])
+        outside += [(a, zid) for a, hit in zip(ids, inside.tolist(), strict=True) if not hit]
+    if outside:
+        addresses = [a for a, _ in outside]
+        points = shapely.points(register.x[addresses], register.y[addresses])
+        hits = tree.query(points, predicate="covered_by")
+        for k, j in zip(hits[0].tolist(), hits[1].tolist(), strict=True):
+            a, zid = outside[k]
+            other = tree_zones[j].id
+            if other != zid:
+                street = register.streets[int(register.street_of[a])].name
+                elsewhere[(zid, street, other)] += 1
     for (zid, street, other), count in sorted(elsewhere.items()):
         problems.append(
             Problem(
@@ -214,7 +230,9 @@ def recheck_zone_set(
     geometry = check_geometry(ZoneSet([z for z in after if z.id in changed]))
     if has_errors(geometry):
         return geometry
-    active = [z for z in after.active() if shapely.is_valid(z.geometry_l72)]
+    # Validity is tested where needed only: an unchanged zone kept it, and the old `problems`
+    # hold no overlap of a zone that check_overlaps left out as invalid.
+    active = after.active()
     position = {z.id: i for i, z in enumerate(active)}
     overlaps = {
         p.zones: p
@@ -223,13 +241,15 @@ def recheck_zone_set(
         and not set(p.zones) & set(changed)
         and set(p.zones) <= position.keys()
     }
-    mine = [z for z in active if z.id in changed]
+    mine = [z for z in active if z.id in changed and shapely.is_valid(z.geometry_l72)]
     if mine and len(active) > 1:
         tree = shapely.STRtree([z.geometry_l72 for z in active])
         left, right = tree.query([z.geometry_l72 for z in mine], predicate="intersects")
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
             a, b = sorted((position[mine[i].id], j))
-            if a != b and (p := _overlap(active[a], active[b])) is not None:
+            if a == b or not shapely.is_valid(active[j].geometry_l72):
+                continue
+            if (p := _overlap(active[a], active[b])) is not None:
                 overlaps[p.zones] = p
     out = sorted(overlaps.values(), key=lambda p: (position[p.zones[0]], position[p.zones[1]]))
     if boundary_l72 is not None:

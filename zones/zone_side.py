@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from geo.municipalities import with_merged_names
 from geo.places import PlaceIndex
@@ -50,6 +51,7 @@ class ZoneSide:
         index: PolygonIndex,
         zone_problems: list[Problem],
         problems: list[Problem],
+        changed_rows: npt.NDArray[np.int64] | None = None,
     ) -> None:
         self.base = base
         self.zones = zones
@@ -60,6 +62,9 @@ class ZoneSide:
         # What the zones alone give (geometry, overlaps, boundary): a delta rechecks changed zones.
         self.zone_problems = zone_problems
         self.problems = problems
+        # Made from another side (`changed_to`): the only addresses whose zones can differ from
+        # that side's. None when built whole.
+        self.changed_rows = changed_rows
         # Expensive things derived on demand (e.g. coverage), kept for reuse.
         self.derived: dict[str, Any] = {}
 
@@ -114,7 +119,9 @@ class ZoneSide:
             NEAR_DISTANCE_M,
         )
         table, conflicts = reassign(self.table, self.conflicts, zones, rules, index, register, rows)
-        return ZoneSide._checked(self.base, zones, rules, table, conflicts, index, problems, strict)
+        side = ZoneSide._checked(self.base, zones, rules, table, conflicts, index, problems, strict)
+        side.changed_rows = rows
+        return side
 
     @classmethod
     def _checked(
@@ -128,7 +135,8 @@ class ZoneSide:
         zone_problems: list[Problem],
         strict: bool,
     ) -> ZoneSide:
-        problems = [*zone_problems, *check_streets(zones, base.register, table, conflicts)]
+        streets = check_streets(zones, base.register, table, conflicts, names=base.by_name)
+        problems = [*zone_problems, *streets]
         if strict and has_errors(problems):
             raise ZoneValidationError([p for p in problems if p.severity == "error"])
         return cls(base, zones, rules, table, conflicts, index, zone_problems, problems)
