@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,15 +108,53 @@ def positioned_moves(dataset: Dataset, report: dict[str, Any]) -> int:
 
 def draw_square(page: Page) -> None:
     """Clear the editor and draw a square over the middle of the map with the page's own buttons."""
+    from playwright.sync_api import expect
+
     page.get_by_role("button", name="Alles wissen").click()
+    # Drawing is on once the page offers to close the shape; under load the view may still be
+    # moving to the own zone: a click then lands elsewhere than meant, so wait until it stands.
+    finish = page.get_by_role("button", name="Vorm afsluiten")
+    finish.wait_for()
     editor = page.locator("#editor-map")
     editor.scroll_into_view_if_needed()  # mouse clicks land only inside the viewport
+    page.locator("#inhoud:not([data-moving])").wait_for(state="attached")
     box = editor.bounding_box()
     assert box is not None
-    for fx, fy in ((0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)):
-        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-    page.get_by_role("button", name="Vorm afsluiten").click()
+    # Geoman's corners of the shape being drawn, and the marker that follows the pointer: a corner
+    # goes where that marker is, so a click before it caught up (a busy machine) would land on the
+    # previous corner, and a click on the last corner closes the shape.
+    corners = editor.locator(".leaflet-marker-pane .marker-icon:not(.cursor-marker)")
+    cursor = editor.locator(".leaflet-marker-pane .cursor-marker")
+    for i, (fx, fy) in enumerate(((0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7))):
+        x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+        # Chromium may hold a pointer move until the next input: a second, one pixel further,
+        # brings the first in, and the marker must be there before the click.
+        page.mouse.move(x, y)
+        page.mouse.move(x + 1, y)
+        _wait_until(
+            lambda x=x, y=y: _centre_near(cursor.bounding_box(), x, y), "the cursor follows"
+        )
+        page.mouse.click(x + 1, y)
+        expect(corners).to_have_count(i + 1)  # each click placed its corner before the next
+    finish.click()
     page.get_by_text("Uw vorm bestaat uit één deel.").wait_for()
+
+
+def _centre_near(box: dict[str, float] | None, x: float, y: float) -> bool:
+    # Within the page's snapping distance (15 px): the cursor snaps to a zone's edge nearby.
+    if box is None:
+        return False
+    return (
+        abs(box["x"] + box["width"] / 2 - x) <= 16 and abs(box["y"] + box["height"] / 2 - y) <= 16
+    )
+
+
+def _wait_until(done: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
+    """Poll `done` (a state of the page, read through Playwright) until it holds."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(0.05)
 
 
 def test_coordinator_draws_submits_and_sees_the_comparison_map(

@@ -359,6 +359,9 @@
     quietHandles(map);
     state.map = map;
     map.on("moveend", showPoints);
+    // Whether the view is still moving (fitBounds animates), for the tests to wait on.
+    map.on("movestart", function () { root.dataset.moving = "true"; });
+    map.on("moveend", function () { delete root.dataset.moving; });
     showPoints();
   }
 
@@ -395,7 +398,13 @@
 
   function thinHandles(map) {
     var pane = map.getPane("markerPane");
-    var handles = Array.prototype.slice.call(pane.querySelectorAll(".marker-icon"));
+    // The marker that follows the pointer is no handle.
+    var handles = Array.prototype.slice.call(pane.querySelectorAll(".marker-icon:not(.cursor-marker)"));
+    if (activeDraw()) {
+      // While a shape is drawn every corner shows: its first one closes the shape.
+      handles.forEach(function (h) { h.classList.remove("handle--hidden"); });
+      return;
+    }
     var corners = handles.filter(function (h) { return !h.classList.contains("marker-icon-middle"); });
     var middles = handles.filter(function (h) { return h.classList.contains("marker-icon-middle"); });
     var taken = {};
