@@ -124,3 +124,35 @@ def test_published_site_shows_register_streets_at_360px(
         context.close()
     assert errors == []
     assert outside == []
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_served_pages_draw_register_streets_under_their_policy(
+    browser: Browser, tmp_path: Path
+) -> None:
+    from service.app import create_app
+    from tests.service.apps import app_settings, copy_dataset
+    from tests.service.served import served
+
+    settings = app_settings(
+        copy_dataset(tmp_path / "data"), f"sqlite:///{tmp_path / 'db.sqlite'}", tiles="register"
+    )
+    errors: list[str] = []
+    with served(create_app(settings)) as url:
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        try:
+            page = context.new_page()
+            # A refused script or style (the pages' Content-Security-Policy) is a console error.
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            for path in ("/", "/zones/heiligenborn"):
+                page.goto(url + path)
+                page.locator(".leaflet-wabp-streets-pane canvas").wait_for(state="attached")
+                credit = page.locator(".leaflet-control-attribution").inner_text()
+                assert "adressenregister" in credit, path
+            html = page.request.get(url + "/voorstel").text()
+        finally:
+            context.close()
+    assert 'id="wabp-street-data"' in html
+    assert errors == []
