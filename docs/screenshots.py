@@ -7,8 +7,8 @@ PNG files into ``docs/``:
 
 - ``resultaat.png``: the answer to "Heiligenbornstraat 12" on ``/``, with what to do next;
 - ``kaart.png``: the map after that search, zoomed to the address;
-- ``voorstel.png``: ``/voorstel`` signed in as the coordinator of WABP Sint-Joris, with the
-  register's addresses as dots in their zone's colour.
+- ``voorstel.png``: ``/voorstel`` signed in as the coordinator of WABP Sint-Joris, one zoom step
+  into the zone: the register's addresses as dots in their zone's colour, the edit handles.
 
 The base map is ``--tiles``, by default ``register``: the streets drawn from the register's own
 address points (``maps/basemap.py``), which needs no network, so the pictures are the same in a
@@ -118,8 +118,13 @@ def _voorstel(page: Page, url: str, out: Path) -> None:
     with page.expect_response("**/api/addresses?bbox=*"):
         page.get_by_role("button", name="Aanmelden").click()
     page.locator(".wabp-zone-name").first.wait_for()
-    page.wait_for_timeout(1500)
     panel = page.locator("#editor-map")
+    panel.scroll_into_view_if_needed()
+    # One step closer than the whole zone: the streets between the houses show.
+    with page.expect_response("**/api/addresses?bbox=*"):
+        page.get_by_role("button", name="Inzoomen").click()
+    page.locator("#inhoud:not([data-moving])").wait_for(state="attached")
+    page.wait_for_timeout(1500)
     panel.scroll_into_view_if_needed()
     panel.screenshot(path=out / "voorstel.png")
 
