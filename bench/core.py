@@ -103,10 +103,17 @@ def one_wijk_proposal(ds: Any, rng: random.Random) -> Any:
 
 
 def bench_report(ds: Any) -> dict[str, Any]:
-    """Time a proposal report for one wijk (three wijken, the median)."""
+    """Time a proposal report for one wijk (three wijken, the median) in a warm process.
+
+    The first report of a process also builds the register side's lazy indexes (the point grid,
+    the street boxes), which a served instance builds in the background at start-up: it is timed
+    apart (`first_report_ms`, another wijk), then the three are.
+    """
     from zones.proposals import apply, report
 
     rng = random.Random(SEED)
+    warm_up = one_wijk_proposal(ds, random.Random(SEED - 1))
+    first_s, _ = timed(lambda: report(warm_up, ds))
     reports, sides = [], []
     for _ in range(3):
         proposal = one_wijk_proposal(ds, rng)
@@ -116,6 +123,7 @@ def bench_report(ds: Any) -> dict[str, Any]:
         sides.append(timed(lambda z=zones: ds.with_zones(z))[0])
     return {
         "report_ms": statistics.median(reports) * 1000,
+        "first_report_ms": first_s * 1000,
         "reports_ms": [s * 1000 for s in reports],
         "with_zones_ms": statistics.median(sides) * 1000,
         "moves_last": len(result.moves),

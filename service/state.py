@@ -73,6 +73,7 @@ class ServiceState:
         # Rendered now, so that the first visitor does not wait (seconds for Flanders).
         self.public_map = PublicMap(generation, _render_map(self.current))
         self.publisher = Publisher(self)
+        self.publisher.wake()  # first: the indexes a proposal report needs, built in advance
         _freeze()
 
     def _make_current(self, generation: int, dataset: Dataset) -> Current:
@@ -169,6 +170,7 @@ class Publisher:
         self.state = state
         self.exported = state.current.generation
         self.failed: int | None = None
+        self._warmed = False
         self._wanted = threading.Condition()
         self._pending = False
         self._busy = False
@@ -216,6 +218,12 @@ class Publisher:
                     self._wanted.notify_all()
 
     def _publish(self, current: Current) -> None:
+        if not self._warmed:
+            # Built on first use otherwise: the first proposal report would wait a second for
+            # the register's point grid and street boxes at Flanders scale.
+            self._warmed = True
+            current.dataset.base.grid  # noqa: B018 (a cached property, built here)
+            current.dataset.register.street_bounds()
         if self.state.public_map.generation < current.generation:
             self._render(current)
         if self.exported < current.generation:

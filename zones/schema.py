@@ -132,6 +132,7 @@ class ZoneSet:
 
     def __post_init__(self) -> None:
         self._by_id = {z.id: z for z in self.zones}
+        self._active: list[Zone] | None = None
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.zones)
@@ -152,8 +153,11 @@ class ZoneSet:
             raise UnknownZoneError(zone_id) from None
 
     def active(self) -> list[Zone]:
-        """Return the zones that residents can join."""
-        return [z for z in self.zones if z.props.status == "active"]
+        """Return the zones that residents can join (a new list; the set itself never changes)."""
+        if self._active is None:
+            # Kept: a report or an approval asks a set of thousands of zones for this a dozen times.
+            self._active = [z for z in self.zones if z.props.status == "active"]
+        return list(self._active)
 
 
 def to_l72(geometry: BaseGeometry) -> BaseGeometry:
