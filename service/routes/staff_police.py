@@ -28,6 +28,10 @@ from service.routes.staff import (
 )
 from zones.municipal import zone_member_cap
 
+# Up to this many groups the choice is a list of radio buttons (labels wrap on a phone); above it,
+# a select with short labels.
+GROUP_RADIOS_MAX = 12
+
 router = APIRouter(include_in_schema=False)
 
 QUEUE = f"{PREFIX}/politie"
@@ -52,6 +56,7 @@ def vetting_queue(
         "zone_name": lambda zone_id: zone_name(dataset, zone_id),
         "days": days_since,
         "zones": dataset.zones.active(),
+        "radio_max": GROUP_RADIOS_MAX,
     }
     return staff_page(request, "beheer/politie.html", context, user=user, key=key)
 

@@ -105,3 +105,38 @@ def test_an_address_in_no_zone_gets_a_group_then_a_decision(client: TestClient) 
     assert "nieuwe groep" in card and "Groep kiezen" not in card
     approved = post_form(client, "/beheer/politie", f"/beheer/politie/{registration}/goedkeuren")
     assert approved.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("radios_max", "radios"),
+    [
+        pytest.param(12, True, id="Alken's nine groups: radio buttons whose labels wrap"),
+        pytest.param(3, False, id="many groups: a select with short labels and the hint"),
+    ],
+)
+def test_the_choice_of_group_fits_a_phone(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, radios_max: int, radios: bool
+) -> None:
+    from service.routes import staff_police
+
+    monkeypatch.setattr(staff_police, "GROUP_RADIOS_MAX", radios_max)
+    name = f"Keuze {radios_max}"
+    apply(
+        client,
+        name=name,
+        role="coordinator",
+        address="Aardbruggenstraat 12, 3570 Alken",
+        phone=f"0470 00 00 {radios_max + 30}",
+    )
+    sign_in(client, "police")
+    page = client.get("/beheer/politie").text
+    card = next(c for c in re.findall(r'<li class="card">(.*?)</li>', page, re.S) if name in c)
+    if radios:
+        assert "<select" not in card
+        assert "<legend>Groep kiezen voor dit adres</legend>" in card
+        assert card.count('type="radio"') == 10  # a new group and the nine zones
+        assert "Nieuwe groep: deze coördinator start ze" in card
+    else:
+        assert 'type="radio"' not in card
+        assert '<option value="nieuw">Nieuwe groep</option>' in card
+        assert "„Nieuwe groep”: deze coördinator start een nieuwe groep." in card
