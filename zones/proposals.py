@@ -423,6 +423,7 @@ class _Compared:
         self, before: AssignmentTable, after: AssignmentTable, rows: npt.NDArray[np.int64]
     ) -> None:
         self.before, self.after, self.rows = before, after, rows
+        self._counts: dict[str, int] = {}
 
     @staticmethod
     def _mask(table: AssignmentTable, zone_id: str, ids: npt.NDArray[np.int64]) -> Any:
@@ -447,13 +448,16 @@ class _Compared:
 
     def count_before(self, zone_id: str) -> int:
         """Return the number of addresses of a zone before (`AssignmentTable.members`' count)."""
+        if zone_id in self._counts:
+            return self._counts[zone_id]
         table = self.before
         z = table.number.get(zone_id)
-        if z is None:
-            return 0
-        count = int(np.count_nonzero(table.primary == z))
-        for a, zones in table.extra.items():
-            count += (z in zones) - (int(table.primary[a]) == z)
+        count = 0
+        if z is not None:
+            count = int(np.count_nonzero(table.primary == z))
+            for a, zones in table.extra.items():
+                count += (z in zones) - (int(table.primary[a]) == z)
+        self._counts[zone_id] = count
         return count
 
     def count_after(self, zone_id: str) -> int:

@@ -169,9 +169,16 @@ def check_streets(
     # Each zone's own addresses tested against its (prepared) polygon at once; only the few
     # outside it are looked up in the tree (thousands of addresses in Flanders).
     own: dict[str, list[int]] = defaultdict(list)
-    for a in by_street.tolist():
+    several = [a for a in by_street.tolist() if a in table.extra] if table.extra else []
+    for a in several:
         for zid in table.zones_of(a):
             own[zid].append(a)
+    alone = np.setdiff1d(by_street, np.asarray(several, dtype=np.int64), assume_unique=True)
+    if len(alone):  # grouped by zone with one sort, not a lookup per address
+        order = np.argsort(table.primary[alone], kind="stable")
+        numbers, starts = np.unique(table.primary[alone][order], return_index=True)
+        for z, group in zip(numbers.tolist(), np.split(alone[order], starts[1:]), strict=True):
+            own[table.zone_ids[z]] += group.tolist()
     by_id = {z.id: z for z in tree_zones}
     outside: list[tuple[int, str]] = []
     for zid, ids in own.items():
