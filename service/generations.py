@@ -45,7 +45,13 @@ from zones.generations import (
     features_by_id,
 )
 from zones.schema import ZoneSet
-from zones.storage import dump_geojson, parse_json, zones_from_geojson, zones_to_geojson
+from zones.storage import (
+    dump_geojson,
+    parse_json,
+    zone_from_feature,
+    zones_from_geojson,
+    zones_to_geojson,
+)
 
 log = logging.getLogger("wabp")
 
@@ -152,6 +158,44 @@ class ZoneGenerations:
             source = f"generation {n}"
             zones = ZoneDelta.from_json(str(delta), source).apply(zones, source)
         return zones
+
+    def zones_then(self, number: int, newest: int, zones: ZoneSet) -> ZoneSet | None:
+        """Return the zones of generation `number` from those of `newest`, reading only deltas.
+
+        Each zone changed since `number` is the version its first delta after `number` replaced;
+        the others are the very objects of `zones`; zones added since are left out. None when a
+        generation in between is stored whole or without its replaced zones (read it whole).
+        """
+        with self.reader() as session:
+            rows = session.execute(
+                select(ZoneGeneration.number, ZoneGeneration.parent, ZoneGeneration.delta)
+                .where(ZoneGeneration.number > number, ZoneGeneration.number <= newest)
+                .order_by(ZoneGeneration.number)
+            ).all()
+        if [n for n, _, _ in rows] != list(range(number + 1, newest + 1)):
+            return None
+        earlier: dict[str, Any] = {}  # the version at `number` of each zone changed since
+        added: set[str] = set()  # zones that did not exist at `number`
+        for n, parent, delta in rows:
+            step = ZoneDelta.from_json(delta, f"generation {n}") if delta else None
+            if step is None or parent != n - 1 or step.replaced is None:
+                return None
+            for zone_id in [*step.features, *step.replaced]:
+                if zone_id in earlier or zone_id in added:
+                    continue  # decided by an earlier step
+                if zone_id in step.replaced:
+                    earlier[zone_id] = step.replaced[zone_id]
+                else:
+                    added.add(zone_id)
+        out = []
+        source = f"generation {number}"
+        for zone in zones:
+            if zone.id in earlier:
+                out.append(zone_from_feature(earlier.pop(zone.id), f"{source}: {zone.id}"))
+            elif zone.id not in added:
+                out.append(zone)
+        out += [zone_from_feature(f, f"{source}: {i}") for i, f in earlier.items()]
+        return ZoneSet(out)
 
     def add(
         self,

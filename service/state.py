@@ -67,7 +67,8 @@ class ServiceState:
         """Index `dataset` (generation number `generation`) and render its public map with `tiles`."""
         self.generations = generations
         self.tiles = tiles
-        self._lock = threading.Lock()
+        # Re-entrant: reload() offers its map while it holds the lock.
+        self._lock = threading.RLock()
         self._old: OrderedDict[int, Locator] = OrderedDict()
         self.current = self._make_current(generation, dataset)
         # Rendered now, so that the first visitor does not wait (seconds for Flanders).

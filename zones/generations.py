@@ -229,10 +229,14 @@ class ZoneDelta:
 
     `ids` lists every zone of the generation in order; `features` holds the GeoJSON Feature of each
     zone added or changed since the parent. Every other zone is the parent's feature, unchanged.
+    `replaced` holds the parent's version (as `zone_to_feature` writes it) of each zone changed or
+    left out: what a zone was before a change is then known without reading older generations.
     """
 
     ids: tuple[str, ...]
     features: dict[str, Any]
+    # None in a delta stored without them (converted from a whole text by migration 0008).
+    replaced: dict[str, Any] | None = None
 
     @classmethod
     def between(cls, parent: ZoneSet, zones: ZoneSet) -> ZoneDelta:
@@ -246,12 +250,23 @@ class ZoneDelta:
             for z in zones
             if z.id not in parent or parent.get(z.id) is not z
         }
+        replaced = {
+            z.id: zone_to_feature(z)
+            for z in parent
+            if z.id not in zones or zones.get(z.id) is not z
+        }
         # Through JSON text, as it is stored: mapping() holds tuples where the text has lists.
-        return cls(tuple(z.id for z in zones), json.loads(json.dumps(features)))
+        return cls(
+            tuple(z.id for z in zones),
+            json.loads(json.dumps(features)),
+            json.loads(json.dumps(replaced)),
+        )
 
     def to_json(self) -> str:
         """Return the delta as stored (compact JSON)."""
-        data = {"ids": list(self.ids), "features": self.features}
+        data: dict[str, Any] = {"ids": list(self.ids), "features": self.features}
+        if self.replaced is not None:
+            data["replaced"] = self.replaced
         return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
     @classmethod
@@ -263,7 +278,10 @@ class ZoneDelta:
         features = data.get("features")
         if not isinstance(features, dict) or not set(features) <= set(data["ids"]):
             raise ZoneFileError(f"{source}: a zone delta's features must be among its ids")
-        return cls(tuple(data["ids"]), features)
+        replaced = data.get("replaced")
+        if replaced is not None and not isinstance(replaced, dict):
+            raise ZoneFileError(f"{source}: a zone delta's replaced features must be an object")
+        return cls(tuple(data["ids"]), features, replaced)
 
     def apply_features(self, parent: dict[str, Any], source: str) -> dict[str, Any]:
         """Return the features by id, in this generation's order, from the parent's by id."""

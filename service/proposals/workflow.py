@@ -133,7 +133,10 @@ def _approve(
     proposal = parse_proposal(json.loads(row.feature_json), current.dataset)
     fresh, after = report(proposal, current.dataset)
     if current.generation != row.base_generation:
-        base = state.generations.load(row.base_generation)
+        # The zones as they were, from the deltas since (not the whole generation read again).
+        base = state.generations.zones_then(
+            row.base_generation, current.generation, current.dataset.zones
+        ) or state.generations.load(row.base_generation)
         changed = changed_since(proposal, base, current.dataset.zones)
         if changed:
             # A zone this proposal touches changed since it was made: the reviewer sees the new
