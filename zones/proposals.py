@@ -555,8 +555,9 @@ def _as_stored(zones: ZoneSet, before: ZoneSet) -> tuple[ZoneSet, list[Problem]]
     """
     out: list[Zone] = []
     problems: list[Problem] = []
+    kept = {id(z) for z in before.zones}  # unchanged zones are the very objects of `before`
     for zone in zones:
-        if zone.id in before and before.get(zone.id) is zone:
+        if id(zone) in kept:
             out.append(zone)
             continue
         try:
@@ -575,12 +576,16 @@ def _gaps_m2(before: ZoneSet, after: ZoneSet, after_index: PolygonIndex) -> floa
     Only where a zone changed can cover be lost: the changed zones' old shapes, less every shape
     of the new set that reaches them (no union of the whole set).
     """
+    kept = {id(z) for z in after.zones}  # a zone that is the very object it was did not change
     changed = [
         z.geometry_l72
         for z in before.active()
-        if z.id not in after
-        or after.get(z.id).geometry_l72 is not z.geometry_l72
-        or after.get(z.id).props.status != "active"
+        if id(z) not in kept
+        and (
+            z.id not in after
+            or after.get(z.id).geometry_l72 is not z.geometry_l72
+            or after.get(z.id).props.status != "active"
+        )
     ]
     if not changed:
         return 0.0
