@@ -102,10 +102,14 @@ def check_boundary(
 ) -> list[Problem]:
     """Check that every zone (of `only`, when given) lies inside the municipality boundary."""
     problems = []
+    # Prepared, a zone wholly inside is told in microseconds; only the others are cut.
+    shapely.prepare(boundary_l72)
     for zone in zones.active():
         if only is not None and zone.id not in only:
             continue
         if not shapely.is_valid(zone.geometry_l72):
+            continue
+        if shapely.covers(boundary_l72, zone.geometry_l72):
             continue
         outside = shapely.area(shapely.difference(zone.geometry_l72, boundary_l72))
         if outside <= OUTSIDE_TOLERANCE_M2:
