@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from service.tables import RateEvent
@@ -34,6 +34,17 @@ class Window:
         """Return the stored key of ``parts`` (an account, an address, or both)."""
         message = _PURPOSE + self.scope.encode() + b"\x1f" + "\x1f".join(parts).encode()
         return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+    def serialise(self, session: Session, key: str) -> None:
+        """Hold this key's turn until the transaction ends: check and record become one step.
+
+        On PostgreSQL a transaction-scoped advisory lock on the key (two requests of one address
+        take turns; other addresses do not wait). SQLite needs nothing: every transaction starts
+        with ``BEGIN IMMEDIATE`` and so holds the one write lock from its start.
+        """
+        if session.get_bind().dialect.name == "postgresql":
+            lock = int(key[:15], 16)  # 60 bits of the keyed hash: fits a bigint
+            session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
 
     def retry_after(self, session: Session, key: str, now: datetime) -> int | None:
         """Return the seconds until ``key`` is below its limit again, or None if it is below now."""

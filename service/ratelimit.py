@@ -1,25 +1,29 @@
 """Limits on the public registration endpoints: requests per client address, and body size.
 
-The limiter is in memory and per process (enough for one uvicorn worker; several workers would each
-count on their own). The client address is the socket's peer: behind a reverse proxy, run uvicorn
-with ``--proxy-headers --forwarded-allow-ips`` so that it is the resident's, not the proxy's.
+The count per client address lives in the database (`service.limits`): every worker process and
+every instance on the same database sees the same count, so ``wabp serve --workers N`` or two
+hosts do not multiply the limit. The client address is the socket's peer: behind a reverse proxy,
+run uvicorn with ``--proxy-headers --forwarded-allow-ips`` so that it is the resident's, not the
+proxy's. Only a keyed hash of the address is stored, and only as long as the window lasts.
 
-Use from a route (JSON or HTML form)::
+Use from a JSON route::
 
     @router.post("/...", dependencies=[RegistrationLimit])
+
+A form route calls `limit_body` and `count_registration` itself, to answer with a Dutch page.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
-MAX_KEYS = 10_000
+from service.db import SessionDep
+from service.limits import Window
 
 
 class RateLimitedError(Exception):
@@ -38,41 +42,36 @@ class PayloadTooLargeError(Exception):
     """A request body larger than the endpoint accepts."""
 
 
-class SlidingWindowLimiter:
-    """Allow at most ``limit`` hits per key in any ``window`` seconds (one process, thread-safe)."""
+class RegistrationLimiter:
+    """At most ``limit`` registration attempts per client address in any ``seconds``.
+
+    Every attempt counts, a refused one too: the limit is there to stop a flood, not to ration
+    applications. The check and the count are one transaction, serialised per address (see
+    `Window.serialise`), so simultaneous requests cannot slip past the limit together.
+    """
 
     def __init__(
-        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+        self,
+        secret: bytes,
+        limit: int,
+        seconds: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.limit = limit
-        self.window = window
+        self.secret = secret
+        self.window = Window("registration:client", limit, seconds)
         self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        hits = self._hits.get(key, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        return hits
-
-    def hit(self, key: str) -> None:
-        """Count one request for ``key``; raise RateLimitedError when the limit is reached."""
+    def hit(self, session: Session, client: str) -> None:
+        """Count one attempt from ``client`` and commit it; raise RateLimitedError at the limit."""
         now = self._clock()
-        with self._lock:
-            if len(self._hits) > MAX_KEYS:  # bound the memory a flood of addresses can take
-                self._hits = {k: h for k, h in self._hits.items() if self._recent(k, now)}
-            hits = self._recent(key, now)
-            if len(hits) >= self.limit:
-                self._hits[key] = hits
-                raise RateLimitedError(max(1, math.ceil(hits[0] + self.window - now)))
-            hits.append(now)
-            self._hits[key] = hits
-
-    def reset(self) -> None:
-        """Forget every count (tests, or an operator after an incident)."""
-        with self._lock:
-            self._hits.clear()
+        key = self.window.key(self.secret, client)
+        self.window.serialise(session, key)
+        retry = self.window.retry_after(session, key, now)
+        if retry is not None:
+            session.rollback()
+            raise RateLimitedError(retry)
+        self.window.record(session, key, now)
+        session.commit()
 
 
 def client_key(request: Request) -> str:
@@ -80,21 +79,21 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_registration_limiter(request: Request) -> SlidingWindowLimiter:
+def get_registration_limiter(request: Request) -> RegistrationLimiter:
     """Return the app's limiter for public registrations (made on first use from the settings)."""
     state = request.app.state
-    limiter: SlidingWindowLimiter | None = getattr(state, "registration_limiter", None)
+    limiter: RegistrationLimiter | None = getattr(state, "registration_limiter", None)
     if limiter is None:
         settings = state.settings
-        limiter = SlidingWindowLimiter(
-            settings.registration_rate_limit, settings.registration_rate_window
+        limiter = RegistrationLimiter(
+            state.signing_key, settings.registration_rate_limit, settings.registration_rate_window
         )
         state.registration_limiter = limiter
     return limiter
 
 
-async def limit_registrations(request: Request) -> None:
-    """Refuse a body over the registration size limit (413), then count the request (429)."""
+async def limit_body(request: Request) -> None:
+    """Refuse a body over the registration size limit (413) before anything reads it as data."""
     max_bytes: int = request.app.state.settings.registration_max_body_bytes
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > max_bytes):
@@ -102,7 +101,15 @@ async def limit_registrations(request: Request) -> None:
     # Chunked bodies have no length: read (Starlette caches it for the route) and measure.
     if len(await request.body()) > max_bytes:
         raise PayloadTooLargeError(f"een aanmelding is hoogstens {max_bytes} bytes groot")
-    get_registration_limiter(request).hit(client_key(request))
 
 
-RegistrationLimit = Depends(limit_registrations)
+def count_registration(request: Request, session: SessionDep) -> None:
+    """Count one registration attempt of the client's address (429 at the limit).
+
+    A plain function: FastAPI runs it in a worker thread, as the database call needs. The session
+    is the request's own (FastAPI gives a route and its dependencies one per request).
+    """
+    get_registration_limiter(request).hit(session, client_key(request))
+
+
+RegistrationLimit = [Depends(limit_body), Depends(count_registration)]

@@ -196,7 +196,7 @@ def _staff_view(session: Any, dataset: Dataset, row: Registration, scope: StaffS
     "/api/registrations",
     status_code=201,
     response_model=Created,
-    dependencies=[RegistrationLimit],
+    dependencies=RegistrationLimit,
     responses={413: {}, 422: {}, 429: {}},
 )
 def apply(

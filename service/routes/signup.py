@@ -34,7 +34,12 @@ from service import csrf
 from service.auth import SigningKeyDep
 from service.db import SessionDep
 from service.deps import StateDep
-from service.ratelimit import PayloadTooLargeError, RateLimitedError, limit_registrations
+from service.ratelimit import (
+    PayloadTooLargeError,
+    RateLimitedError,
+    count_registration,
+    limit_body,
+)
 from service.registrations import (
     MAX_ADDRESS,
     MAX_NAME,
@@ -148,13 +153,11 @@ async def checked_form(request: Request, key: SigningKeyDep) -> FormData:
 
 
 async def checked_registration(request: Request, key: SigningKeyDep) -> FormData:
-    """Return a posted registration: size (413) and rate (429) limited, CSRF token valid (403)."""
+    """Return a posted registration: size limited (413), CSRF token valid (403)."""
     try:
-        await limit_registrations(request)
+        await limit_body(request)
     except PayloadTooLargeError as exc:
         raise PageError(413, f"Het formulier is te groot: {exc}.") from None
-    except RateLimitedError as exc:
-        raise PageError(429, str(exc), exc.headers) from None
     return await checked_form(request, key)
 
 
@@ -174,9 +177,15 @@ def posted_form(form: Annotated[FormData, Depends(checked_form)], session: Sessi
 
 
 def registration_form(
-    form: Annotated[FormData, Depends(checked_registration)], session: SessionDep
+    request: Request,
+    form: Annotated[FormData, Depends(checked_registration)],
+    session: SessionDep,
 ) -> FormData:
-    """Return a posted registration once its CSRF token is checked and used up."""
+    """Return a posted registration, counted per address (429), its CSRF token used up."""
+    try:
+        count_registration(request, session)
+    except RateLimitedError as exc:
+        raise PageError(429, str(exc), exc.headers) from None
     return _consumed(form, session)
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -43,8 +44,13 @@ def served(app: FastAPI) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the served app did not start")
         time.sleep(0.05)
+    base_url = f"http://127.0.0.1:{port}"
+    # FastAPI builds each route's dependencies at its first match, on the routers the module
+    # defines once: two apps served in two threads of one process (a test's "two instances")
+    # would build the same route at once. One request that matches no route builds them all first.
+    httpx.get(f"{base_url}/.well-known/wabp-warm-up", timeout=60)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield base_url
     finally:
         server.should_exit = True
         thread.join(timeout=30)

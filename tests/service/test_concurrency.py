@@ -72,18 +72,7 @@ def phone(i: int) -> str:
 
 
 async def apply_json(c: httpx.AsyncClient, i: int, out: Outcome) -> None:
-    body = {
-        "role": "participant",
-        "name": f"Aanvrager {i}",
-        "address": "Heiligenbornstraat 12, 3570 Alken",
-        "phone": phone(i),
-        "email": "",
-        "adult": True,
-        "relation": "live",
-        "accept_rules": True,
-        "accept_statement": True,
-        "consent_police": True,
-    }
+    body = answers_json(i)
     r = await c.post("/api/registrations", json=body, headers=client_ip(i))
     out.record(r)
     if r.status_code == 201:
@@ -263,3 +252,64 @@ def test_saturated_service_answers_503_with_retry_after_and_stores_only_what_it_
         assert count(engine, Registration) == len(out.tokens) == out.statuses.count(201)
         assert [s for _, s in out.lookups if s != 200] == []
         assert httpx.get(f"{url}/healthz").status_code == 200  # and it still answers
+
+
+def test_two_instances_count_one_registration_limit_for_an_address(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Two served apps on one database, as two workers or two hosts: a limit of 5 per address is
+    # 5 for the address, not 5 per instance, even when all its requests arrive at once.
+    data_dir = copy_dataset(tmp_path / "alken")
+    engine = make_engine(database_url)
+    upgrade(engine)
+    # Room for all twenty to wait for the database: this test is about the count, not about 503s.
+    room = {"db_wait_seconds": 60}
+    settings = app_settings(data_dir, database_url, registration_rate_limit=5, **room)
+    out = Outcome()
+    retry_after: list[str] = []
+    same = {"X-Forwarded-For": "10.9.9.9"}
+
+    async def attempt(c: httpx.AsyncClient, i: int) -> None:
+        r = await c.post("/api/registrations", json=answers_json(i), headers=same)
+        out.record(r)
+        if r.status_code == 429:
+            retry_after.append(r.headers.get("retry-after", ""))
+
+    with served(create_app(settings)) as first, served(create_app(settings)) as second:
+
+        async def both() -> None:
+            limits = httpx.Limits(max_connections=None)
+            async with (
+                httpx.AsyncClient(base_url=first, timeout=120, limits=limits) as a,
+                httpx.AsyncClient(base_url=second, timeout=120, limits=limits) as b,
+            ):
+                await asyncio.gather(*(attempt(a if i % 2 else b, i) for i in range(20)))
+                # Another address is not held back by this one's count.
+                other = await a.post(
+                    "/api/registrations", json=answers_json(99), headers=client_ip(1)
+                )
+                out.record(other)
+
+        run(both())
+    engine.dispose()
+
+    assert out.server_errors == []
+    assert out.statuses[:20].count(201) == 5 and out.statuses[:20].count(429) == 15
+    assert all(int(seconds) > 0 for seconds in retry_after)
+    assert out.statuses[20] == 201
+
+
+def answers_json(i: int) -> dict[str, Any]:
+    """A valid JSON application of applicant ``i``."""
+    return {
+        "role": "participant",
+        "name": f"Aanvrager {i}",
+        "address": "Heiligenbornstraat 12, 3570 Alken",
+        "phone": phone(i),
+        "email": "",
+        "adult": True,
+        "relation": "live",
+        "accept_rules": True,
+        "accept_statement": True,
+        "consent_police": True,
+    }
