@@ -16,6 +16,7 @@ import folium
 import shapely
 from branca.element import MacroElement
 from folium.template import Template
+from markupsafe import Markup
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import LonLat
@@ -25,6 +26,9 @@ from maps.colours import ZoneColour, readable_outline, zone_colours
 from maps.elements import BindContent, DutchLayerControl, PublicMap
 from maps.geometry import BELGIUM_LATLON, display_geojson, label_point, latlon, latlon_bounds
 from maps.page import MapFigure, render_template
+from maps.public import register_streets
+from maps.tiles import TileLayerSpec, tile_layer
+from maps.zonedata import script_json
 from zones.dataset import Dataset
 from zones.proposals import Report
 from zones.schema import Zone, ZoneSet
@@ -98,9 +102,13 @@ class ComparisonContent:
     moved: int
     unplaced: int
     control_name: str
+    map_name: str
     target_colour: ZoneColour
     has_boundary: bool
     takeover: str | None = None  # the colour of the take-over areas, when there are some
+    # The register base map's data (maps/basemap.py) when it is the base map, else "".
+    streets: Markup = Markup("")
+    streets_script: str = ""
 
 
 def moved_addresses(dataset: Dataset, report: Report) -> list[MovedAddress]:
@@ -141,9 +149,18 @@ def moved_addresses(dataset: Dataset, report: Report) -> list[MovedAddress]:
 
 
 def render_proposal_map(
-    dataset: Dataset, report: Report, after: ZoneSet, *, asset_base: str = "/static"
+    dataset: Dataset,
+    report: Report,
+    after: ZoneSet,
+    *,
+    asset_base: str = "/static",
+    tiles: TileLayerSpec | None = None,
 ) -> str:
-    """Return the HTML page that compares the current zones with a proposal's zones."""
+    """Return the HTML page that compares the current zones with a proposal's zones.
+
+    `tiles` is the base map under the zones (the service's ``WABP_TILES``): the municipality judges
+    a boundary by the streets and houses it runs along, which the zones alone do not show.
+    """
     before_zones = dataset.zones.active()
     # The proposed zone is drawn even when it is not (yet) active, e.g. a zone still "proposed".
     after_zones = [z for z in after if z.props.status == "active" or z.id == report.zone_id]
@@ -164,6 +181,8 @@ def render_proposal_map(
     )
     m.default_css = [*m.default_css, ("wabp_voorstel_css", asset_url(asset_base, VOORSTEL_CSS))]
     m.aria_label = f"Kaart van het voorstel voor {target.name}: huidige en voorgestelde zones"
+    if tiles is not None and not tiles.from_register:
+        tile_layer(tiles).add_to(m)
     if dataset.boundary is not None:
         _add_boundary(m, dataset.boundary)
     _add_proposed(m, after_zones, colours, report.zone_id)
@@ -202,9 +221,12 @@ def render_proposal_map(
         moved=sum(move.count for move in report.moves),
         unplaced=sum(move.count for move in report.moves) - len(placed),
         control_name=control.get_name(),
+        map_name=m.get_name(),
         target_colour=colours[target.id],
         has_boundary=dataset.boundary is not None,
         takeover=OVERLAP_COLOUR if report.takeovers else None,
+        streets=_streets(dataset, tiles, frame),
+        streets_script=asset_url(asset_base, "wabp/streets.js"),
     )
     figure = MapFigure("compare.html.j2", page=content)
     figure.add_child(m)
@@ -238,6 +260,15 @@ def render_proposal_map_shell(
         api_base=api_base,
     )
     return render_template("compare_shell.html.j2", page=page)
+
+
+def _streets(dataset: Dataset, tiles: TileLayerSpec | None, frame: BaseGeometry | None) -> Markup:
+    """Return the register base map's data for the page, or "" with another base map or none."""
+    if tiles is None or not tiles.from_register:
+        return Markup("")
+    # The streets of the municipality, not only of the first view: the reviewer zooms and pans.
+    around = dataset.boundary if dataset.boundary is not None else frame
+    return Markup(script_json(register_streets(dataset, tiles, around=around)))
 
 
 def _add_boundary(m: folium.Map, boundary: BaseGeometry) -> None:

@@ -91,7 +91,7 @@ def comparison_map(row: Proposal, state: ServiceState) -> str:
     """Render the comparison map of a proposal the caller may see (also used by /beheer)."""
     dataset = _compared_with(row, state)
     result, after = report(parse_proposal(json.loads(row.feature_json), dataset), dataset)
-    return render_proposal_map(dataset, result, after)
+    return render_proposal_map(dataset, result, after, tiles=state.tiles)
 
 
 def _compared_with(row: Proposal, state: ServiceState) -> Dataset:

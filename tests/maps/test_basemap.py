@@ -156,3 +156,64 @@ def test_served_pages_draw_register_streets_under_their_policy(
             context.close()
     assert 'id="wabp-street-data"' in html
     assert errors == []
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_municipality_reviews_a_proposal_on_the_streets(browser: Browser, tmp_path: Path) -> None:
+    """The comparison map the municipality opens from its review page has the base map under it."""
+    import httpx
+    from playwright.sync_api import expect
+
+    from service.app import create_app
+    from tests.service.apps import app_settings, copy_dataset
+    from tests.service.served import served
+    from tests.service.test_proposal_story import PASSWORD, USERS, add_users, strip_feature
+
+    root = copy_dataset(tmp_path / "data")
+    database = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    add_users(database)
+    errors: list[str] = []
+    with served(create_app(app_settings(root, database, tiles="register"))) as url:
+        token = httpx.post(
+            f"{url}/api/auth/token",
+            data={"username": USERS["sint-joris"][0], "password": PASSWORD},
+        ).json()["access_token"]
+        submitted = httpx.post(
+            f"{url}/api/proposals",
+            json=strip_feature(Dataset.load(root)),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert submitted.status_code == 201, submitted.text
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        try:
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{url}/beheer")
+            page.get_by_label("E-mailadres").fill(USERS["municipality"][0])
+            page.get_by_label("Wachtwoord").fill(PASSWORD)
+            with page.expect_navigation():
+                page.get_by_role("button", name="Inloggen").click()
+            page.goto(f"{url}/beheer/gemeente/voorstellen/{submitted.json()['id']}")
+            with page.expect_navigation():
+                page.get_by_role("link", name="Kaart: huidige en voorgestelde grenzen").click()
+            page.locator(".leaflet-wabp-streets-pane canvas").wait_for(state="attached")
+            credit = page.locator(".leaflet-control-attribution").inner_text()
+            # Zoomed in to street level (zoom 16, a few steps from the whole zone): names.
+            page.locator(".wabp-map").scroll_into_view_if_needed()
+            names = page.locator(".wabp-street-name")
+            scale = page.locator(".leaflet-control-scale")
+            for _ in range(6):
+                if names.count():
+                    break
+                before = scale.inner_text()
+                page.get_by_role("button", name="Inzoomen").click()
+                expect(scale).not_to_have_text(before)  # the zoom step is done
+            names.first.wait_for()
+            violations = axe_violations(page)
+        finally:
+            context.close()
+    assert "adressenregister" in credit
+    assert violations == []
+    assert errors == []

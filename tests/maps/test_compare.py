@@ -34,6 +34,7 @@ from maps.compare import (
     render_proposal_map,
     render_proposal_map_shell,
 )
+from maps.tiles import OSM, REGISTER_STREETS
 from tests.maps.conftest import needs_chromium
 from zones.dataset import Dataset
 from zones.proposals import Report, parse_proposal, report
@@ -213,6 +214,27 @@ def test_both_layers_are_named_in_the_layer_control(page: str) -> None:
     for name in (CURRENT_LAYER, PROPOSED_LAYER):
         assert f"{json.dumps(name)}:" in page
     assert re.search(r"L\.control\.layers\(", page)
+
+
+def test_base_map_is_the_one_asked_for(alken: Dataset, proposal: tuple[Report, ZoneSet]) -> None:
+    # The reviewer sees the streets a boundary runs along: tiles, or the register's streets.
+    with_tiles = render_proposal_map(alken, *proposal, tiles=OSM)
+    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in with_tiles
+    assert "OpenStreetMap-bijdragers" in with_tiles
+    assert 'id="wabp-street-data"' not in with_tiles
+
+    drawn = render_proposal_map(alken, *proposal, tiles=REGISTER_STREETS)
+    assert "tileLayer" not in drawn and "/static/wabp/streets.js" in drawn
+    data = re.search(r'id="wabp-street-data">(.*?)</script>', drawn, re.S)
+    assert data is not None
+    streets = json.loads(data.group(1))
+    assert {s["n"] for s in streets["streets"]} >= {"Lindestraat", "Stationsstraat"}
+    assert "adressenregister" in streets["attribution"]
+
+
+def test_no_base_map_when_none_is_asked_for(page: str) -> None:
+    assert "tileLayer" not in page
+    assert 'id="wabp-street-data"' not in page and "wabp/streets.js" not in page
 
 
 def test_current_zones_are_dashed_and_proposed_zones_filled(
