@@ -46,19 +46,16 @@ ASSET_BASE = "/static"
 LOOKUP_URL = "/api/lookup"
 SEARCH_PAGE = "/zoek"
 
-# Dutch titles and explanations of the error pages (service/errors.py picks the status).
+# Dutch titles and explanations of the site's error pages (service/errors.py picks the status).
+# Only these two can reach a page of the site: the pages that count requests or use the database
+# (the registration pages, /beheer) answer 429 and 503 with pages of their own, the API with JSON.
 ERRORS = {
     404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Misschien is de link oud."),
-    429: (
-        "Even geduld",
-        "U deed kort na elkaar te veel aanvragen. Wacht een minuut en probeer het dan opnieuw.",
-    ),
     500: (
         "Er ging iets mis",
         "Er ging bij ons iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan "
         "contact op met de gemeente.",
     ),
-    503: ("Tijdelijk niet beschikbaar", "De dienst is even niet beschikbaar. Probeer het later."),
 }
 
 

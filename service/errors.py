@@ -144,9 +144,10 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if found is None:  # pragma: no cover - registered only for the classes above
         raise exc
     status, code = found
-    # AuthError carries WWW-Authenticate, TooManyAttemptsError Retry-After.
+    # AuthError carries WWW-Authenticate, TooManyAttemptsError Retry-After. A 429 reaches only the
+    # API here (the form and /beheer count attempts and answer with their own Dutch pages).
     headers = getattr(exc, "headers", None)
-    if status in (404, 429) and wants_html(request):
+    if status == 404 and wants_html(request):
         return _html_error(request, status, headers)
     return JSONResponse(error_body(code, _detail(exc)), status_code=status, headers=headers)
 

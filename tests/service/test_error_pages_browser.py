@@ -1,7 +1,7 @@
 """The Dutch error pages a resident can meet, made by real failures of a served app, in Chromium.
 
 429: the registration form posted more often than ``WABP_REGISTRATION_RATE_LIMIT`` allows from one
-address. 500: a page whose rendering raises (the group list's renderer is made to fail, as a bug
+address (the only 429 a browser can meet outside ``/beheer``: the API answers its own in JSON). 500: a page whose rendering raises (the group list's renderer is made to fail, as a bug
 would). Each answer has the right status, is in Dutch with the site's way back, and is axe-clean
 at 360 px. (404 is in ``test_live_site_browser.py``.)
 """
@@ -73,6 +73,9 @@ def test_too_many_registrations_is_a_dutch_429_page(browser: Browser, server: st
         assert page.locator("h1").inner_text() == "Aanmelden lukt nu niet"
         assert "Te veel aanvragen vanaf dit adres" in page.locator("main").inner_text()
         assert page.get_by_role("link", name="Naar het aanmeldformulier").count() == 1
+        # The registration pages' way back to the site (they carry no menu: no scripts, one form).
+        home = page.get_by_role("link", name="Zones buurtpreventie Alken")
+        assert home.get_attribute("href") == "/"
         assert _fits(page)
         assert axe_violations(page) == []
     finally:
