@@ -14,14 +14,14 @@ back as candidates for the resident to confirm.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from geo.normalize import street_key
+from geo.normalize import street_key, street_words_by_name
 
 MatchStatus = Literal["exact", "fuzzy", "ambiguous", "none"]
 
@@ -51,13 +51,24 @@ class StreetMatcher:
     """Fuzzy index over street names, per postcode; a name may stand for several streets."""
 
     def __init__(
-        self, names: Sequence[str], postcodes: Sequence[str], thresholds: Thresholds | None = None
+        self,
+        names: Sequence[str],
+        postcodes: Sequence[str],
+        thresholds: Thresholds | None = None,
+        words: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """Index street `names` (one per street) and their `postcodes`.
+
+        `words`: `geo.normalize.street_words_by_name` of the names, when the caller has it.
+        """
         self.thresholds = thresholds or Thresholds()
         self._ids_by_key: dict[str, list[int]] = defaultdict(list)
         keys_by_postcode: dict[str, set[str]] = defaultdict(set)
+        if words is None:
+            words = street_words_by_name(names)
+        key_of = {name: "".join(w) for name, w in words.items()}  # each distinct name once
         for i, (name, postcode) in enumerate(zip(names, postcodes, strict=True)):
-            key = street_key(name)
+            key = key_of[name]
             self._ids_by_key[key].append(i)
             keys_by_postcode[postcode].add(key)
         self._keys = sorted(self._ids_by_key)

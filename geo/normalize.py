@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from unidecode import unidecode
 
@@ -72,9 +73,19 @@ def expand(folded: str) -> str:
     return " ".join(words)
 
 
+def street_words(name: str) -> list[str]:
+    """Return the words of a street name, folded and expanded (``St. Jorisstr`` -> ``sint``, ``jorisstraat``)."""
+    return expand(fold(name)).split()
+
+
+def street_words_by_name(names: Iterable[str]) -> dict[str, list[str]]:
+    """Return `street_words` of each distinct name (a register repeats a name in many postcodes)."""
+    return {name: street_words(name) for name in dict.fromkeys(names)}
+
+
 def street_key(name: str) -> str:
     """Return the comparison key of a street name: folded, expanded, without spaces."""
-    return expand(fold(name)).replace(" ", "")
+    return "".join(street_words(name))
 
 
 def place_key(name: str) -> str:

@@ -80,13 +80,45 @@ def _sniff_separator(path: Path, encoding: str) -> str:
     return max([",", ";", "\t"], key=header.count)
 
 
+# Coordinate columns of every known layout (names as `normalise_frame` reads them, stripped).
+COORDINATE_COLUMNS = frozenset(
+    {"lat", "lon", "LAT", "LON", "EPSG:4326_lat", "EPSG:4326_lon", "EPSG:31370_x", "EPSG:31370_y"}
+)
+
+
+def _read(path: Path, encoding: str, sep: str) -> pd.DataFrame:
+    """Read a register CSV as text, its coordinate columns as numbers when they all are.
+
+    Parsing 5 M coordinates in the C reader takes a fraction of the time of making them text and
+    converting that (all of Flanders: seconds of a cold load); a file with decimal commas or other
+    text in a coordinate column is read as text, and `normalise_frame` converts it as before.
+    """
+    header = pd.read_csv(path, nrows=0, encoding=encoding, sep=sep).columns
+    numeric = [c for c in header if isinstance(c, str) and c.strip() in COORDINATE_COLUMNS]
+    if numeric and len(set(header)) == len(header):
+        try:
+            return pd.read_csv(
+                path,
+                dtype={c: (np.float64 if c in numeric else str) for c in header},
+                keep_default_na=False,
+                na_values={c: [""] for c in numeric},  # an empty position is NaN, as before
+                encoding=encoding,
+                sep=sep,
+            )
+        except ValueError:  # not a number somewhere (e.g. "50,87"): read all as text
+            pass
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=sep)
+
+
 def read_register_csv(path: Path) -> pd.DataFrame:
-    """Read a register CSV (or .csv.gz) as text columns; UTF-8, else Latin-1 (the 2013 CRAB files)."""
+    """Read a register CSV (or .csv.gz); UTF-8, else Latin-1 (the 2013 CRAB files).
+
+    Columns are text, but coordinate columns that hold only numbers come back as floats.
+    """
     path = Path(path)
     for encoding in ("utf-8-sig", "latin-1"):
         try:
-            sep = _sniff_separator(path, encoding)
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=sep)
+            return _read(path, encoding, _sniff_separator(path, encoding))
         except UnicodeDecodeError:
             continue
         except (OSError, EOFError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -97,8 +129,26 @@ def read_register_csv(path: Path) -> pd.DataFrame:
 
 
 def _number(frame: pd.DataFrame, column: str) -> FloatArray:
+    if pd.api.types.is_float_dtype(frame[column]):  # already parsed by `read_register_csv`
+        return frame[column].to_numpy(dtype=np.float64)
     values = pd.to_numeric(frame[column].str.replace(",", ".", regex=False), errors="coerce")
     return values.to_numpy(dtype=np.float64)
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """Return a text column with surrounding spaces stripped (what ``.str.strip()`` gives).
+
+    Each distinct value is stripped once and shared by its rows: a register repeats a few
+    thousand street names, numbers and postcodes over millions of rows, and shared strings make
+    the later factorising (streets, house numbers) fast too.
+    """
+    if not (pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)):
+        return column.str.strip()  # raises as ``.str`` does on numbers
+    codes, uniques = pd.factorize(column)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1] = [u.strip() if isinstance(u, str) else np.nan for u in uniques]
+    values[-1] = np.nan  # code -1: a missing value stays missing
+    return pd.Series(values[codes], index=column.index, dtype=object)
 
 
 def normalise_frame(frame: pd.DataFrame, source: str = "register") -> pd.DataFrame:
@@ -113,11 +163,11 @@ def normalise_frame(frame: pd.DataFrame, source: str = "register") -> pd.DataFra
     if all(c in frame.columns for c in BEST_COLUMNS):
         out = pd.DataFrame(
             {
-                "postcode": frame["postcode"].str.strip(),
+                "postcode": _stripped(frame["postcode"]),
                 "municipality": frame.get("municipality_name_nl", pd.Series("", index=frame.index)),
-                "street": frame["streetname_nl"].str.strip(),
-                "housenumber": frame["house_number"].str.strip(),
-                "box": frame.get("box_number", pd.Series("", index=frame.index)).str.strip(),
+                "street": _stripped(frame["streetname_nl"]),
+                "housenumber": _stripped(frame["house_number"]),
+                "box": _stripped(frame.get("box_number", pd.Series("", index=frame.index))),
             }
         )
         if "EPSG:31370_x" in frame.columns and "EPSG:31370_y" in frame.columns:
@@ -133,11 +183,11 @@ def normalise_frame(frame: pd.DataFrame, source: str = "register") -> pd.DataFra
     elif all(c in frame.columns for c in CRAB_COLUMNS):
         out = pd.DataFrame(
             {
-                "postcode": frame["postcode"].str.strip(),
+                "postcode": _stripped(frame["postcode"]),
                 "municipality": frame.get("municipality", pd.Series("", index=frame.index)),
-                "street": frame["street"].str.strip(),
-                "housenumber": frame["housenumber"].str.strip(),
-                "box": frame.get("box", pd.Series("", index=frame.index)).str.strip(),
+                "street": _stripped(frame["street"]),
+                "housenumber": _stripped(frame["housenumber"]),
+                "box": _stripped(frame.get("box", pd.Series("", index=frame.index))),
             }
         )
         lat, lon = _number(frame, "lat"), _number(frame, "lon")
@@ -153,6 +203,32 @@ def normalise_frame(frame: pd.DataFrame, source: str = "register") -> pd.DataFra
     return out.reset_index(drop=True)
 
 
+def _streets(frame: pd.DataFrame) -> tuple[npt.NDArray[np.int32], list[Street]]:
+    """Return each row's street id and the streets, ordered by postcode, then name.
+
+    A street is a (postcode, name) pair; the municipality is that of its first row. The pairs
+    are found from the codes of the two columns (not from millions of joined strings).
+    """
+    names, name_values = pd.factorize(frame["street"])
+    postcodes, postcode_values = pd.factorize(frame["postcode"])
+    pair_codes, pairs = pd.factorize(postcodes.astype(np.int64) * len(name_values) + names)
+    postcode_of, name_of = np.divmod(pairs, max(len(name_values), 1))
+    keys = [
+        f"{postcode_values[p]}\x1f{name_values[n]}"
+        for p, n in zip(postcode_of.tolist(), name_of.tolist(), strict=True)
+    ]
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # what factorize(sort=True) gave
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    street_of = rank[pair_codes]
+    municipality = frame["municipality"].groupby(street_of).first().tolist()
+    streets = [
+        Street(i, str(name_values[name_of[k]]), str(postcode_values[postcode_of[k]]), str(m))
+        for i, (k, m) in enumerate(zip(order, municipality, strict=True))
+    ]
+    return street_of, streets
+
+
 class AddressRegister:
     """All addresses of a dataset, indexed by street and house number; built once, then read-only.
 
@@ -164,14 +240,7 @@ class AddressRegister:
 
     def __init__(self, frame: pd.DataFrame) -> None:
         """Index a frame already in register columns (see `normalise_frame`)."""
-        pairs = frame["postcode"] + "\x1f" + frame["street"]
-        codes, uniques = pd.factorize(pairs, sort=True)
-        municipality = frame["municipality"].groupby(codes).first()
-        self.streets: list[Street] = []
-        for i, pair in enumerate(uniques):
-            postcode, name = str(pair).split("\x1f", 1)
-            self.streets.append(Street(i, name, postcode, str(municipality.iloc[i])))
-        self.street_of = codes.astype(np.int32)
+        self.street_of, self.streets = _streets(frame)
         self.housenumbers: list[str] = frame["housenumber"].tolist()
         self.boxes: list[str] = frame["box"].tolist()
         self.x: FloatArray = frame["x"].to_numpy(dtype=np.float64)
@@ -189,13 +258,15 @@ class AddressRegister:
         sorted_unique = sorted(set(unique_keys))
         self._rank_of = {k: i for i, k in enumerate(sorted_unique)}
         key_rank = np.array([self._rank_of[k] for k in unique_keys], dtype=np.int64)[hn_codes]
-        order = np.lexsort((key_rank, self.street_of))
-        self._order = order.astype(np.int64)
         # One sorted integer per address, street * R + number rank: a house number on a street is
         # a binary search, and on many streets at once one vectorised search (no per-address
-        # Python strings, which also keeps the cached register small to load).
+        # Python strings, which also keeps the cached register small to load). A stable sort:
+        # equal keys (duplicates) keep the input order.
         self._ranks = max(len(sorted_unique), 1)
-        self._sorted_pairs = self.street_of[order].astype(np.int64) * self._ranks + key_rank[order]
+        pairs = self.street_of.astype(np.int64) * self._ranks + key_rank
+        order = np.argsort(pairs, kind="stable")
+        self._order = order.astype(np.int64)
+        self._sorted_pairs = pairs[order]
         self._street_start = np.searchsorted(
             self.street_of[order], np.arange(len(self.streets) + 1)
         )

@@ -7,14 +7,14 @@ bounded Jaro-Winkler pass only when prefixes find too few), so it stays fast wit
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from geo.normalize import expand, fold, street_key
+from geo.normalize import street_key, street_words_by_name
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,25 @@ class Suggestion:
 class StreetSuggester:
     """Autocomplete index over street names (one entry per street, i.e. per name and postcode)."""
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(
+        self, names: Sequence[str], words: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Index street `names` (one per street).
+
+        `words`: `geo.normalize.street_words_by_name` of the names, when the caller has it.
+        """
+        if words is None:
+            words = street_words_by_name(names)
+        # The keys from each word start, per distinct name (a name recurs in many postcodes).
+        starts = {name: ["".join(w[i:]) for i in range(len(w))] for name, w in words.items()}
         entries: list[
             tuple[str, int, int]
         ] = []  # (key from a word start, word position, street id)
         self._full: list[str] = []
         for sid, name in enumerate(names):
-            words = expand(fold(name)).split()
-            self._full.append("".join(words))
-            for w in range(len(words)):
-                entries.append(("".join(words[w:]), w, sid))
+            keys = starts[name]
+            self._full.append(keys[0] if keys else "")
+            entries += [(key, w, sid) for w, key in enumerate(keys)]
         entries.sort()
         self._entry_keys = [e[0] for e in entries]
         self._unique_full = sorted(set(self._full))

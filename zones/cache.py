@@ -18,13 +18,17 @@ from geo.files import atomic_write_bytes
 CACHE_FORMAT = 4
 # The modules whose code shapes what is cached: a change to any of them invalidates the cache.
 _PRODUCERS = (
+    "geo/crs.py",
     "geo/register.py",
     "geo/housenumber.py",
     "geo/normalize.py",
     "geo/matcher.py",
+    "geo/spatial.py",
     "geo/suggest.py",
     "zones/assign.py",
     "zones/cache.py",
+    "zones/register_side.py",  # builds the cached street indexes
+    "zones/schema.py",  # the zones' Lambert 72 shapes the table is assigned in
 )
 _ROOT = Path(__file__).resolve().parent.parent
 _DIGEST_SIZE = hashlib.sha256().digest_size  # each cache file starts with the SHA-256 of the rest

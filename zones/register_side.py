@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.geocoder import Geocoder
 from geo.matcher import StreetMatcher
 from geo.municipalities import municipality_places, with_merged_names
+from geo.normalize import street_words_by_name
 from geo.places import PlaceIndex, read_bpost
 from geo.register import AddressRegister
 from geo.spatial import PointGrid
@@ -55,14 +56,18 @@ class RegisterSide:
     ) -> RegisterSide:
         """Index a loaded register (reusing cached street indexes when given)."""
         streets = register.streets
-        names = [(s.postcode, s.municipality) for s in streets if s.municipality]
+        # Each (postcode, municipality) once: a place index keeps the first of equal pairs.
+        names = list(dict.fromkeys((s.postcode, s.municipality) for s in streets if s.municipality))
         # Old and new names across the 2025 mergers (Borgloon, Tongeren-Borgloon) both place an address.
         pairs = with_merged_names([*read_bpost(), *municipality_places(), *names])
+        street_names = [s.name for s in streets]
+        # Both street indexes read each distinct name's words: normalised once, not per postcode.
+        words = street_words_by_name(street_names) if matcher is None or suggester is None else {}
         return cls(
             register=register,
             matcher=matcher
-            or StreetMatcher([s.name for s in streets], [s.postcode for s in streets]),
-            suggester=suggester or StreetSuggester([s.name for s in streets]),
+            or StreetMatcher(street_names, [s.postcode for s in streets], words=words),
+            suggester=suggester or StreetSuggester(street_names, words=words),
             boundary=boundary,
             boundary_l72=to_l72(boundary) if boundary is not None else None,
             infoborden=infoborden or [],

@@ -190,6 +190,28 @@ def test_semicolon_file_with_decimal_commas(tmp_path: Path) -> None:
     assert a.lonlat == pytest.approx((5.303643026908005, 50.87410469306298))
 
 
+@pytest.mark.parametrize(
+    "lat",
+    [
+        pytest.param("50.87410469306298", id="numbers: parsed by the CSV reader"),
+        pytest.param("geen", id="text in a coordinate column: read as text, that row unpositioned"),
+    ],
+)
+def test_padded_values_and_coordinates(tmp_path: Path, lat: str) -> None:
+    path = tmp_path / "adressen.csv"
+    path.write_text(
+        "postcode, street ,housenumber, lat ,lon\n"
+        f" 3570 , Doktoorstraat ,3 ,{lat},5.303643026908005\n"
+        "3570,Doktoorstraat, 5,,\n",
+        encoding="utf-8",
+    )
+    register = AddressRegister.from_csv(path)
+    assert [(s.postcode, s.name) for s in register.streets] == [("3570", "Doktoorstraat")]
+    assert register.housenumbers == ["3", "5"]
+    assert not register.positioned[1]
+    assert bool(register.positioned[0]) == (lat != "geen")
+
+
 def test_rows_without_street_or_number_are_dropped() -> None:
     raw = pd.DataFrame(
         {
