@@ -21,6 +21,7 @@ from service.generations import ZoneGenerations
 from service.headers import SecurityHeaders
 from service.hosts import OriginCheck, allowed_hosts
 from service.privacy import BodySizeLimit, install_log_filter
+from service.published import PublishedTexts
 from service.routes import (
     applicant_pages,
     coverage,
@@ -67,8 +68,13 @@ def create_app(settings: Settings) -> FastAPI:
         reader = make_engine(url, reads_only=True)
         generations = ZoneGenerations(factory, settings.data_dir, make_sessionmaker(reader))
         generation = generations.reconcile()
+        # The contact and infoborden staff published, written to the files the dataset loads.
+        texts = PublishedTexts(factory, settings.data_dir, make_sessionmaker(reader))
+        versions = texts.write_files({})
         dataset = Dataset.load(settings.data_dir)
-        app.state.wabp = ServiceState(dataset, generations, generation, tiles=tiles)
+        app.state.wabp = ServiceState(
+            dataset, generations, generation, tiles=tiles, texts=texts, versions=versions
+        )
         app.state.signing_key = load_signing_key(settings)
         app.state.login_limiter = LoginLimiter.from_settings(settings, app.state.signing_key)
         follower = Follower(

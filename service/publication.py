@@ -1,16 +1,19 @@
 """What a municipality publishes about its groups: its own contact, and each group's public contact.
 
-- The municipality's contact (phone, e-mail, e-loket URL) goes into ``dataset.json`` (``contact``,
-  ``contact_url``): every page that tells residents to contact the municipality reads it from
-  there (``zones.nextsteps.contacts_of``: the lookup's next steps, the live and published site).
+- The municipality's contact (phone, e-mail, e-loket URL) is shown from ``dataset.json``
+  (``contact``, ``contact_url``): every page that tells residents to contact the municipality reads
+  it from there (``zones.nextsteps.contacts_of``: the lookup's next steps, the live and published
+  site).
 - A group's public contact is the zone's ``how_to_join``: who or where to ask. Publishing a name or
   e-mail is the coordinator's choice, so only the coordinator sets it, with a consent that is
   recorded in the audit log (who, when; the text itself is in the zone, not in the log). Setting or
   withdrawing it makes a new generation of the zones, as any change of what is published does.
+- The infobord positions are ``infoborden.geojson``: the municipality moves, adds or removes a
+  board of its own zones, with an audit event that names the board and the action only.
 
-- The infobord positions are ``infoborden.geojson`` of the dataset: the municipality moves, adds or
-  removes a board of its own zones there (written atomically, then served), with an audit event
-  that names the board and the action only.
+The contact and the infoborden are edited in the database (``service.published``: the row is
+locked, so two edits at once on two instances both stand), committed with their audit event, and
+then written to each instance's dataset files and served.
 
 Errors carry the form field they belong to and a Dutch message.
 """
@@ -28,14 +31,13 @@ from email_validator import EmailNotValidError, validate_email
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
-from geo.files import atomic_write_text
 from service.accounts import municipality_zones
+from service.published import CONTACT, INFOBORDEN, PublishedTexts
 from service.state import ServiceState
 from service.tables import AuditEvent, User
 from zones.dataset import Dataset
 from zones.errors import InvalidError, NotFoundError
 from zones.schema import Zone, ZoneSet
-from zones.storage import dump_geojson
 
 MAX_CONTACT = 300  # dataset.json's contact field
 MAX_GROUP_CONTACT = 1000  # a zone's how_to_join
@@ -110,25 +112,18 @@ def set_municipality_contact(
     text, link = contact_text(_phone(phone), _email(email)), _url(url)
     if text is None and link is None:
         raise PublicationError("phone", "Geef minstens een telefoonnummer, e-mailadres of e-loket.")
-    path = state.current.dataset.paths.meta
-    meta = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    listed = meta.get("municipalities") or []
-    entry = next((m for m in listed if m.get("name") == municipality), None)
-    if entry is not None:  # a dataset of several municipalities: each has its own contact
-        entry["contact"] = ", ".join(p for p in (text, link) if p)
+    texts = _texts(state)
+    fields: dict[str, Any] = texts.for_update(session, CONTACT) or {}
+    listed = {m.name for m in state.current.dataset.meta.municipalities}
+    if municipality in listed:  # a dataset of several municipalities: each has its own contact
+        own = fields.setdefault("municipalities", {})
+        own[municipality] = ", ".join(p for p in (text, link) if p)
     else:
-        meta["contact"], meta["contact_url"] = text, link
-    atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
-    state.reload()
-    session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            action="publication.contact",
-            object_type="publication",
-            object_id="contact",
-            municipality=municipality,
-        )
-    )
+        fields["contact"], fields["contact_url"] = text, link
+    texts.save(session, CONTACT, fields)
+    _audit(session, actor, municipality, "publication.contact", "publication", "contact")
+    session.commit()
+    state.follow()  # written to this instance's files and served; other instances follow
 
 
 def set_group_contact(
@@ -204,12 +199,37 @@ def _board_point(dataset: Dataset, latitude: str, longitude: str) -> list[float]
     return [lon, lat]
 
 
-def _boards_file(dataset: Dataset) -> dict[str, Any]:
-    path = dataset.paths.infoborden
+def _texts(state: ServiceState) -> PublishedTexts:
+    if state.texts is None:
+        raise RuntimeError("this service state follows no published texts")
+    return state.texts
+
+
+def _audit(
+    session: Session, actor: User, municipality: str, action: str, kind: str, object_id: str
+) -> None:
+    """Record who published what (names the object only: the text is in what is published)."""
+    session.add(
+        AuditEvent(
+            actor_id=actor.id,
+            action=action,
+            object_type=kind,
+            object_id=object_id,
+            municipality=municipality,
+        )
+    )
+
+
+def _boards(session: Session, state: ServiceState) -> dict[str, Any]:
+    """Return the infoborden as last published (the dataset's file before that), locked to edit."""
+    data: dict[str, Any] | None = _texts(state).for_update(session, INFOBORDEN)
+    if data is not None:
+        return data
+    path = state.current.dataset.paths.infoborden
     if not path.is_file():
         return {"type": "FeatureCollection", "features": []}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    from_file: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return from_file
 
 
 def _own_zone_ids(dataset: Dataset, municipality: str) -> set[str]:
@@ -235,18 +255,11 @@ def _save_boards(
     action: str,
     board_id: str,
 ) -> None:
-    """Write infoborden.geojson atomically, serve it, and record who did what to which board."""
-    atomic_write_text(state.current.dataset.paths.infoborden, dump_geojson(data))
-    state.reload()
-    session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            action=f"infobord.{action}",
-            object_type="infobord",
-            object_id=board_id,
-            municipality=municipality,
-        )
-    )
+    """Publish the infoborden with who did what to which board; serve them here, then everywhere."""
+    _texts(state).save(session, INFOBORDEN, data)
+    _audit(session, actor, municipality, f"infobord.{action}", "infobord", board_id)
+    session.commit()
+    state.follow()
 
 
 def move_infobord(
@@ -262,7 +275,7 @@ def move_infobord(
     """Move one of the municipality's infoborden to another place inside its boundary."""
     dataset = state.current.dataset
     position = _board_point(dataset, latitude, longitude)
-    data = _boards_file(dataset)
+    data = _boards(session, state)
     _own_board(data, _own_zone_ids(dataset, municipality), board_id)
     for feature in data["features"]:
         if (feature.get("properties") or {}).get("id") == board_id:
@@ -293,7 +306,7 @@ def add_infobord(
     if zone_id not in _own_zone_ids(dataset, municipality):
         raise PublicationError("zone", "Kies de groep waar het infobord bij hoort.")
     position = _board_point(dataset, latitude, longitude)
-    data = _boards_file(dataset)
+    data = _boards(session, state)
     board_id = f"ib-{secrets.token_hex(4)}"
     data.setdefault("features", []).append(
         {
@@ -311,7 +324,7 @@ def remove_infobord(
 ) -> None:
     """Remove one of the municipality's infoborden."""
     dataset = state.current.dataset
-    data = _boards_file(dataset)
+    data = _boards(session, state)
     _own_board(data, _own_zone_ids(dataset, municipality), board_id)
     data["features"] = [
         f for f in data["features"] if (f.get("properties") or {}).get("id") != board_id

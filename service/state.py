@@ -25,6 +25,7 @@ from typing import Any
 from maps.livesite import LiveSite
 from maps.tiles import TileLayerSpec
 from service.generations import ZoneGenerations
+from service.published import PublishedTexts, Versions
 from zones.dataset import Dataset, read_meta
 from zones.lookup import Locator
 
@@ -63,10 +64,18 @@ class ServiceState:
         generations: ZoneGenerations,
         generation: int,
         tiles: TileLayerSpec | None = None,
+        texts: PublishedTexts | None = None,
+        versions: Versions | None = None,
     ) -> None:
-        """Index `dataset` (generation number `generation`) and render its public map with `tiles`."""
+        """Index `dataset` (generation number `generation`) and render its public map with `tiles`.
+
+        `texts` are the published contact and infoborden that `dataset` was loaded with, at
+        `versions` (without them, the dataset's own files stand and are not followed).
+        """
         self.generations = generations
         self.tiles = tiles
+        self.texts = texts
+        self.versions: Versions = dict(versions or {})
         # Re-entrant: reload() offers its map while it holds the lock.
         self._lock = threading.RLock()
         self._old: OrderedDict[int, Locator] = OrderedDict()
@@ -82,39 +91,36 @@ class ServiceState:
         return Current(generation, dataset, locator, LiveSite(dataset, locator, self.tiles))
 
     def follow(self) -> Current:
-        """Make the newest generation in the database current; its map and files follow."""
+        """Serve the newest generation and published texts in the database; the map follows."""
         with self._lock:
             newest = self.generations.latest()
+            versions = self.texts.versions() if self.texts is not None else self.versions
             current = self.current
-            if newest <= current.generation:
+            if newest <= current.generation and versions == self.versions:
                 return current
-            # Only the changed zones are read: the others stay the objects the current side holds.
-            zones = self.generations.follow_from(current.generation, current.dataset.zones, newest)
-            # Not strict: the generation passed the dataset checks when it was approved, and a
-            # follower must never stop following over a warning that became an error since.
-            dataset = current.dataset.with_zones(zones, strict=False)
+            dataset = current.dataset
+            if newest > current.generation:
+                # Only the changed zones are read: the others stay the objects the side holds.
+                zones = self.generations.follow_from(current.generation, dataset.zones, newest)
+                # Not strict: the generation passed the dataset checks when it was approved, and a
+                # follower must never stop following over a warning that became an error since.
+                dataset = dataset.with_zones(zones, strict=False)
+                self._old.clear()
+                log.info("now serving zone generation %d", newest)
+            published = versions != self.versions and self.texts is not None
+            if published and self.texts is not None:
+                # Written to this instance's dataset directory, then read as a start-up would.
+                self.versions = self.texts.write_files(self.versions)
+                meta = read_meta(dataset.paths)
+                dataset = dataset.with_zones(dataset.zones, meta=meta).with_infoborden_reloaded()
             self.current = self._make_current(newest, dataset)
-            self._old.clear()
+            if published and newest <= current.generation:
+                # Same zones, new contact or boards: the served map is redrawn now (the publisher
+                # redraws only for a new generation), so staff see their change at once.
+                self.offer_map(self.current, _render_map(self.current))
             _freeze()
-            log.info("now serving zone generation %d", newest)
         self.publisher.wake()
         return self.current
-
-    def reload(self) -> Current:
-        """Follow the newest generation and render its pages again (after dataset files changed)."""
-        self.follow()
-        with self._lock:
-            current = self.current
-            # dataset.json is read again: a published contact changes the answers' next steps.
-            meta = read_meta(current.dataset.paths)
-            dataset = current.dataset.with_zones(current.dataset.zones, meta=meta)
-            # infoborden.geojson too: the municipality moves, adds or removes boards.
-            dataset = dataset.with_infoborden_reloaded()
-            self.current = self._make_current(current.generation, dataset)
-            # Staff who changed a contact or a board see it on the map at once.
-            self.offer_map(self.current, _render_map(self.current))
-            _freeze()
-            return self.current
 
     def offer_map(self, rendered_for: Current, html: str) -> bool:
         """Serve `html`, the map of `rendered_for`, unless a newer map is served; say if it is."""

@@ -371,3 +371,20 @@ class ZoneGeneration(Base):
     delta: Mapped[str | None] = mapped_column(Text, default=None)
     # Of the whole text; filled when the text is first exported (a delta row is written without it).
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class PublishedText(Base):
+    """What the municipality publishes beside the zones, shared by every instance (``service.published``).
+
+    One row per kind (``contact``: the municipality's contact in ``dataset.json``; ``infoborden``:
+    ``infoborden.geojson``), created by the migration with no text: until staff first publish it,
+    the dataset's own file stands. ``version`` grows by one with every edit; each instance polls it
+    and writes the newer text to its dataset directory, then serves it.
+    """
+
+    __tablename__ = "published_texts"
+
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    content: Mapped[str | None] = mapped_column(Text, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

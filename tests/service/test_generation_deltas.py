@@ -25,6 +25,7 @@ from sqlalchemy import Engine, text
 import service.state
 from service.db import alembic_config, current_revision, make_engine, make_sessionmaker, upgrade
 from service.generations import ZoneGenerations
+from service.published import CONTACT, PublishedTexts
 from service.state import Current, ServiceState
 from service.tables import ZoneGeneration
 from tests.service.processes import WEST_WIDER, tiny_dataset
@@ -154,7 +155,7 @@ def test_migration_0008_stores_the_texts_of_before_as_deltas(
         with engine.connect() as c:
             texts = c.execute(text("SELECT geojson FROM zone_generations ORDER BY number"))
             assert list(texts.scalars()) == [first_text, second_text, third_text]
-        upgrade(engine)
+        upgrade(engine, "0008_generation_deltas")
         assert current_revision(engine) == "0008_generation_deltas"
     finally:
         engine.dispose()
@@ -168,7 +169,9 @@ def state(tmp_path: Path, engine: Engine) -> Iterator[ServiceState]:
     root = tiny_dataset(tmp_path / "data")
     generations = ZoneGenerations(make_sessionmaker(engine), root)
     first = generations.reconcile()
-    state = ServiceState(Dataset.load(root), generations, first)
+    texts = PublishedTexts(make_sessionmaker(engine), root)
+    versions = texts.write_files({})
+    state = ServiceState(Dataset.load(root), generations, first, texts=texts, versions=versions)
     yield state
     state.close()
 
@@ -298,9 +301,19 @@ def test_a_delta_without_the_zones_it_replaced_is_read_whole(
     assert [z.id for z in generations.load(2)] == [z.id for z in first]  # still readable
 
 
-def test_a_reload_serves_its_map_at_once(state: ServiceState) -> None:
-    # reload() (a contact or a board changed) renders its map while it holds the state's lock.
+def test_a_published_contact_is_served_with_its_map_at_once(state: ServiceState) -> None:
+    # A contact committed in the database (on this instance or another): follow() writes it to
+    # dataset.json, serves it, and renders the map while it holds the state's lock.
     before = state.public_map
-    state.reload()
+    assert state.texts is not None
+    with state.texts.sessions() as session:
+        state.texts.for_update(session, CONTACT)
+        state.texts.save(session, CONTACT, {"contact": "tel. 011 59 00 00", "contact_url": None})
+        session.commit()
+    state.follow()
+    assert state.current.dataset.meta.contact == "tel. 011 59 00 00"
+    on_disk = json.loads(state.current.dataset.paths.meta.read_text(encoding="utf-8"))
+    assert on_disk["contact"] == "tel. 011 59 00 00"
     assert state.public_map is not before and state.public_map.generation == 1
     assert state.public_map.html == state.current.site.page("index.html")
+    assert state.follow() is state.current  # nothing newer: the same answer, nothing redrawn

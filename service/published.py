@@ -1,0 +1,137 @@
+"""What the municipality publishes beside the zones, in the database, so that every instance serves it.
+
+Two kinds, edited on ``/beheer/gemeente/publicatie`` (``service.publication``):
+
+- ``contact``: the municipality's contact for residents. Stored as the fields it sets in
+  ``dataset.json`` (``contact``, ``contact_url``, and each listed municipality's ``contact`` in a
+  dataset of several), so that everything else in that file stays the operator's to edit;
+- ``infoborden``: the whole ``infoborden.geojson``.
+
+As with zone generations, the database decides and the files are the export: an edit locks its
+row, changes the text the database holds (never a local file another host cannot see), raises its
+version and commits; every instance (`service.state.ServiceState.follow`, polled and, on
+PostgreSQL, woken by NOTIFY) writes a newer text to its own dataset directory and serves it. Until
+staff first publish a kind, its row holds no text and the dataset's own file stands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from geo.files import atomic_write_text
+from service.generations import CHANNEL
+from service.tables import PublishedText, utcnow
+from zones.dataset import DatasetPaths
+from zones.storage import dump_geojson
+
+log = logging.getLogger("wabp")
+
+CONTACT = "contact"
+INFOBORDEN = "infoborden"
+KINDS = (CONTACT, INFOBORDEN)
+# The fields of dataset.json that the contact kind owns.
+CONTACT_FIELDS = ("contact", "contact_url")
+
+Versions = dict[str, int]
+
+
+class PublishedTexts:
+    """The published texts of one dataset, in the database, written out to its directory."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        root: Path,
+        reader: sessionmaker[Session] | None = None,
+    ) -> None:
+        """Keep the session factories (writes; reads) and the dataset directory."""
+        self.sessions = sessions
+        self.reader = reader or sessions
+        self.paths = DatasetPaths(root)
+
+    def versions(self) -> Versions:
+        """Return each kind's version (the cheap query every instance polls)."""
+        with self.reader() as session:
+            rows = session.execute(select(PublishedText.kind, PublishedText.version)).all()
+        return {str(kind): int(version) for kind, version in rows}
+
+    def for_update(self, session: Session, kind: str) -> Any:
+        """Return the parsed text of `kind` (None: never published) and lock it to the transaction.
+
+        Two edits at once, on any instance, take turns here (``FOR UPDATE`` on PostgreSQL, the
+        write transaction on SQLite): the second reads what the first committed, so none is lost.
+        """
+        row = session.scalars(
+            select(PublishedText).where(PublishedText.kind == kind).with_for_update()
+        ).one()
+        return None if row.content is None else json.loads(row.content)
+
+    def save(self, session: Session, kind: str, content: Any) -> None:
+        """Store `content` as the next version of `kind` in the caller's transaction (not committed)."""
+        row = session.get_one(PublishedText, kind)
+        row.content = json.dumps(content, ensure_ascii=False, sort_keys=True)
+        row.version += 1
+        row.updated_at = utcnow()
+        if session.get_bind().dialect.name == "postgresql":
+            # The other instances wake as for a generation; delivered only if this commits.
+            session.execute(
+                text("SELECT pg_notify(:channel, :kind)"), {"channel": CHANNEL, "kind": kind}
+            )
+
+    def write_files(self, known: Versions) -> Versions:
+        """Write each kind newer than `known` to the dataset directory; return the versions now.
+
+        With nothing `known` (start-up), an ``infoborden.geojson`` that differs from what the
+        database holds was edited by hand: it is kept aside before it is rewritten.
+        """
+        with self.reader() as session:
+            rows = session.execute(
+                select(PublishedText.kind, PublishedText.version, PublishedText.content)
+            ).all()
+        for kind, version, content in rows:
+            if content is None or version <= known.get(kind, 0):
+                continue
+            if kind == CONTACT:
+                self._write_contact(json.loads(content))
+            elif kind == INFOBORDEN:
+                self._write_infoborden(json.loads(content), keep_edit=not known)
+        return {kind: version for kind, version, _ in rows}
+
+    def _write_contact(self, fields: dict[str, Any]) -> None:
+        path = self.paths.meta
+        meta = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        for name in CONTACT_FIELDS:
+            if name in fields:
+                meta[name] = fields[name]
+        own = fields.get("municipalities") or {}
+        for entry in meta.get("municipalities") or []:
+            if entry.get("name") in own:
+                entry["contact"] = own[entry["name"]]
+        atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+
+    def _write_infoborden(self, collection: dict[str, Any], *, keep_edit: bool) -> None:
+        path = self.paths.infoborden
+        wanted = dump_geojson(collection)
+        if path.is_file():
+            now = path.read_text(encoding="utf-8")
+            if now == wanted:
+                return
+            if keep_edit:
+                stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+                kept = path.with_name(f"{path.name}.replaced-{stamp}")
+                shutil.copy2(path, kept)
+                log.warning(
+                    "%s is not what the municipality last published: kept as %s and rewritten "
+                    "(edit the infoborden on /beheer/gemeente/publicatie)",
+                    path,
+                    kept.name,
+                )
+        atomic_write_text(path, wanted)

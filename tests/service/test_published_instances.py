@@ -1,0 +1,123 @@
+"""What the municipality publishes reaches every instance, and two edits at once both stand.
+
+Two served apps on one database, each with its own copy of the dataset directory (two hosts):
+staff publish on one, residents ask the other. Infoborden added at the same moment through both
+are all kept: an edit reads what the database holds under a lock, never its own local file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from service.app import create_app
+from tests.service.apps import app_settings, copy_dataset
+from tests.service.served import served
+from tests.service.staff import CSRF, PASSWORD, STAFF, add_staff
+
+PUBLISHED = "/beheer/gemeente/publicatie"
+NO_ZONE = "Aardbruggenstraat 12, 3570 Alken"  # in no zone: residents are sent to the municipality
+
+
+def signed_in(base_url: str) -> httpx.Client:
+    """Return a client signed in on /beheer as the municipality of Alken."""
+    client = httpx.Client(base_url=base_url, timeout=60, headers={"Referer": f"{base_url}/beheer"})
+    token = token_of(client, "/beheer")
+    answer = client.post(
+        "/beheer/inloggen",
+        data={"email": STAFF["town"][0], "password": PASSWORD, "csrf_token": token},
+    )
+    assert answer.status_code in (200, 303), answer.text
+    return client
+
+
+def token_of(client: httpx.Client, page: str) -> str:
+    found = CSRF.search(client.get(page).text)
+    assert found, f"no form on {page}"
+    return found.group(1)
+
+
+def post(client: httpx.Client, action: str, data: dict[str, str]) -> httpx.Response:
+    """Post a form of the publication page with a fresh token (each token is good for one post)."""
+    return client.post(action, data={**data, "csrf_token": token_of(client, PUBLISHED)})
+
+
+def next_steps(base_url: str) -> str:
+    answer = httpx.get(f"{base_url}/api/lookup", params={"q": NO_ZONE}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return " ".join(f"{s['text']} {s['href']}" for s in answer.json()["next_steps"])
+
+
+def board_labels(base_url: str) -> set[str]:
+    answer = httpx.get(f"{base_url}/infoborden.geojson", timeout=30)
+    assert answer.status_code == 200
+    return {f["properties"]["label"] for f in answer.json()["features"]}
+
+
+def eventually(check: object, seconds: float = 2.0) -> float:
+    """Wait until `check()` is true; return how long it took (fails after `seconds`)."""
+    start = time.monotonic()
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() - start < seconds, f"not within {seconds} s"
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def test_a_contact_and_boards_published_on_one_instance_are_served_by_the_other(
+    database_url: str, tmp_path: Path
+) -> None:
+    add_staff(database_url)
+    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
+    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
+    with served(create_app(one)) as first, served(create_app(two)) as second:
+        staff = signed_in(first)
+        done = post(
+            staff,
+            f"{PUBLISHED}/contact",
+            {"phone": "011 59 00 00", "email": "preventie@alken.example.be", "url": ""},
+        )
+        assert done.status_code in (200, 303), done.text
+        assert "tel. 011 59 00 00" in next_steps(first)  # at once where it was published
+        eventually(lambda: "tel. 011 59 00 00" in next_steps(second))
+        # ... and in the second host's own dataset.json, which `wabp publish` reads.
+        meta = json.loads((tmp_path / "two" / "dataset.json").read_text(encoding="utf-8"))
+        assert meta["contact"] == "tel. 011 59 00 00, e-mail preventie@alken.example.be"
+
+        # Eight boards added at the same moment, half through each instance: all eight stand.
+        clients = [signed_in(first if i % 2 else second) for i in range(8)]
+        answers: list[int] = []
+        start = threading.Barrier(8)
+
+        def add(i: int) -> None:
+            token = token_of(clients[i], PUBLISHED)
+            start.wait()
+            answer = clients[i].post(
+                f"{PUBLISHED}/infoborden",
+                data={
+                    "name": f"Bord {i}",
+                    "zone": "heiligenborn",
+                    "latitude": "50,8751",
+                    "longitude": f"5,30{i}",
+                    "csrf_token": token,
+                },
+            )
+            answers.append(answer.status_code)
+
+        threads = [threading.Thread(target=add, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(answers) == [303] * 8, answers
+        added = {f"Bord {i}" for i in range(8)}
+        for base_url in (first, second):
+            eventually(lambda base_url=base_url: added <= board_labels(base_url))
+        for host in ("one", "two"):
+            on_disk = json.loads((tmp_path / host / "infoborden.geojson").read_text())
+            assert added <= {f["properties"]["label"] for f in on_disk["features"]}
+        for client in [staff, *clients]:
+            client.close()
