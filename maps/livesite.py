@@ -27,6 +27,7 @@ from maps.public import PreparedZones, active_infoborden, prepare_zones, render_
 from maps.site import join_elsewhere
 from maps.sitepages import (
     chooser_entries,
+    dataset_rules,
     municipality_folder,
     render_chooser_page,
     render_coverage_page,
@@ -41,6 +42,7 @@ from zones.importing import write_municipality_dataset
 from zones.lookup import Locator
 from zones.municipal import zone_municipalities
 from zones.results import LookupResult
+from zones.rules import GroupRules
 
 ASSET_BASE = "/static"
 LOOKUP_URL = "/api/lookup"
@@ -76,11 +78,19 @@ class LiveSite:
         tiles: TileLayerSpec | None,
         *,
         prefix: str = "",
+        rules_of: tuple[Dataset, str | None] | None = None,
     ) -> None:
-        """Prepare the pages of `dataset` (nothing is rendered yet); `prefix`: a municipality's."""
+        """Prepare the pages of `dataset` (nothing is rendered yet); `prefix`: a municipality's.
+
+        `rules_of`: the dataset and municipality whose rules the registration form shows for this
+        site (a municipality's site: the whole dataset's files); by default `dataset`'s own.
+        """
         self.dataset = dataset
         self.locator = locator
         self.tiles = tiles
+        names = dataset.municipalities.names
+        self._rules_of = rules_of or (dataset, names[0] if len(names) == 1 else None)
+        self._rules_page: tuple[GroupRules | None, str] | None = None
         self.site = Site(
             lookup_url=LOOKUP_URL,
             live=True,
@@ -122,7 +132,13 @@ class LiveSite:
                 root = Path(self._workdir.name) / folder
                 one = Dataset.load(write_municipality_dataset(self.dataset, name, root))
                 # Its search asks the lookup of the whole dataset (a resident may be next door).
-                self._sites[folder] = LiveSite(one, self.locator, self.tiles, prefix=f"{folder}/")
+                self._sites[folder] = LiveSite(
+                    one,
+                    self.locator,
+                    self.tiles,
+                    prefix=f"{folder}/",
+                    rules_of=(self.dataset, name),
+                )
             return self._sites[folder]
 
     def serve(self, path: str, folder: str | None = None) -> str | Moved | None:
@@ -150,6 +166,8 @@ class LiveSite:
 
     def page(self, path: str) -> str | None:
         """Return a page by its site file (``groepen.html``, ``zones/<id>.html``), or None."""
+        if path == "regels.html" and not self.folders:
+            return self.rules_page()
         found = self._pages.get(path)
         if found is not None:
             return found
@@ -184,8 +202,6 @@ class LiveSite:
             )
         if path == "groepen.html":
             return lambda: render_groups_page(ds, self.prepared, site=at, asset_base=ASSET_BASE)
-        if path == "regels.html":
-            return lambda: render_rules_page(ds, site=at, asset_base=ASSET_BASE)
         if path == "dekking.html":
             return lambda: render_coverage_page(
                 coverage(ds), municipality=ds.meta.name, asset_base=ASSET_BASE, site=at
@@ -194,6 +210,23 @@ class LiveSite:
         if path.startswith("zones/") and zone_id in self.prepared.by_id:
             return lambda: self._zone_page(zone_id, at)
         return None
+
+    def rules_page(self) -> str:
+        """Return the rules page with the texts the registration form shows now.
+
+        The municipality edits its rules files (and their version) while the service runs; the
+        form reads them again when they change (`zones.rules`), so this page must follow, or it
+        would show other words than residents accept. Rendered again only after such a change:
+        `load_group_rules` gives the same object until a file changes.
+        """
+        source, municipality = self._rules_of
+        texts = dataset_rules(source, source.municipalities.rules_file(municipality))
+        with self._lock:
+            if self._rules_page is None or self._rules_page[0] is not texts:
+                at = self.site.at("regels.html")
+                html = render_rules_page(self.dataset, texts, site=at, asset_base=ASSET_BASE)
+                self._rules_page = (texts, html)
+            return self._rules_page[1]
 
     def _zone_page(self, zone_id: str, at: Site) -> str:
         prepared = self.prepared

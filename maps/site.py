@@ -35,7 +35,12 @@ from maps.display import DEFAULT_TOLERANCE_M
 from maps.page import Site
 from maps.public import PreparedZones, active_infoborden, prepare_zones, render_public_map
 from maps.searchindex import build_search_index
-from maps.sitepages import render_coverage_page, render_groups_page, render_rules_page
+from maps.sitepages import (
+    dataset_rules,
+    render_coverage_page,
+    render_groups_page,
+    render_rules_page,
+)
 from maps.tiles import TileLayerSpec
 from maps.zonedata import script_json
 from maps.zonepage import neighbours, render_zone_page
@@ -175,7 +180,10 @@ def _write_site(dataset: Dataset, root: Path, options: PublishOptions) -> Publis
         render_groups_page(dataset, prepared, site=site.at("groepen.html"), asset_base=ASSET_DIR),
     )
     writer.text(
-        "regels.html", render_rules_page(dataset, site=site.at("regels.html"), asset_base=ASSET_DIR)
+        "regels.html",
+        render_rules_page(
+            dataset, dataset_rules(dataset), site=site.at("regels.html"), asset_base=ASSET_DIR
+        ),
     )
     writer.text(
         "dekking.html",

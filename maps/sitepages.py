@@ -36,17 +36,27 @@ def render_groups_page(
     )
 
 
-def render_rules_page(dataset: Dataset, *, site: Site, asset_base: str) -> str:
+def dataset_rules(dataset: Dataset, rules_file: str | None = None) -> GroupRules | None:
+    """Return the dataset's group rules and statement of intent; None when it has none.
+
+    `rules_file`: a municipality's own rules text (``dataset.json``), as `load_group_rules` takes.
+    """
+    try:
+        return load_group_rules(dataset.paths.root, rules_file)
+    except DatasetError:  # a dataset without rules (registration off): the short version only
+        return None
+
+
+def render_rules_page(
+    dataset: Dataset, texts: GroupRules | None, *, site: Site, asset_base: str
+) -> str:
     """Return the rules every member must know: 101 first, SAAR, then the dataset's own rules.
 
     The group rules and the statement of intent are the municipality's versioned texts
-    (``reglement.json``, `zones.rules`): the same words residents accept when they apply.
+    (``reglement.json``, `zones.rules`, read by `dataset_rules`): the same words residents accept
+    when they apply. Without `texts` the page keeps to 101, 112 and SAAR.
     """
     name = dataset.meta.name
-    try:
-        texts: GroupRules | None = load_group_rules(dataset.paths.root)
-    except DatasetError:  # a dataset without rules (registration off): the short version only
-        texts = None
     return render_template(
         "rules_page.html.j2",
         title=f"Afspraken - Zones buurtpreventie {name}",
