@@ -62,6 +62,17 @@ MAX_NUMBER = 2**31 - 1
 EMPTY = '{"type": "FeatureCollection", "features": []}\n'
 
 
+def notify_instances(session: Session, payload: str) -> None:
+    """Wake every instance's `Follower` when (and only if) the caller's transaction commits.
+
+    PostgreSQL's NOTIFY; on SQLite (one machine) the followers find the change at their next poll.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+        )
+
+
 def _sha256(text_: str) -> str:
     return hashlib.sha256(text_.encode("utf-8")).hexdigest()
 
@@ -239,10 +250,7 @@ class ZoneGenerations:
             raise StaleGenerationError(
                 f"generation {expected} is no longer current (another change was just approved)"
             ) from None
-        if session.get_bind().dialect.name == "postgresql":
-            # Delivered when (and only if) the transaction commits.
-            notify = text("SELECT pg_notify(:channel, :n)")
-            session.execute(notify, {"channel": CHANNEL, "n": str(row.number)})
+        notify_instances(session, str(row.number))
         return _generation(row)
 
     # -- start-up -----------------------------------------------------------------------------------

@@ -23,11 +23,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.files import atomic_write_text
-from service.generations import CHANNEL
+from service.generations import notify_instances
 from service.tables import PublishedText, utcnow
 from zones.dataset import DatasetPaths
 from zones.storage import dump_geojson
@@ -80,11 +80,7 @@ class PublishedTexts:
         row.content = json.dumps(content, ensure_ascii=False, sort_keys=True)
         row.version += 1
         row.updated_at = utcnow()
-        if session.get_bind().dialect.name == "postgresql":
-            # The other instances wake as for a generation; delivered only if this commits.
-            session.execute(
-                text("SELECT pg_notify(:channel, :kind)"), {"channel": CHANNEL, "kind": kind}
-            )
+        notify_instances(session, kind)
 
     def write_files(self, known: Versions) -> Versions:
         """Write each kind newer than `known` to the dataset directory; return the versions now.
