@@ -23,6 +23,7 @@ from geo.normalize import place_key
 from service import account_links
 from service.registrations.events import audit
 from service.registrations.status import move
+from service.scope import staff_scope
 from service.tables import Registration, User
 from service.users import (
     DuplicateUserError,
@@ -34,6 +35,7 @@ from service.users import (
     set_password,
 )
 from zones.dataset import Dataset
+from zones.errors import ForbiddenError
 from zones.schema import Zone
 
 ROLES_ADDED = ("coordinator", "police", "municipality")
@@ -102,6 +104,27 @@ def accounts_of(session: Session, dataset: Dataset, municipality: str) -> list[U
         | ((User.role == "coordinator") & User.zone_id.in_(zone_ids))
     )
     return list(session.scalars(query.order_by(User.role, User.email)))
+
+
+def police_zone_accounts(session: Session, dataset: Dataset, municipality: str) -> list[User]:
+    """Return the accounts of the police zone the municipality is in: they vet its residents too.
+
+    Shown to the municipality so that it knows who sees its residents' applications; the police
+    zone's accounts are not the municipality's to manage (`accounts_of` leaves them out).
+    """
+    query = select(User).where((User.role == "police") & User.police_zone.is_not(None))
+    return [
+        u
+        for u in session.scalars(query.order_by(User.email))
+        if dataset.municipalities.police_zones and _acts_for(u, dataset, municipality)
+    ]
+
+
+def _acts_for(user: User, dataset: Dataset, municipality: str) -> bool:
+    try:
+        return municipality in staff_scope(user, dataset)
+    except ForbiddenError:  # a police zone this dataset does not hold
+        return False
 
 
 def account_of(session: Session, dataset: Dataset, municipality: str, user_id: str) -> User:

@@ -55,6 +55,7 @@ def _accounts_page(
         "title": "Accounts",
         "heading": f"Accounts van {municipality}",
         "accounts": accounts.accounts_of(session, dataset, municipality),
+        "zone_police": accounts.police_zone_accounts(session, dataset, municipality),
         "zones": accounts.municipality_zones(dataset, municipality),
         "applicants": accounts.new_group_coordinators(session, municipality),
         "roles": ROLE_LABELS,

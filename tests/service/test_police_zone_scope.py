@@ -26,6 +26,7 @@ from service.tables import OutboxMessage, User
 from service.users import create_user
 from tests.common import DATA, FIXTURES
 from tests.service.apps import app_settings
+from tests.service.staff import csrf_token
 from tests.service.test_registrations import PASSWORD, application
 from zones.dataset import Dataset
 from zones.importing import create_dataset
@@ -242,3 +243,28 @@ def test_users_add_refuses_what_the_dataset_does_not_hold(pz_root: Path) -> None
     )
     assert result.exit_code == 0, result.output
     assert "added x@example.be (police, police zone Kanton Borgloon)" in result.stdout
+
+
+def test_the_municipality_sees_the_police_zone_accounts_it_cannot_manage(
+    api: PoliceZoneApi,
+) -> None:
+    client = api.client
+    client.cookies.clear()
+    form = client.get("/beheer").text
+    signed = client.post(
+        "/beheer/inloggen",
+        data={"email": HEERS_TOWN, "password": PASSWORD, "csrf_token": csrf_token(form)},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    page = client.get("/beheer/gemeente/accounts")
+    assert page.status_code == 200
+    own, _, zone = page.text.partition("<h2>Politiezone (1)</h2>")
+    # Listed under the police zone, read-only: no button acts on it.
+    assert ZONE_POLICE in zone and "politie van de politiezone Kanton Borgloon" in zone
+    assert ZONE_POLICE not in own
+    section = zone.split("<h2>", 1)[0]
+    assert "<form" not in section and "Uitschakelen" not in section
+    # Wellen's own police account acts for Wellen only: not Heers' to see.
+    assert WELLEN_POLICE not in page.text
+    client.cookies.clear()
