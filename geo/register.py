@@ -13,6 +13,7 @@ import gzip
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -135,20 +136,37 @@ def _number(frame: pd.DataFrame, column: str) -> FloatArray:
     return values.to_numpy(dtype=np.float64)
 
 
-def _stripped(column: pd.Series) -> pd.Series:
-    """Return a text column with surrounding spaces stripped (what ``.str.strip()`` gives).
+TEXT_COLUMNS = ("postcode", "street", "housenumber", "box")
 
-    Each distinct value is stripped once and shared by its rows: a register repeats a few
-    thousand street names, numbers and postcodes over millions of rows, and shared strings make
-    the later factorising (streets, house numbers) fast too.
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """Return a text column with surrounding spaces stripped, as a categorical column.
+
+    Each distinct value is stripped once: a register repeats a few thousand street names,
+    numbers and postcodes over millions of rows, and the register is indexed from the codes.
     """
     if not (pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)):
         return column.str.strip()  # raises as ``.str`` does on numbers
     codes, uniques = pd.factorize(column)
-    values = np.empty(len(uniques) + 1, dtype=object)
-    values[:-1] = [u.strip() if isinstance(u, str) else np.nan for u in uniques]
-    values[-1] = np.nan  # code -1: a missing value stays missing
-    return pd.Series(values[codes], index=column.index, dtype=object)
+    stripped = [u.strip() if isinstance(u, str) else np.nan for u in uniques]
+    # Values equal once stripped (" 3" and "3") become one category; missing stays missing.
+    merged, categories = pd.factorize(pd.Index(stripped, dtype=object))
+    codes = np.append(merged, -1)[codes]
+    return pd.Series(pd.Categorical.from_codes(codes, categories), index=column.index)
+
+
+def _codes(column: pd.Series) -> tuple[npt.NDArray[np.intp], list[Any]]:
+    """Return each row's code and the distinct values (of a categorical: the ones in use)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(column)
+        return codes, uniques.tolist()
+    codes = column.cat.codes.to_numpy().astype(np.intp)
+    categories = column.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    if not used.all():  # categories of rows left out (no street or no number)
+        codes = np.where(codes >= 0, (np.cumsum(used) - 1)[codes], -1).astype(np.intp)
+        categories = categories[used]
+    return codes, categories.tolist()
 
 
 def normalise_frame(frame: pd.DataFrame, source: str = "register") -> pd.DataFrame:
@@ -156,6 +174,14 @@ def normalise_frame(frame: pd.DataFrame, source: str = "register") -> pd.DataFra
 
     Accepts the CRAB-style and the BeST layout; raises RegisterError naming the missing columns.
     """
+    out = _normalised(frame, source)
+    for column in TEXT_COLUMNS:
+        out[column] = out[column].astype(object)
+    return out
+
+
+def _normalised(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Return what `normalise_frame` does, with categorical text columns (for indexing)."""
     cols = {c.strip(): c for c in frame.columns}
     frame = frame.rename(columns={v: k for k, v in cols.items()})
     if all(c in frame.columns for c in CRAB_2013_ALIASES):
@@ -209,13 +235,14 @@ def _streets(frame: pd.DataFrame) -> tuple[npt.NDArray[np.int32], list[Street]]:
     A street is a (postcode, name) pair; the municipality is that of its first row. The pairs
     are found from the codes of the two columns (not from millions of joined strings).
     """
-    names, name_values = pd.factorize(frame["street"])
-    postcodes, postcode_values = pd.factorize(frame["postcode"])
+    names, name_values = _codes(frame["street"])
+    postcodes, postcode_values = _codes(frame["postcode"])
     pair_codes, pairs = pd.factorize(postcodes.astype(np.int64) * len(name_values) + names)
     postcode_of, name_of = np.divmod(pairs, max(len(name_values), 1))
+    postcode_of, name_of = postcode_of.tolist(), name_of.tolist()
     keys = [
         f"{postcode_values[p]}\x1f{name_values[n]}"
-        for p, n in zip(postcode_of.tolist(), name_of.tolist(), strict=True)
+        for p, n in zip(postcode_of, name_of, strict=True)
     ]
     order = sorted(range(len(keys)), key=keys.__getitem__)  # what factorize(sort=True) gave
     rank = np.empty(len(order), dtype=np.int32)
@@ -249,7 +276,7 @@ class AddressRegister:
         self.lat: FloatArray = frame["lat"].to_numpy(dtype=np.float64)
         self.positioned = ~np.isnan(self.x)
         # House numbers repeat (a few thousand distinct values for 2.65 M addresses): parse each once.
-        hn_codes, hn_uniques = pd.factorize(frame["housenumber"])
+        hn_codes, hn_uniques = _codes(frame["housenumber"])
         unique_keys = [number_key(str(u)) for u in hn_uniques]
         parsed = [parse_register_number(str(u)) for u in hn_uniques]
         # Numeric part of each house number (-1 when there is none, e.g. "zn"): sides and neighbours.
@@ -277,14 +304,14 @@ class AddressRegister:
     @classmethod
     def from_frame(cls, raw: pd.DataFrame, source: str = "register") -> AddressRegister:
         """Build a register from a raw CRAB-style or BeST frame."""
-        return cls(normalise_frame(raw, source))
+        return cls(_normalised(raw, source))
 
     @classmethod
     def from_csv(cls, path: Path) -> AddressRegister:
         """Load a register CSV (CRAB-style or BeST), detected from its header."""
         if not Path(path).is_file():
             raise RegisterError(f"{path}: no such address file")
-        return cls(normalise_frame(read_register_csv(Path(path)), source=str(path)))
+        return cls(_normalised(read_register_csv(Path(path)), source=str(path)))
 
     def __len__(self) -> int:
         return len(self.housenumbers)
