@@ -32,6 +32,7 @@ from tests.maps.test_compare import (
     strip_proposal,
 )
 from zones.dataset import Dataset
+from zones.lookup import Locator
 from zones.points import address_points
 from zones.proposals import InvalidShapeError, ProposalError, parse_proposal, report
 from zones.storage import zones_to_geojson
@@ -181,6 +182,7 @@ class FakeApi:
         self.authorization: list[str | None] = []
         self.summaries: list[list[str]] = []
         self.scripted: list[tuple[int, dict[str, Any]]] = []
+        self.locator = Locator(dataset)
 
     def __call__(self, route: Any) -> None:
         request = route.request
@@ -209,6 +211,9 @@ class FakeApi:
                 if q in s.name.lower()
             ]
             route.fulfill(json=found[:10])
+        elif path == "/lookup":  # street mode asks which group each number is in now
+            q = parse_qs(urlsplit(request.url).query)["q"][0]
+            route.fulfill(json=self.locator.lookup(q).model_dump(mode="json"))
         elif path == "/addresses":
             bbox = parse_qs(urlsplit(request.url).query)["bbox"][0].split(",")
             west, south, east, north = (float(v) for v in bbox)

@@ -8,9 +8,11 @@ marker per moved address with a position. The service runs on a temporary copy o
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,7 @@ import uvicorn
 from maps.compare import CURRENT_LAYER, MOVE_CLASS, MOVES_LAYER, PROPOSED_LAYER
 from service.app import create_app
 from tests.maps.conftest import needs_chromium
-from tests.maps.test_compare import BrowserLog
+from tests.maps.test_compare import BrowserLog, axe_violations
 from tests.service.test_proposal_story import (
     PASSWORD,
     USERS,
@@ -258,3 +260,83 @@ def test_street_mode_shows_the_house_numbers(browser: Browser, service: Service)
     finally:
         page.context.close()
     assert log.errors == []
+
+
+# The canvas pixels of each exact colour: a dot's inside is its fill, whatever its anti-aliasing.
+_CANVAS_COLOURS = """canvas => {
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    const seen = {};
+    for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] !== 255) continue;
+        const hex = "#" + [0, 1, 2].map(k => data[i + k].toString(16).padStart(2, "0")).join("");
+        seen[hex] = (seen[hex] || 0) + 1;
+    }
+    return seen;
+}"""
+
+
+def test_coordinator_on_a_phone_sees_houses_numbers_and_own_proposals(
+    browser: Browser, service: Service
+) -> None:
+    """Item 4 of /voorstel at 360 px: dots in zone colours, the numbers per group, the own list."""
+    page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+    log = BrowserLog()
+    log.watch(page, service.url)
+    page.goto(f"{service.url}/voorstel")
+    try:
+        with page.expect_response("**/api/addresses?bbox=*") as points:
+            sign_in(page, "terkoest")
+        page.locator(".wabp-zone-name").first.wait_for()
+        # The register's addresses, drawn on a canvas in their zone's fill colour.
+        colours = json.loads(page.locator("#inhoud").get_attribute("data-colours") or "{}")
+        answer = points.value.json()
+        per_zone = Counter(answer["zones"][p[2]] for p in answer["points"] if p[2] >= 0)
+        canvas = page.locator("#editor-map .leaflet-overlay-pane canvas").first
+        canvas.wait_for(state="attached")
+        painted = canvas.evaluate(_CANVAS_COLOURS)
+
+        page.get_by_label("Straten kiezen", exact=False).check()
+        page.get_by_label("Zoek een straat").fill("Stationsstr")
+        choice = page.locator("#street-suggestions button", has_text="Stationsstraat").first
+        suggestion = choice.inner_text()
+        choice.click()
+        chosen = page.locator("#streets-chosen li").first
+        now = chosen.locator(".street-now span")
+        now.nth(1).wait_for()
+        groups_now = now.all_inner_texts()
+        register_numbers = chosen.locator(".street-known").first.inner_text()
+        chosen.locator("select").select_option("range")
+        chosen.get_by_label("Huisnummer van in Stationsstraat").fill("1")
+        chosen.get_by_label("Huisnummer tot in Stationsstraat").fill("28")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        violations = axe_violations(page)
+
+        page.get_by_role("button", name="Voorstel indienen").click()
+        page.get_by_text("Uw voorstel is ingediend").wait_for()
+        mine = page.locator("#mine-list li", has_text="ingediend").first
+        mine.wait_for()
+        listed = mine.inner_text()
+    finally:
+        page.context.close()
+
+    # The own zone fills the view; neighbours show at its edges (small dots: a few whole pixels
+    # of fill each, fewer where dots overlap, so only "some" is asked of them).
+    assert per_zone["terkoest"] > 100 and painted.get(colours["terkoest"][0], 0) > 100
+    assert sum(1 for zone in per_zone if painted.get(colours[zone][0], 0) > 0) >= 3
+    assert "(nrs. 1-188)" in suggestion and register_numbers == "In het register: nrs. 1-188"
+    # The same numbers per group as the lookup of the street, in the group lists' notation.
+    street = httpx.get(
+        f"{service.url}/api/lookup", params={"q": "Stationsstraat, 3570 Alken"}
+    ).json()
+    parts = {p["numbers"]: [z["name"] for z in p["zones"]] for p in street["street_parts"]}
+    assert len(groups_now) == len(parts) >= 2
+    for line in groups_now:
+        label, numbers = line.split(": nrs. ")
+        assert label == (
+            "Nu bij " + " en ".join(parts[numbers]) if parts[numbers] else "Nu in geen groep"
+        )
+    assert wide <= 360
+    assert violations == []
+    assert listed.startswith("WABP Terkoest") and "ingediend" in listed
+    assert log.errors == []
+    assert log.outside == []

@@ -626,14 +626,43 @@
       return s.name === street.name && s.postcode === street.postcode;
     });
     if (!known) {
-      state.streets.push({name: street.name, postcode: street.postcode || "",
-        municipality: street.municipality || "", numbers: "all", range: street.numbers || ""});
+      var entry = {name: street.name, postcode: street.postcode || "",
+        municipality: street.municipality || "", numbers: "all", range: street.numbers || "",
+        now: [], nowNode: null};
+      state.streets.push(entry);
+      currentGroups(entry);
     }
     $("street-q").value = "";
     $("street-suggestions").replaceChildren();
     $("street-status").textContent = street.name + (known ? " stond al in de lijst." : " toegevoegd.");
     renderStreets();
     $("street-q").focus();
+  }
+
+  // Which group each of the street's house numbers is in now, as the public group lists write it
+  // ("WABP Terkoest: nrs. 21-21A, 91 (oneven)"): the lookup of the street without a number.
+  function currentGroups(entry) {
+    request("/lookup?q=" + encodeURIComponent(streetLabel(entry))).then(function (answer) {
+      var data = answer.ok ? answer.data : null;
+      if (!data) { return; }
+      var names = function (zones) {
+        return zones.length ? zones.map(function (z) { return z.name; }).join(" en ") : "geen groep";
+      };
+      if (data.street_parts && data.street_parts.length) {
+        entry.now = data.street_parts.map(function (part) {
+          return "Nu " + (part.zones.length ? "bij " : "in ") + names(part.zones) + ": nrs. " + part.numbers;
+        });
+      } else if (data.status === "found" || data.status === "no_zone") {
+        var zones = data.zones || [];
+        entry.now = ["Nu " + (zones.length ? "bij " : "in ") + names(zones) + ": alle huisnummers"];
+      }
+      if (entry.nowNode) { showGroups(entry); }
+    }, function () { /* only a help: the street can be chosen without it */ });
+  }
+
+  function showGroups(entry) {
+    entry.nowNode.replaceChildren();
+    entry.now.forEach(function (line) { entry.nowNode.appendChild(el("span", line)); });
   }
 
   function renderStreets() {
@@ -687,7 +716,9 @@
         $("street-status").textContent = street.name + " verwijderd.";
         $("street-q").focus();
       });
-      item.append(label, select, span, remove, known);
+      street.nowNode = el("span", null, "hint street-known street-now");
+      showGroups(street);
+      item.append(label, select, span, remove, known, street.nowNode);
       list.appendChild(item);
     });
     $("streets-empty").hidden = state.streets.length > 0;
