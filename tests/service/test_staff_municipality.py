@@ -267,6 +267,10 @@ def test_published_contacts_of_the_municipality_and_of_a_group(client: TestClien
     )
     assert published.status_code == 303
     assert "Els, els@example.be" in client.get("/beheer/groep").text
+    # Residents whose address is in the group read it among what to do next, on / and /zoek.
+    resident = "Heiligenbornstraat 12, 3570 Alken"
+    assert "WABP Heiligenborn: Els, els@example.be" in next_step_texts(client, resident)
+    assert "Els, els@example.be" in client.get("/zoek", params={"q": resident}).text
     sign_in(client, "town")
     assert "Els, els@example.be" in client.get("/beheer/gemeente/publicatie").text
     assert "publiek contact van een groep aangepast" in client.get("/beheer/gemeente/audit").text
@@ -274,6 +278,7 @@ def test_published_contacts_of_the_municipality_and_of_a_group(client: TestClien
     withdrawn = post_form(client, "/beheer/groep", "/beheer/groep/contact", {"contact": ""})
     assert withdrawn.status_code == 303
     assert "Els, els@example.be" not in client.get("/beheer/groep").text
+    assert "Els, els@example.be" not in next_step_texts(client, resident)
 
 
 BOARDS = "/beheer/gemeente/publicatie/infoborden"
