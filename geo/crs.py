@@ -94,6 +94,16 @@ def in_belgium(p: LonLat) -> bool:
     return BELGIUM_LON[0] <= p.lon <= BELGIUM_LON[1] and BELGIUM_LAT[0] <= p.lat <= BELGIUM_LAT[1]
 
 
+def in_belgium_arrays(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
+    """Tell, for arrays of WGS84 lon/lat, which lie in Belgium's bounding box (NaN does not)."""
+    return (
+        (BELGIUM_LON[0] <= lon)
+        & (lon <= BELGIUM_LON[1])
+        & (BELGIUM_LAT[0] <= lat)
+        & (lat <= BELGIUM_LAT[1])
+    )
+
+
 def check_lonlat(lon: float, lat: float) -> LonLat:
     """Return the position if it is a finite WGS84 lon/lat in Belgium, else raise CoordinateError.
 

@@ -7,7 +7,7 @@ bounded Jaro-Winkler pass only when prefixes find too few), so it stays fast wit
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,17 +28,13 @@ class Suggestion:
 class StreetSuggester:
     """Autocomplete index over street names (one entry per street, i.e. per name and postcode)."""
 
-    def __init__(
-        self, names: Sequence[str], words: Mapping[str, Sequence[str]] | None = None
-    ) -> None:
-        """Index street `names` (one per street).
-
-        `words`: `geo.normalize.street_words_by_name` of the names, when the caller has it.
-        """
-        if words is None:
-            words = street_words_by_name(names)
+    def __init__(self, names: Sequence[str]) -> None:
+        """Index street `names` (one per street)."""
         # The keys from each word start, per distinct name (a name recurs in many postcodes).
-        starts = {name: ["".join(w[i:]) for i in range(len(w))] for name, w in words.items()}
+        starts = {
+            name: ["".join(w[i:]) for i in range(len(w))]
+            for name, w in street_words_by_name(names).items()
+        }
         entries: list[
             tuple[str, int, int]
         ] = []  # (key from a word start, word position, street id)

@@ -231,6 +231,9 @@ class Publisher:
             self._warmed = True
             current.dataset.base.grid  # noqa: B018 (a cached property, built here)
             current.dataset.register.street_bounds()
+            # The street autocomplete is built on first use, not at load: build it now, before
+            # the first resident types a street name.
+            current.dataset.suggester  # noqa: B018
         if self.state.public_map.generation < current.generation:
             self._render(current)
         if self.exported < current.generation:

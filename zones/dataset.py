@@ -16,7 +16,7 @@ addresses or zones; another generation or a proposal builds only a new zone side
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -250,7 +250,7 @@ class Dataset:
         """Return the same dataset with ``infoborden.geojson`` read again (staff edited it)."""
         path = self.paths.infoborden
         boards = load_infoborden(path) if path.is_file() else []
-        return Dataset(self.paths, self.meta, replace(self.base, infoborden=boards), self.side)
+        return Dataset(self.paths, self.meta, self.base.with_infoborden(boards), self.side)
 
     @classmethod
     def build(

@@ -7,7 +7,7 @@ one `RegisterSide` and builds only a new `zones.zone_side.ZoneSide`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -32,7 +32,6 @@ class RegisterSide:
 
     register: AddressRegister
     matcher: StreetMatcher
-    suggester: StreetSuggester
     boundary: BaseGeometry | None
     boundary_l72: BaseGeometry | None
     infoborden: list[InfobordFeature]
@@ -54,20 +53,24 @@ class RegisterSide:
         matcher: StreetMatcher | None = None,
         suggester: StreetSuggester | None = None,
     ) -> RegisterSide:
-        """Index a loaded register (reusing cached street indexes when given)."""
+        """Index a loaded register (reusing cached street indexes when given).
+
+        The street autocomplete is built on first use (see `suggester`): a lookup never needs
+        it, and all of Flanders' takes about a second of a cold start.
+        """
         streets = register.streets
         # Each (postcode, municipality) once: a place index keeps the first of equal pairs.
         names = list(dict.fromkeys((s.postcode, s.municipality) for s in streets if s.municipality))
         # Old and new names across the 2025 mergers (Borgloon, Tongeren-Borgloon) both place an address.
         pairs = with_merged_names([*read_bpost(), *municipality_places(), *names])
         street_names = [s.name for s in streets]
-        # Both street indexes read each distinct name's words: normalised once, not per postcode.
-        words = street_words_by_name(street_names) if matcher is None or suggester is None else {}
-        return cls(
+        if matcher is None:
+            # Each distinct name normalised once (a name recurs in many postcodes).
+            words = street_words_by_name(street_names)
+            matcher = StreetMatcher(street_names, [s.postcode for s in streets], words=words)
+        side = cls(
             register=register,
-            matcher=matcher
-            or StreetMatcher(street_names, [s.postcode for s in streets], words=words),
-            suggester=suggester or StreetSuggester(street_names, words=words),
+            matcher=matcher,
             boundary=boundary,
             boundary_l72=to_l72(boundary) if boundary is not None else None,
             infoborden=infoborden or [],
@@ -75,6 +78,22 @@ class RegisterSide:
             by_name=streets_by_name(register),
             postcodes=register.postcodes(),
         )
+        if suggester is not None:
+            side.__dict__["suggester"] = suggester  # what the cached property would build
+        return side
+
+    def with_infoborden(self, infoborden: list[InfobordFeature]) -> RegisterSide:
+        """Return the same register side with other infoborden (the indexes built so far kept)."""
+        side = replace(self, infoborden=infoborden)
+        for name in _REGISTER_ONLY:
+            if name in self.__dict__:
+                side.__dict__[name] = self.__dict__[name]
+        return side
+
+    @cached_property
+    def suggester(self) -> StreetSuggester:
+        """Return the street autocomplete (built on first use; the service builds it at start)."""
+        return StreetSuggester([s.name for s in self.register.streets])
 
     @cached_property
     def places(self) -> PlaceIndex:
@@ -90,3 +109,7 @@ class RegisterSide:
     def grid(self) -> PointGrid:
         """Return the addresses bucketed by position (for "which addresses can a change reach")."""
         return PointGrid(self.register.x, self.register.y)
+
+
+# The cached properties that depend on the register alone (not on boundary or infoborden).
+_REGISTER_ONLY = ("suggester", "places", "geocoder", "grid")
