@@ -78,3 +78,29 @@ def test_voorstel_draws_on_the_base_map_and_allows_its_host(tmp_path: Path) -> N
         "img-src 'self' data: https://tile.openstreetmap.org;"
         in response.headers["content-security-policy"]
     )
+
+
+def test_comparison_map_draws_on_the_base_map_and_allows_its_host(tmp_path: Path) -> None:
+    from tests.service.test_proposal_story import PASSWORD, USERS, add_users, strip_feature
+    from zones.dataset import Dataset
+
+    data = copy_dataset(tmp_path / "data")
+    database = f"sqlite:///{tmp_path / 'wabp.sqlite'}"
+    add_users(database)
+    with TestClient(create_app(app_settings(data, database, tiles="osm"))) as client:
+
+        def bearer(who: str) -> dict[str, str]:
+            form = {"username": USERS[who][0], "password": PASSWORD}
+            token = client.post("/api/auth/token", data=form).json()["access_token"]
+            return {"Authorization": f"Bearer {token}"}
+
+        proposal = client.post(
+            "/api/proposals", json=strip_feature(Dataset.load(data)), headers=bearer("sint-joris")
+        )
+        assert proposal.status_code == 201, proposal.text
+        response = client.get(
+            f"/proposals/{proposal.json()['id']}/map", headers=bearer("municipality")
+        )
+    assert response.status_code == 200
+    assert "L.tileLayer(" in response.text and htmlsafe_json_dumps(OSM.url) in response.text
+    assert "img-src 'self' data: https:;" in response.headers["content-security-policy"]
