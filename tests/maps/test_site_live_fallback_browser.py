@@ -8,7 +8,8 @@ served by uvicorn on 127.0.0.1:
   that Alken counts as such) gives the site street runs only: its own answer is flagged unsure, and
   the page asks the service's ``/api/lookup`` and shows that answer; when the service cannot be
   reached, the offline answer stays with its warning;
-- without JavaScript the search form goes to the service's result page (``<base-url>/zoek``).
+- without JavaScript the search form goes to the service's result page (``<base-url>/zoek``);
+- the site's own answer links to the service's registration form with the address filled in.
 """
 
 from __future__ import annotations
@@ -144,3 +145,26 @@ def test_without_javascript_the_search_goes_to_the_live_result_page(
     assert status == "found"
     assert "WABP Heiligenborn" in text
     assert urlsplit(join).path == "/aanmelden"
+
+
+def test_the_published_answer_opens_the_live_form_with_the_address(
+    browser: Browser, data: Path, service: str, tmp_path: Path
+) -> None:
+    index = _publish(data, tmp_path / "site", service)
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        _search(page, index, "heiligenbornstraat 12 alken")
+        result = page.locator("#wabp-result[data-status=found]")
+        result.wait_for()
+        steps = result.locator(".step--join_group, .step--call_police").all_inner_texts()
+        with page.expect_navigation():
+            result.locator(".step--join_group a").first.click()
+        url = urlsplit(page.url)
+        filled = page.get_by_label("Adres", exact=True).input_value()
+    finally:
+        context.close()
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{service}/aanmelden"
+    # The register's way of writing the address, not what was typed.
+    assert filled == ADDRESS
+    assert any("101" in step and "112" in step for step in steps)
