@@ -279,6 +279,24 @@ def test_coordinator_on_a_phone_sees_houses_numbers_and_own_proposals(
     browser: Browser, service: Service
 ) -> None:
     """Item 4 of /voorstel at 360 px: dots in zone colours, the numbers per group, the own list."""
+    # An earlier proposal of this coordinator, rejected with a reason by the municipality.
+    earlier = httpx.post(
+        f"{service.url}/api/proposals",
+        json={
+            "type": "Feature",
+            "properties": {"zone_id": "terkoest"},
+            "geometry": None,
+            "units": {"streets": [{"name": "Stationsstraat", "postcode": "3570"}]},
+        },
+        headers=service.token("terkoest"),
+    )
+    assert earlier.status_code == 201, earlier.text
+    refused = httpx.post(
+        f"{service.url}/api/proposals/{earlier.json()['id']}/reject",
+        json={"reason": "Bespreek dit eerst met Sint-Joris."},
+        headers=service.token("municipality"),
+    )
+    assert refused.status_code == 200, refused.text
     page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     log = BrowserLog()
     log.watch(page, service.url)
@@ -313,9 +331,8 @@ def test_coordinator_on_a_phone_sees_houses_numbers_and_own_proposals(
 
         page.get_by_role("button", name="Voorstel indienen").click()
         page.get_by_text("Uw voorstel is ingediend").wait_for()
-        mine = page.locator("#mine-list li", has_text="ingediend").first
-        mine.wait_for()
-        listed = mine.inner_text()
+        page.locator("#mine-list li").nth(1).wait_for()  # the new one first, then the earlier
+        listed = page.locator("#mine-list li").all_inner_texts()
     finally:
         page.context.close()
 
@@ -337,6 +354,8 @@ def test_coordinator_on_a_phone_sees_houses_numbers_and_own_proposals(
         )
     assert wide <= 360
     assert violations == []
-    assert listed.startswith("WABP Terkoest") and "ingediend" in listed
+    newest, rejected = listed
+    assert newest.startswith("WABP Terkoest, ingediend op ") and ": ingediend " in newest
+    assert ": afgewezen (Bespreek dit eerst met Sint-Joris.)" in rejected
     assert log.errors == []
     assert log.outside == []
