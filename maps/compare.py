@@ -109,6 +109,8 @@ class ComparisonContent:
     # The register base map's data (maps/basemap.py) when it is the base map, else "".
     streets: Markup = Markup("")
     streets_script: str = ""
+    # (link, text) back to the page the reader came from, when there is one for them.
+    back: tuple[str, str] | None = None
 
 
 def moved_addresses(dataset: Dataset, report: Report) -> list[MovedAddress]:
@@ -155,11 +157,13 @@ def render_proposal_map(
     *,
     asset_base: str = "/static",
     tiles: TileLayerSpec | None = None,
+    back: tuple[str, str] | None = None,
 ) -> str:
     """Return the HTML page that compares the current zones with a proposal's zones.
 
     `tiles` is the base map under the zones (the service's ``WABP_TILES``): the municipality judges
-    a boundary by the streets and houses it runs along, which the zones alone do not show.
+    a boundary by the streets and houses it runs along, which the zones alone do not show. `back`
+    is a (link, text) to the page the reader works on, shown above the title.
     """
     before_zones = dataset.zones.active()
     # The proposed zone is drawn even when it is not (yet) active, e.g. a zone still "proposed".
@@ -227,6 +231,7 @@ def render_proposal_map(
         takeover=OVERLAP_COLOUR if report.takeovers else None,
         streets=_streets(dataset, tiles, frame),
         streets_script=asset_url(asset_base, "wabp/streets.js"),
+        back=back,
     )
     figure = MapFigure("compare.html.j2", page=content)
     figure.add_child(m)

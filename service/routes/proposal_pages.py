@@ -52,6 +52,7 @@ VOORSTEL_CSP = (
     "img-src 'self' data:{tiles}; connect-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+VOORSTEL_BACK = ("/voorstel", "Terug naar de voorstelpagina")
 PAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 _read_proposals = require_role(*READERS)
 
@@ -82,16 +83,21 @@ def proposal_map(
         return HTMLResponse(shell, headers=headers)
     user = _read_proposals(get_current_user(token, session, key))
     row = visible_proposal(session, user, proposal_id, state.current.dataset)
+    # The token is the one of /voorstel's tab: back there, for the roles that propose on it.
+    back = VOORSTEL_BACK if user.role in ("coordinator", "municipality") else None
     return HTMLResponse(
-        comparison_map(row, state), headers={**headers, "Cache-Control": "no-store"}
+        comparison_map(row, state, back=back), headers={**headers, "Cache-Control": "no-store"}
     )
 
 
-def comparison_map(row: Proposal, state: ServiceState) -> str:
-    """Render the comparison map of a proposal the caller may see (also used by /beheer)."""
+def comparison_map(row: Proposal, state: ServiceState, back: tuple[str, str] | None = None) -> str:
+    """Render the comparison map of a proposal the caller may see (also used by /beheer).
+
+    `back`: (link, text) to the page the reader came from.
+    """
     dataset = _compared_with(row, state)
     result, after = report(parse_proposal(json.loads(row.feature_json), dataset), dataset)
-    return render_proposal_map(dataset, result, after, tiles=state.tiles)
+    return render_proposal_map(dataset, result, after, tiles=state.tiles, back=back)
 
 
 def _compared_with(row: Proposal, state: ServiceState) -> Dataset:

@@ -176,7 +176,8 @@ def proposal_map(
 ) -> HTMLResponse:
     """Serve the comparison map of a proposal (current and proposed boundaries, moved addresses)."""
     row = workflow.visible_proposal(session, user, proposal_id, state.current.dataset)
-    return HTMLResponse(comparison_map(row, state), headers=NO_STORE)
+    back = (f"{PROPOSALS}/{row.id}", "Terug naar het voorstel")
+    return HTMLResponse(comparison_map(row, state, back=back), headers=NO_STORE)
 
 
 # Why an approval did not go through, as the municipality reads it, and the page's status.

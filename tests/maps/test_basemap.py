@@ -212,8 +212,13 @@ def test_municipality_reviews_a_proposal_on_the_streets(browser: Browser, tmp_pa
                 expect(scale).not_to_have_text(before)  # the zoom step is done
             names.first.wait_for()
             violations = axe_violations(page)
+            # Back to the review, where the decision is taken.
+            with page.expect_navigation():
+                page.get_by_role("link", name="Terug naar het voorstel").click()
+            review = page.url
         finally:
             context.close()
     assert "adressenregister" in credit
     assert violations == []
+    assert review == f"{url}/beheer/gemeente/voorstellen/{submitted.json()['id']}"
     assert errors == []

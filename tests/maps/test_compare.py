@@ -232,6 +232,16 @@ def test_base_map_is_the_one_asked_for(alken: Dataset, proposal: tuple[Report, Z
     assert "adressenregister" in streets["attribution"]
 
 
+def test_back_link_when_given(alken: Dataset, proposal: tuple[Report, ZoneSet]) -> None:
+    html = render_proposal_map(alken, *proposal, back=("/beheer/x?a=1&b=2", EVIL))
+    assert f'<a href="/beheer/x?a=1&amp;b=2">{escape(EVIL)}</a>' in html
+    assert EVIL not in html
+
+
+def test_no_back_link_by_default(page: str) -> None:
+    assert 'class="back-link"' not in page
+
+
 def test_no_base_map_when_none_is_asked_for(page: str) -> None:
     assert "tileLayer" not in page
     assert 'id="wabp-street-data"' not in page and "wabp/streets.js" not in page

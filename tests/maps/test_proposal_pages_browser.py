@@ -197,6 +197,8 @@ def test_coordinator_draws_submits_and_sees_the_comparison_map(
         dashed = page.locator("path[stroke-dasharray='7 6']").count()
         rows = page.locator("table.moves tbody tr").count()
         title = page.title()
+        page.get_by_role("link", name="Terug naar de voorstelpagina").click()
+        page.wait_for_url(f"{service.url}/voorstel")
     finally:
         page.context.close()
 
