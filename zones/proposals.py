@@ -741,8 +741,14 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
         ReportProblem(
             code="overlap",
             severity="error",
-            message=f"het voorstel overlapt {t.name} over {_m2(t.area_m2)} m² ({t.addresses} "
-            "adressen): dat deel gaat alleen over als de gemeente het bevestigt",
+            message=(
+                f"het voorstel overlapt {t.name} over {_m2(t.area_m2)} m² ({_addresses(t.addresses)}): "
+                "dat deel gaat alleen over als de gemeente het bevestigt"
+                if _has_area(t.area_m2)
+                # Streets picked from another group: addresses without an area of its polygon.
+                else f"het voorstel neemt {_addresses(t.addresses)} over van {t.name}: die gaan "
+                "alleen over als de gemeente het bevestigt"
+            ),
             zones=[target_id, t.zone_id],
         )
         for t in takeovers
@@ -758,8 +764,8 @@ def report(proposal: Proposal, dataset: Dataset) -> tuple[Report, ZoneSet]:
     if unchanged:
         summary.append("dit voorstel verandert niets")
     summary += [
-        f"neemt {_m2(t.area_m2)} m² en {t.addresses} adressen over van {t.name}: "
-        "de gemeente moet dit bevestigen"
+        f"neemt {_m2(t.area_m2) + ' m² en ' if _has_area(t.area_m2) else ''}"
+        f"{_addresses(t.addresses)} over van {t.name}: de gemeente moet dit bevestigen"
         for t in takeovers
     ]
     if outside > 1.0:
@@ -844,6 +850,15 @@ def _takeovers(
             )
         )
     return taken
+
+
+def _has_area(area: float) -> bool:
+    """Tell whether an area shows as at least 1 m² (a take-over by street rules has none)."""
+    return round(area) >= 1
+
+
+def _addresses(count: int) -> str:
+    return "1 adres" if count == 1 else f"{count} adressen"
 
 
 def _m2(area: float) -> str:

@@ -97,6 +97,34 @@ def test_new_group_from_units(alken: Dataset) -> None:
     assert "grootstraat" in after
 
 
+def test_streets_taken_from_another_group_are_counted_in_addresses_not_area(
+    alken: Dataset,
+) -> None:
+    # Heiligenborn by streets, with the Terkoest numbers of Stationsstraat: no area of Terkoest's
+    # polygon is taken, its addresses are.
+    streets = [
+        {"name": "Heiligenbornstraat", "postcode": "3570"},
+        {"name": "Stationsstraat", "postcode": "3570", "numbers": {"from": 1, "to": 28}},
+    ]
+    proposal = parse_proposal(
+        {
+            "type": "Feature",
+            "properties": {"zone_id": "heiligenborn"},
+            "geometry": None,
+            "units": {"streets": streets},
+        },
+        alken,
+    )
+    result, _ = report(proposal, alken)
+    (taken,) = result.takeovers
+    assert taken.zone_id == "terkoest" and taken.addresses > 0 and round(taken.area_m2) == 0
+    words = f"{taken.addresses} adressen over van WABP Terkoest"
+    assert f"neemt {words}: de gemeente moet dit bevestigen" in result.summary
+    (problem,) = [p for p in result.problems if p.code == "overlap"]
+    assert problem.message.startswith(f"het voorstel neemt {words}")
+    assert not any("0 m²" in line for line in [*result.summary, problem.message])
+
+
 def test_neighbours_that_only_share_a_border_are_left_alone(alken: Dataset) -> None:
     proposal = parse_proposal(
         feature(shapely.geometry.mapping(border_grab(alken)), zone_id="sint-joris"), alken
