@@ -121,3 +121,44 @@ def test_a_contact_and_boards_published_on_one_instance_are_served_by_the_other(
             assert added <= {f["properties"]["label"] for f in on_disk["features"]}
         for client in [staff, *clients]:
             client.close()
+
+
+def test_a_restart_serves_what_the_database_published_over_stale_or_hand_edited_files(
+    tmp_path: Path,
+) -> None:
+    # A crash between the commit and the file write leaves dataset.json behind the database; a
+    # hand edit of infoborden.geojson differs from what was published. At start-up the database
+    # wins; the hand-edited file is kept aside, not lost.
+    database_url = f"sqlite:///{tmp_path / 'wabp.sqlite'}"
+    add_staff(database_url)
+    data = copy_dataset(tmp_path / "data")
+    settings = app_settings(data, database_url)
+    with served(create_app(settings)) as url:
+        staff = signed_in(url)
+        done = post(
+            staff, f"{PUBLISHED}/contact", {"phone": "011 59 00 00", "email": "", "url": ""}
+        )
+        assert done.status_code == 303, done.text
+        added = post(
+            staff,
+            f"{PUBLISHED}/infoborden",
+            {
+                "name": "Bord Dorp",
+                "zone": "heiligenborn",
+                "latitude": "50,8751",
+                "longitude": "5,305",
+            },
+        )
+        assert added.status_code == 303, added.text
+        staff.close()
+    meta = json.loads((data / "dataset.json").read_text(encoding="utf-8"))
+    meta["contact"] = None  # as before the publication: the write never happened
+    (data / "dataset.json").write_text(json.dumps(meta), encoding="utf-8")
+    hand_edit = '{"type": "FeatureCollection", "features": []}\n'
+    (data / "infoborden.geojson").write_text(hand_edit, encoding="utf-8")
+
+    with served(create_app(settings)) as url:
+        assert "tel. 011 59 00 00" in next_steps(url)
+        assert "Bord Dorp" in board_labels(url)
+    kept = list(data.glob("infoborden.geojson.replaced-*"))
+    assert [p.read_text(encoding="utf-8") for p in kept] == [hand_edit]
