@@ -9,6 +9,9 @@ network access off so that every machine picks the same (grid-less, about 1 m ac
 from __future__ import annotations
 
 import math
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import NamedTuple
 
@@ -18,6 +21,7 @@ import pyproj
 from pyproj import Transformer
 
 from geo.errors import CoordinateError
+from geo.threads import map_parts
 
 pyproj.network.set_network_enabled(False)  # type: ignore[attr-defined]
 
@@ -77,16 +81,56 @@ def to_lambert2008(p: LambertXY) -> Lambert2008XY:
     return Lambert2008XY(float(x), float(y))
 
 
+# From this many points on, a transformation is split over threads (all of Flanders: 2.65 M).
+POINTS_PER_THREAD = 200_000
+# Transformers not in use, per (source, target): a Transformer must not serve two threads at once,
+# and making one takes some 50 ms.
+_spare: dict[tuple[str, str], queue.SimpleQueue[Transformer]] = {}
+
+
+@contextmanager
+def _borrowed(source: str, target: str) -> Iterator[Transformer]:
+    """Lend a transformer (made as `transformer` makes it) to this thread for one use."""
+    spare = _spare.setdefault((source, target), queue.SimpleQueue())
+    try:
+        t = spare.get_nowait()
+    except queue.Empty:
+        t = Transformer.from_crs(source, target, always_xy=True)
+    try:
+        yield t
+    finally:
+        spare.put(t)
+
+
+def _transform_arrays(
+    source: str, target: str, a: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Transform arrays of coordinates, in parts on several threads when they are long.
+
+    Each point is transformed by itself (PROJ picks its operation per point), so the parts give
+    exactly what one call gives.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+
+    def part(rows: range) -> tuple[FloatArray, FloatArray]:
+        with _borrowed(source, target) as t:
+            p, q = t.transform(a[rows.start : rows.stop], b[rows.start : rows.stop])
+        return np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+
+    done = map_parts(part, len(a), POINTS_PER_THREAD)
+    if len(done) == 1:
+        return done[0]
+    return np.concatenate([p for p, _ in done]), np.concatenate([q for _, q in done])
+
+
 def lonlat_to_lambert72_arrays(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Project arrays of WGS84 lon/lat to Lambert 72 x/y (NaN stays NaN)."""
-    x, y = transformer(WGS84, LAMBERT72).transform(lon, lat)
-    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return _transform_arrays(WGS84, LAMBERT72, lon, lat)
 
 
 def lambert72_to_lonlat_arrays(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Unproject arrays of Lambert 72 x/y to WGS84 lon/lat."""
-    lon, lat = transformer(LAMBERT72, WGS84).transform(x, y)
-    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    return _transform_arrays(LAMBERT72, WGS84, x, y)
 
 
 def in_belgium(p: LonLat) -> bool:

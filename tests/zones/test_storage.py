@@ -210,6 +210,31 @@ def test_3d_coordinates_are_dropped_to_2d() -> None:
     assert shapely.get_coordinates(geometry).tolist() == SQUARE
 
 
+SHELL = [[4.0, 50.0], [4.1, 50.0], [4.1, 50.1], [4.0, 50.1], [4.0, 50.0]]
+HOLE = [[4.02, 50.02], [4.03, 50.02], [4.03, 50.03], [4.02, 50.02]]
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        pytest.param({"type": "Polygon", "coordinates": [SHELL]}, id="polygon"),
+        pytest.param({"type": "Polygon", "coordinates": [SHELL, HOLE]}, id="with a hole"),
+        pytest.param(
+            {"type": "MultiPolygon", "coordinates": [[SHELL], [[[x + 1, y] for x, y in SHELL]]]},
+            id="multipolygon",
+        ),
+        pytest.param(
+            {"type": "Polygon", "coordinates": [[[x, y, 7.0] for x, y in SHELL], HOLE]},
+            id="heights in one ring only",
+        ),
+    ],
+)
+def test_geometry_is_what_shapely_reads(geometry: dict[str, Any]) -> None:
+    zones = zones_from_geojson(collection(feature("west", geometry)))
+    expected = shapely.force_2d(shapely.geometry.shape(geometry))
+    assert zones.get("west").geometry.wkb == expected.wkb
+
+
 def test_extra_properties_are_kept() -> None:
     zones = zones_from_geojson(collection(feature("west", zone_a, assumed="de Herk als grens")))
     assert zones.get("west").props.model_dump()["assumed"] == "de Herk als grens"
