@@ -8,6 +8,7 @@ resident or coordinator confirms instead of trusting a line drawn through a fron
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -343,14 +344,21 @@ def _assign_rows(
     if len(index) and len(todo):
         x, y = register.x[todo], register.y[todo]
         pts, polys, near_pts, near_polys = index.covering_and_near(x, y, near_distance)
-        order = np.lexsort((to_set[polys], pts))
-        pts, hit = todo[pts[order]], to_set[polys[order]]
-        first = np.unique(pts, return_index=True)[1]
-        primary[pts[first]] = hit[first]
-        source[pts[first]] = polygon
-        if len(pts) > len(first):  # points on a shared border: every zone they touch
-            for a in np.unique(pts[np.r_[False, pts[1:] == pts[:-1]]]).tolist():
-                extra[a] = tuple(sorted(hit[pts == a].tolist()))
+        # Each point's lowest covering zone is its primary one, found without sorting the
+        # millions of pairs: nearly every point lies in exactly one zone.
+        hit = to_set[polys]
+        none_yet = np.iinfo(np.int32).max
+        lowest = np.full(len(todo), none_yet, dtype=np.int32)
+        np.minimum.at(lowest, pts, hit)
+        covered = lowest != none_yet
+        primary[todo[covered]] = lowest[covered]
+        source[todo[covered]] = polygon
+        several = np.flatnonzero(np.bincount(pts, minlength=len(todo)) > 1)
+        if len(several):  # points on a shared border: every zone they touch
+            shared = np.isin(pts, several)
+            pairs = sorted(zip(todo[pts[shared]].tolist(), hit[shared].tolist(), strict=True))
+            for a, group in itertools.groupby(pairs, key=lambda pair: pair[0]):
+                extra[a] = tuple(z for _, z in group)
         # Near another zone: within reach of a zone that does not cover it, decided by polygon.
         others, within = todo[near_pts], to_set[near_polys]
         keep = source[others] == polygon
@@ -387,17 +395,8 @@ def _from_neighbours(
     hi_zone = np.where(above >= 0, primary[np.maximum(above, 0)], -2)
     agree = (lo_zone == hi_zone) | (below < 0) | (above < 0)
     agree &= (below >= 0) | (above >= 0)
-    simple = (
-        np.array(
-            [
-                lo not in extra and hi not in extra
-                for lo, hi in zip(below.tolist(), above.tolist(), strict=True)
-            ],
-            dtype=bool,
-        )
-        if extra
-        else np.ones(len(todo), dtype=bool)
-    )
+    shared = np.fromiter(extra, dtype=np.int64, count=len(extra))  # on a shared border
+    simple = ~(np.isin(below, shared) | np.isin(above, shared))
     take = agree & simple
     primary[todo[take]] = np.maximum(lo_zone, hi_zone)[take]
     source[todo[take]] = SOURCES.index("neighbours")

@@ -16,6 +16,7 @@ addresses or zones; another generation or a proposal builds only a new zone side
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -106,6 +107,22 @@ def read_meta(paths: DatasetPaths) -> DatasetMeta:
         return DatasetMeta.model_validate(json.loads(paths.meta.read_text(encoding="utf-8")))
     except ValueError as exc:
         raise DatasetError(f"{paths.meta}: {exc}") from None
+
+
+# The boundary (None: the dataset has none) and the infoborden of a dataset directory.
+Extras = tuple[BaseGeometry | None, list[InfobordFeature]]
+
+
+def _read_zones(path: Path) -> ZoneSet:
+    """Read the current zone file (no zones when there is none)."""
+    return load_zones(path) if path.is_file() else ZoneSet([])
+
+
+def _read_extras(paths: DatasetPaths) -> Extras:
+    """Read the boundary and infoborden files, where the dataset has them."""
+    boundary = load_boundary(paths.boundary) if paths.boundary.is_file() else None
+    infoborden = load_infoborden(paths.infoborden) if paths.infoborden.is_file() else []
+    return boundary, infoborden
 
 
 class Dataset:
@@ -211,11 +228,26 @@ class Dataset:
             raise DatasetError(f"{root}: no addresses.csv (create a dataset with `wabp init`)")
         meta = read_meta(paths)
         zones_path = GenerationStore(paths.root).current_path()
-        zones = load_zones(zones_path) if zones_path.is_file() else ZoneSet([])
         key = cache_key(paths.addresses, zones_path)
-        cached = load_cached(paths.cache, key) if cache else None
-        if isinstance(cached, tuple) and len(cached) == 4:
-            register, table, matcher, suggester = cached
+        # The zone, boundary and infoborden files are read on another thread while the register
+        # is (much of either is work without the GIL: the CSV reader, PROJ, GEOS). A broken zone
+        # file is still reported before a broken register, as when it was read first.
+        with ThreadPoolExecutor(1, thread_name_prefix="wabp-load") as pool:
+            zones_read = pool.submit(_read_zones, zones_path)
+            extras_read = pool.submit(_read_extras, paths)
+            try:
+                cached = load_cached(paths.cache, key) if cache else None
+                if isinstance(cached, tuple) and len(cached) == 4:
+                    register, table, matcher, suggester = cached
+                else:
+                    cached = None
+                    register = AddressRegister.from_csv(paths.addresses)
+            except BaseException:
+                zones_read.result()
+                raise
+            zones = zones_read.result()
+            extras = extras_read.result()
+        if cached is not None:
             return cls.build(
                 paths,
                 meta,
@@ -225,9 +257,9 @@ class Dataset:
                 table=table,
                 matcher=matcher,
                 suggester=suggester,
+                extras=extras,
             )
-        register = AddressRegister.from_csv(paths.addresses)
-        dataset = cls.build(paths, meta, register, zones, strict=strict)
+        dataset = cls.build(paths, meta, register, zones, strict=strict, extras=extras)
         if cache:
             # The street indexes depend on the register only; normalising every street name of
             # Flanders twice takes seconds that a cached start does not need to spend.
@@ -264,10 +296,13 @@ class Dataset:
         table: AssignmentTable | None = None,
         matcher: StreetMatcher | None = None,
         suggester: StreetSuggester | None = None,
+        extras: Extras | None = None,
     ) -> Dataset:
-        """Index an already loaded register and zone set (reusing cached `table` and street indexes)."""
-        boundary = load_boundary(paths.boundary) if paths.boundary.is_file() else None
-        infoborden = load_infoborden(paths.infoborden) if paths.infoborden.is_file() else []
+        """Index an already loaded register and zone set (reusing cached `table` and street indexes).
+
+        `extras`: the boundary and infoborden, when the caller has read them.
+        """
+        boundary, infoborden = extras if extras is not None else _read_extras(paths)
         base = RegisterSide.build(
             register, boundary, infoborden, matcher=matcher, suggester=suggester
         )
