@@ -28,6 +28,7 @@ from geo.crs import (
 )
 from geo.errors import RegisterError
 from geo.housenumber import HouseNumber, number_key, parse_register_number
+from geo.threads import map_parts
 
 CRAB_COLUMNS = ("postcode", "street", "housenumber", "lat", "lon")
 # The older CRAB CSV exports (crab-tools, 2013) name the same columns differently.
@@ -155,6 +156,34 @@ def _stripped(column: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories), index=column.index)
 
 
+# From this many rows on, the text columns are stripped on several threads.
+ROWS_FOR_THREADS = 100_000
+
+
+def _text_frame(
+    frame: pd.DataFrame, postcode: str, municipality: str, street: str, housenumber: str, box: str
+) -> pd.DataFrame:
+    """Return the register's text columns, read from `frame`'s columns of these names.
+
+    Municipality and box may be missing (empty). All but the municipality are stripped, on
+    several threads for a large register (pandas hashes strings partly without the GIL).
+    """
+    empty = pd.Series("", index=frame.index)
+    columns = [frame[postcode], frame[street], frame[housenumber], frame.get(box, empty)]
+    per_part = 1 if len(frame) >= ROWS_FOR_THREADS else len(columns)
+    done = map_parts(lambda part: [_stripped(columns[i]) for i in part], len(columns), per_part)
+    stripped = [column for part in done for column in part]
+    return pd.DataFrame(
+        {
+            "postcode": stripped[0],
+            "municipality": frame.get(municipality, empty),
+            "street": stripped[1],
+            "housenumber": stripped[2],
+            "box": stripped[3],
+        }
+    )
+
+
 def _codes(column: pd.Series) -> tuple[npt.NDArray[np.intp], list[Any]]:
     """Return each row's code and the distinct values (of a categorical: the ones in use)."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
@@ -187,14 +216,8 @@ def _normalised(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     if all(c in frame.columns for c in CRAB_2013_ALIASES):
         frame = frame.rename(columns=CRAB_2013_ALIASES)
     if all(c in frame.columns for c in BEST_COLUMNS):
-        out = pd.DataFrame(
-            {
-                "postcode": _stripped(frame["postcode"]),
-                "municipality": frame.get("municipality_name_nl", pd.Series("", index=frame.index)),
-                "street": _stripped(frame["streetname_nl"]),
-                "housenumber": _stripped(frame["house_number"]),
-                "box": _stripped(frame.get("box_number", pd.Series("", index=frame.index))),
-            }
+        out = _text_frame(
+            frame, "postcode", "municipality_name_nl", "streetname_nl", "house_number", "box_number"
         )
         if "EPSG:31370_x" in frame.columns and "EPSG:31370_y" in frame.columns:
             x, y = _number(frame, "EPSG:31370_x"), _number(frame, "EPSG:31370_y")
@@ -207,15 +230,7 @@ def _normalised(frame: pd.DataFrame, source: str) -> pd.DataFrame:
                 f"{source}: BeST layout needs EPSG:31370_x/_y or EPSG:4326_lat/_lon columns"
             )
     elif all(c in frame.columns for c in CRAB_COLUMNS):
-        out = pd.DataFrame(
-            {
-                "postcode": _stripped(frame["postcode"]),
-                "municipality": frame.get("municipality", pd.Series("", index=frame.index)),
-                "street": _stripped(frame["street"]),
-                "housenumber": _stripped(frame["housenumber"]),
-                "box": _stripped(frame.get("box", pd.Series("", index=frame.index))),
-            }
-        )
+        out = _text_frame(frame, "postcode", "municipality", "street", "housenumber", "box")
         lat, lon = _number(frame, "lat"), _number(frame, "lon")
         x, y = lonlat_to_lambert72_arrays(lon, lat)
     else:

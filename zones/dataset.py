@@ -36,9 +36,9 @@ from zones.errors import DatasetError
 from zones.generations import GenerationStore
 from zones.municipal import Municipalities, MunicipalityMeta, PoliceZoneMeta
 from zones.register_side import RegisterSide
-from zones.schema import ZoneSet
+from zones.schema import ZoneSet, to_l72
 from zones.storage import InfobordFeature, load_boundary, load_infoborden, load_zones
-from zones.validate import Problem
+from zones.validate import Problem, check_zone_set
 from zones.zone_side import ZoneSide
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -109,8 +109,13 @@ def read_meta(paths: DatasetPaths) -> DatasetMeta:
         raise DatasetError(f"{paths.meta}: {exc}") from None
 
 
-# The boundary (None: the dataset has none) and the infoborden of a dataset directory.
-Extras = tuple[BaseGeometry | None, list[InfobordFeature]]
+@dataclass(frozen=True)
+class Extras:
+    """The boundary of a dataset directory (WGS84 and Lambert 72; None without one), its infoborden."""
+
+    boundary: BaseGeometry | None
+    boundary_l72: BaseGeometry | None
+    infoborden: list[InfobordFeature]
 
 
 def _read_zones(path: Path) -> ZoneSet:
@@ -122,7 +127,7 @@ def _read_extras(paths: DatasetPaths) -> Extras:
     """Read the boundary and infoborden files, where the dataset has them."""
     boundary = load_boundary(paths.boundary) if paths.boundary.is_file() else None
     infoborden = load_infoborden(paths.infoborden) if paths.infoborden.is_file() else []
-    return boundary, infoborden
+    return Extras(boundary, to_l72(boundary) if boundary is not None else None, infoborden)
 
 
 class Dataset:
@@ -229,12 +234,16 @@ class Dataset:
         meta = read_meta(paths)
         zones_path = GenerationStore(paths.root).current_path()
         key = cache_key(paths.addresses, zones_path)
-        # The zone, boundary and infoborden files are read on another thread while the register
-        # is (much of either is work without the GIL: the CSV reader, PROJ, GEOS). A broken zone
-        # file is still reported before a broken register, as when it was read first.
+        # The zone, boundary and infoborden files are read, and the zones checked (geometry,
+        # overlaps, boundary), on another thread while the register is read (much of either is
+        # work without the GIL: the CSV reader, PROJ, GEOS). Errors come in the order of reading
+        # one after the other: the zone file's, the register's, the boundary's, the zones'.
         with ThreadPoolExecutor(1, thread_name_prefix="wabp-load") as pool:
             zones_read = pool.submit(_read_zones, zones_path)
             extras_read = pool.submit(_read_extras, paths)
+            checked = pool.submit(
+                lambda: check_zone_set(zones_read.result(), extras_read.result().boundary_l72)
+            )
             try:
                 cached = load_cached(paths.cache, key) if cache else None
                 if isinstance(cached, tuple) and len(cached) == 4:
@@ -247,6 +256,7 @@ class Dataset:
                 raise
             zones = zones_read.result()
             extras = extras_read.result()
+            zone_problems = checked.result()
         if cached is not None:
             return cls.build(
                 paths,
@@ -258,8 +268,11 @@ class Dataset:
                 matcher=matcher,
                 suggester=suggester,
                 extras=extras,
+                zone_problems=zone_problems,
             )
-        dataset = cls.build(paths, meta, register, zones, strict=strict, extras=extras)
+        dataset = cls.build(
+            paths, meta, register, zones, strict=strict, extras=extras, zone_problems=zone_problems
+        )
         if cache:
             # The street indexes depend on the register only; normalising every street name of
             # Flanders twice takes seconds that a cached start does not need to spend.
@@ -297,13 +310,28 @@ class Dataset:
         matcher: StreetMatcher | None = None,
         suggester: StreetSuggester | None = None,
         extras: Extras | None = None,
+        zone_problems: list[Problem] | None = None,
     ) -> Dataset:
         """Index an already loaded register and zone set (reusing cached `table` and street indexes).
 
-        `extras`: the boundary and infoborden, when the caller has read them.
+        `extras`: the boundary and infoborden, when the caller has read them; `zone_problems`:
+        what `zones.validate.check_zone_set` found in `zones` with that boundary.
         """
-        boundary, infoborden = extras if extras is not None else _read_extras(paths)
+        extras = extras if extras is not None else _read_extras(paths)
         base = RegisterSide.build(
-            register, boundary, infoborden, matcher=matcher, suggester=suggester
+            register,
+            extras.boundary,
+            extras.infoborden,
+            matcher=matcher,
+            suggester=suggester,
+            boundary_l72=extras.boundary_l72,
         )
-        return cls(paths, meta, base, ZoneSide.build(base, zones, strict=strict, table=table))
+        # The street matcher (Python) is built on a second thread while the addresses are
+        # assigned (mostly GEOS, without the GIL); the dataset is returned with both done.
+        with ThreadPoolExecutor(1, thread_name_prefix="wabp-matcher") as pool:
+            matcher_built = pool.submit(getattr, base, "matcher")
+            side = ZoneSide.build(
+                base, zones, strict=strict, table=table, zone_problems=zone_problems
+            )
+            matcher_built.result()
+        return cls(paths, meta, base, side)

@@ -31,7 +31,6 @@ class RegisterSide:
     """The address register and everything derived from it alone."""
 
     register: AddressRegister
-    matcher: StreetMatcher
     boundary: BaseGeometry | None
     boundary_l72: BaseGeometry | None
     infoborden: list[InfobordFeature]
@@ -52,34 +51,34 @@ class RegisterSide:
         *,
         matcher: StreetMatcher | None = None,
         suggester: StreetSuggester | None = None,
+        boundary_l72: BaseGeometry | None = None,
     ) -> RegisterSide:
-        """Index a loaded register (reusing cached street indexes when given).
+        """Index a loaded register (reusing cached street indexes, and `boundary` in Lambert 72, when given).
 
-        The street autocomplete is built on first use (see `suggester`): a lookup never needs
-        it, and all of Flanders' takes about a second of a cold start.
+        The street indexes are built on first use (see `matcher` and `suggester`): a load builds
+        the matcher while it assigns the addresses, and the service the autocomplete after start.
         """
         streets = register.streets
         # Each (postcode, municipality) once: a place index keeps the first of equal pairs.
         names = list(dict.fromkeys((s.postcode, s.municipality) for s in streets if s.municipality))
         # Old and new names across the 2025 mergers (Borgloon, Tongeren-Borgloon) both place an address.
         pairs = with_merged_names([*read_bpost(), *municipality_places(), *names])
-        street_names = [s.name for s in streets]
-        if matcher is None:
-            # Each distinct name normalised once (a name recurs in many postcodes).
-            words = street_words_by_name(street_names)
-            matcher = StreetMatcher(street_names, [s.postcode for s in streets], words=words)
         side = cls(
             register=register,
-            matcher=matcher,
             boundary=boundary,
-            boundary_l72=to_l72(boundary) if boundary is not None else None,
+            boundary_l72=boundary_l72
+            if boundary_l72 is not None or boundary is None
+            else to_l72(boundary),
             infoborden=infoborden or [],
             place_pairs=pairs,
             by_name=streets_by_name(register),
             postcodes=register.postcodes(),
         )
+        # Given (from the cache): what the cached properties would build.
+        if matcher is not None:
+            side.__dict__["matcher"] = matcher
         if suggester is not None:
-            side.__dict__["suggester"] = suggester  # what the cached property would build
+            side.__dict__["suggester"] = suggester
         return side
 
     def with_infoborden(self, infoborden: list[InfobordFeature]) -> RegisterSide:
@@ -89,6 +88,15 @@ class RegisterSide:
             if name in self.__dict__:
                 side.__dict__[name] = self.__dict__[name]
         return side
+
+    @cached_property
+    def matcher(self) -> StreetMatcher:
+        """Return the street matcher (built on first use; `zones.dataset` builds it at load)."""
+        streets = self.register.streets
+        names = [s.name for s in streets]
+        # Each distinct name normalised once (a name recurs in many postcodes).
+        words = street_words_by_name(names)
+        return StreetMatcher(names, [s.postcode for s in streets], words=words)
 
     @cached_property
     def suggester(self) -> StreetSuggester:
@@ -112,4 +120,4 @@ class RegisterSide:
 
 
 # The cached properties that depend on the register alone (not on boundary or infoborden).
-_REGISTER_ONLY = ("suggester", "places", "geocoder", "grid")
+_REGISTER_ONLY = ("matcher", "suggester", "places", "geocoder", "grid")

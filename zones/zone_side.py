@@ -76,9 +76,14 @@ class ZoneSide:
         *,
         strict: bool = True,
         table: AssignmentTable | None = None,
+        zone_problems: list[Problem] | None = None,
     ) -> ZoneSide:
-        """Assign every address to `zones` (or take a cached `table`); with `strict`, refuse errors."""
-        problems = _zone_problems(zones, base, strict)
+        """Assign every address to `zones` (or take a cached `table`); with `strict`, refuse errors.
+
+        `zone_problems`: what `check_zone_set` found in `zones` with the base's boundary, when
+        the caller has checked them already.
+        """
+        problems = _zone_problems(zones, base, strict, zone_problems)
         register = base.register
         rules = ZoneRules.resolve(zones, register, base.by_name)
         index = zone_index(zones)
@@ -148,9 +153,11 @@ class ZoneSide:
         return PlaceIndex([*self.base.place_pairs, *areas]) if areas else self.base.places
 
 
-def _zone_problems(zones: ZoneSet, base: RegisterSide, strict: bool) -> list[Problem]:
+def _zone_problems(
+    zones: ZoneSet, base: RegisterSide, strict: bool, checked: list[Problem] | None = None
+) -> list[Problem]:
     """Check the zones alone (geometry, overlaps, boundary); with `strict`, refuse errors early."""
-    problems = check_zone_set(zones, base.boundary_l72)
+    problems = checked if checked is not None else check_zone_set(zones, base.boundary_l72)
     if strict and has_errors(problems):
         raise ZoneValidationError([p for p in problems if p.severity == "error"])
     return problems
