@@ -34,13 +34,18 @@ def parts(n: int, count: int) -> list[range]:
     return [range(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
+# Parts per thread: uneven parts (dense cities, empty fields) even out over several.
+PARTS_PER_WORKER = 4
+
+
 def map_parts(fn: Callable[[range], T], n: int, min_part: int) -> list[T]:
     """Return ``fn(part)`` for contiguous parts of ``range(n)``, in order, on several threads.
 
     Parts hold at least `min_part` items; work too small to split runs in this thread.
     """
-    split = parts(n, min(workers(), n // max(min_part, 1)))
-    if len(split) <= 1:
+    threads = workers()
+    split = parts(n, min(threads * PARTS_PER_WORKER, n // max(min_part, 1)))
+    if len(split) <= 1 or threads == 1:
         return [fn(range(n))]
-    with ThreadPoolExecutor(len(split), thread_name_prefix="wabp-part") as pool:
+    with ThreadPoolExecutor(min(threads, len(split)), thread_name_prefix="wabp-part") as pool:
         return list(pool.map(fn, split))

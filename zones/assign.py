@@ -444,11 +444,12 @@ def _neighbours_bulk(
     order = register.street_order()  # address ids in the street's order (street, number key)
     nums = register.numbers[order]
     ok = register.positioned[order] & (nums >= 0) & (table.source[order] != SOURCES.index("none"))
-    cand, position = order[ok], np.flatnonzero(ok)
+    cand = order[ok]
     # One sorted key per candidate: street and side, then number; ties keep the street's order.
     group = register.street_of[cand].astype(np.int64) * 2 + register.numbers[cand] % 2
     key = group * NUMBER_SPAN + register.numbers[cand]
-    sort = np.lexsort((position, key))
+    # Stable: equal keys keep the street's order.
+    sort = np.argsort(key, kind="stable")
     cand, key = cand[sort], key[sort]
     if not len(cand):
         return np.full(len(todo), -1, dtype=np.int64), np.full(len(todo), -1, dtype=np.int64)

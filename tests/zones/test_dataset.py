@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from geo.errors import RegisterError
 from tests.common import DATA, FIXTURES
 from zones.dataset import Dataset
-from zones.errors import DatasetError, ZoneValidationError
+from zones.errors import DatasetError, ZoneFileError, ZoneValidationError
 from zones.lookup import Locator
 
 
@@ -74,6 +75,27 @@ def test_zone_errors_refuse_a_strict_load(small: Path, fixture: str, code: str) 
     assert [p.code for p in info.value.problems] == [code]
     lenient = Dataset.load(small, strict=False, cache=False)
     assert code in [p.code for p in lenient.problems]
+
+
+@pytest.mark.parametrize(
+    ("broken", "error"),
+    [
+        pytest.param(["zones.geojson", "addresses.csv"], ZoneFileError, id="zones before register"),
+        pytest.param(
+            ["addresses.csv", "boundary.geojson"], RegisterError, id="register before boundary"
+        ),
+        pytest.param(["boundary.geojson"], ZoneFileError, id="boundary"),
+    ],
+)
+def test_broken_files_are_reported_in_reading_order(
+    small: Path, broken: list[str], error: type[Exception]
+) -> None:
+    # The zone and boundary files are read on another thread while the register is read; the
+    # error is the one reading them one after the other meets first.
+    for name in broken:
+        (small / name).write_text("" if name == "addresses.csv" else "{", encoding="utf-8")
+    with pytest.raises(error):
+        Dataset.load(small, cache=False)
 
 
 def test_shipped_dataset(alken: Dataset) -> None:

@@ -160,15 +160,19 @@ def test_a_missing_number_uses_the_streets_the_rule_names(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    ("points", "neighbours"), [(0, 0), (10**9, 10**9)], ids=["bulk paths", "one by one"]
+    ("points", "neighbours", "threads"),
+    [(0, 0, 1), (0, 0, 2), (10**9, 10**9, 1)],
+    ids=["bulk paths", "bulk paths, zones on two threads", "one by one"],
 )
 def test_bulk_and_one_by_one_assignment_agree(
-    alken: Dataset, monkeypatch: pytest.MonkeyPatch, points: int, neighbours: int
+    alken: Dataset, monkeypatch: pytest.MonkeyPatch, points: int, neighbours: int, threads: int
 ) -> None:
     # Many points are tested polygon by polygon and neighbours found by one sort; a few go through
     # the tree and a loop. Both ways must give the table that the other gives.
     monkeypatch.setattr("geo.spatial.BULK_POINTS", points)
     monkeypatch.setattr("zones.assign.BULK_NEIGHBOURS", neighbours)
+    monkeypatch.setattr("geo.spatial.ZONES_PER_THREAD", 1)
+    monkeypatch.setattr("geo.threads.workers", lambda: threads)
     table, conflicts = assign(alken.zones, alken.register)
     assert_same_table(table, alken.table)
     assert conflicts == alken.side.conflicts
