@@ -36,7 +36,7 @@ from service.published import CONTACT, INFOBORDEN, PublishedTexts
 from service.state import ServiceState
 from service.tables import AuditEvent, User
 from zones.dataset import Dataset
-from zones.errors import InvalidError, NotFoundError
+from zones.errors import ForbiddenError, InvalidError, NotFoundError
 from zones.schema import Zone, ZoneSet
 
 MAX_CONTACT = 300  # dataset.json's contact field
@@ -112,12 +112,31 @@ def set_municipality_contact(
     text, link = contact_text(_phone(phone), _email(email)), _url(url)
     if text is None and link is None:
         raise PublicationError("phone", "Geef minstens een telefoonnummer, e-mailadres of e-loket.")
+    if text is not None and len(text) > MAX_CONTACT:
+        # dataset.json holds at most this much: a longer text would stop every instance loading it.
+        raise PublicationError(
+            "email", f"Telefoon en e-mailadres samen hoogstens {MAX_CONTACT} tekens."
+        )
+    dataset = state.current.dataset
+    if dataset.municipalities.get(municipality) is None:
+        # An account of a municipality this dataset does not hold (kept from an older dataset)
+        # would otherwise set the contact of the municipality the dataset does hold.
+        raise ForbiddenError(f"this dataset holds no municipality {municipality!r}")
+    listed = {m.name for m in dataset.meta.municipalities}
+    if municipality not in listed and len(dataset.municipalities.names) > 1:
+        # The dataset-wide contact is what the residents of every municipality in it read: one
+        # municipality does not set it for the others. A contact per municipality needs the
+        # municipalities listed in dataset.json (as `wabp init` of several writes them).
+        raise PublicationError(
+            "phone",
+            "Deze gegevens gelden voor meerdere gemeenten; vraag de beheerder van de dienst om "
+            "de gemeenten op te sommen in dataset.json, dan heeft elke gemeente haar eigen contact.",
+        )
     texts = _texts(state)
     fields: dict[str, Any] = texts.for_update(session, CONTACT) or {}
-    listed = {m.name for m in state.current.dataset.meta.municipalities}
     if municipality in listed:  # a dataset of several municipalities: each has its own contact
         own = fields.setdefault("municipalities", {})
-        own[municipality] = ", ".join(p for p in (text, link) if p)
+        own[municipality] = {"contact": text, "contact_url": link}
     else:
         fields["contact"], fields["contact_url"] = text, link
     texts.save(session, CONTACT, fields)
@@ -236,11 +255,20 @@ def _own_zone_ids(dataset: Dataset, municipality: str) -> set[str]:
     return {z.id for z in municipality_zones(dataset, municipality)}
 
 
+def _is_own(feature: dict[str, Any], zone_ids: set[str], board_id: str) -> bool:
+    """Tell whether a raw feature is board `board_id` of one of the municipality's zones.
+
+    Board ids are not unique across a file (one put together from several municipalities' may
+    repeat one): a move or removal touches only the municipality's own board of that id.
+    """
+    props = feature.get("properties") or {}
+    return bool(props.get("id") == board_id and props.get("zone_id") in zone_ids)
+
+
 def _own_board(data: dict[str, Any], zone_ids: set[str], board_id: str) -> dict[str, Any]:
     """Return the raw feature of a board in one of the municipality's zones (404 otherwise)."""
     for feature in data.get("features") or []:
-        props = feature.get("properties") or {}
-        if props.get("id") == board_id and props.get("zone_id") in zone_ids:
+        if _is_own(feature, zone_ids, board_id):
             return dict(feature)
     raise UnknownBoardError(f"no infobord {board_id!r} in this municipality")
 
@@ -276,9 +304,10 @@ def move_infobord(
     dataset = state.current.dataset
     position = _board_point(dataset, latitude, longitude)
     data = _boards(session, state)
-    _own_board(data, _own_zone_ids(dataset, municipality), board_id)
+    own = _own_zone_ids(dataset, municipality)
+    _own_board(data, own, board_id)
     for feature in data["features"]:
-        if (feature.get("properties") or {}).get("id") == board_id:
+        if _is_own(feature, own, board_id):
             feature["geometry"] = {"type": "Point", "coordinates": position}
             # A position the municipality set is the real one, no longer an illustration.
             feature["properties"].pop("illustrative", None)
@@ -325,8 +354,7 @@ def remove_infobord(
     """Remove one of the municipality's infoborden."""
     dataset = state.current.dataset
     data = _boards(session, state)
-    _own_board(data, _own_zone_ids(dataset, municipality), board_id)
-    data["features"] = [
-        f for f in data["features"] if (f.get("properties") or {}).get("id") != board_id
-    ]
+    own = _own_zone_ids(dataset, municipality)
+    _own_board(data, own, board_id)
+    data["features"] = [f for f in data["features"] if not _is_own(f, own, board_id)]
     _save_boards(session, state, actor, municipality, data, action="remove", board_id=board_id)

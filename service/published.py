@@ -3,7 +3,7 @@
 Two kinds, edited on ``/beheer/gemeente/publicatie`` (``service.publication``):
 
 - ``contact``: the municipality's contact for residents. Stored as the fields it sets in
-  ``dataset.json`` (``contact``, ``contact_url``, and each listed municipality's ``contact`` in a
+  ``dataset.json`` (``contact``, ``contact_url``, and each listed municipality's own two in a
   dataset of several), so that everything else in that file stays the operator's to edit;
 - ``infoborden``: the whole ``infoborden.geojson``.
 
@@ -23,13 +23,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.files import atomic_write_text
 from service.generations import notify_instances
 from service.tables import PublishedText, utcnow
-from zones.dataset import DatasetPaths
+from zones.dataset import DatasetMeta, DatasetPaths
 from zones.storage import dump_geojson
 
 log = logging.getLogger("wabp")
@@ -110,7 +111,19 @@ class PublishedTexts:
         own = fields.get("municipalities") or {}
         for entry in meta.get("municipalities") or []:
             if entry.get("name") in own:
-                entry["contact"] = own[entry["name"]]
+                value = own[entry["name"]]
+                if isinstance(value, dict):
+                    entry["contact"], entry["contact_url"] = value["contact"], value["contact_url"]
+                else:  # stored before a municipality's e-loket had its own field
+                    entry["contact"] = value
+        try:
+            DatasetMeta.model_validate(meta)
+        except ValidationError as exc:
+            # Written, this file would stop every instance from loading the dataset (at its next
+            # start): the last good file stays. Logged by kind and place only, not by value.
+            places = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+            log.error("the published contact does not fit %s (%s): not written", path, places)
+            return
         atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
 
     def _write_infoborden(self, collection: dict[str, Any], *, keep_edit: bool) -> None:

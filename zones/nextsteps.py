@@ -151,6 +151,8 @@ def contacts_of(dataset: Dataset, join_url: str | None = DEFAULT_JOIN_URL) -> Co
         contact_url=dataset.meta.contact_url,
         groups={z.id: z.props.how_to_join for z in dataset.zones.active() if z.props.how_to_join},
         municipalities={
-            m.name: [m.contact, m.contact_url] for m in dataset.meta.municipalities if m.contact
+            m.name: [m.contact, m.contact_url]
+            for m in dataset.meta.municipalities
+            if m.contact or m.contact_url
         },
     )

@@ -52,13 +52,15 @@ def _published_page(
     dataset = state.current.dataset
     municipality = own_municipality(user, dataset)
     zones = accounts.municipality_zones(dataset, municipality)
+    # In a dataset of several municipalities each has its own contact; else the dataset's.
+    own = next((m for m in dataset.meta.municipalities if m.name == municipality), dataset.meta)
     context = {
         "title": "Wat gepubliceerd is",
         "heading": "Wat gepubliceerd is",
         "zones": zones,
         "boards": [b for b in dataset.infoborden if b.properties.zone_id in {z.id for z in zones}],
-        "contact": dataset.meta.contact,
-        "contact_url": dataset.meta.contact_url,
+        "contact": own.contact,
+        "contact_url": own.contact_url,
         "values": values or {},
         "errors": errors or {},
     }
