@@ -2,9 +2,10 @@
 
 The count per client address lives in the database (`service.limits`): every worker process and
 every instance on the same database sees the same count, so ``wabp serve --workers N`` or two
-hosts do not multiply the limit. The client address is the socket's peer: behind a reverse proxy,
-run uvicorn with ``--proxy-headers --forwarded-allow-ips`` so that it is the resident's, not the
-proxy's. Only a keyed hash of the address is stored, and only as long as the window lasts.
+hosts do not multiply the limit. The client address is the socket's peer, an IPv6 one counted by
+its /64 (`client_key`): behind a reverse proxy, run uvicorn with ``--proxy-headers
+--forwarded-allow-ips`` so that it is the resident's, not the proxy's. Only a keyed hash of the
+address is stored, and only as long as the window lasts.
 
 Use from a JSON route::
 
@@ -15,6 +16,7 @@ A form route calls `limit_body` and `count_registration` itself, to answer with 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -75,8 +77,22 @@ class RegistrationLimiter:
 
 
 def client_key(request: Request) -> str:
-    """Return the key a request is counted under: the client's address."""
-    return request.client.host if request.client else "unknown"
+    """Return what a request is counted under: its IPv4 address, or its IPv6 address's /64.
+
+    One home or phone holds a whole IPv6 /64 and picks new addresses in it at will (privacy
+    addresses): counted per address, one client would have billions of counts. The registration
+    limit and the sign-in limits all count by this key.
+    """
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # not an address (a test client, a Unix socket): counted as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def get_registration_limiter(request: Request) -> RegistrationLimiter:

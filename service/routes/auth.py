@@ -19,6 +19,7 @@ from service.auth import (
 )
 from service.db import SessionDep
 from service.deps import SettingsDep
+from service.ratelimit import client_key
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -41,7 +42,7 @@ def token(
     settings: SettingsDep,
 ) -> Token:
     """Sign in with e-mail address (``username``) and password; return a bearer token."""
-    client = request.client.host if request.client else "unknown"
+    client = client_key(request)
     limiter.check(session, form.username, client)
     try:
         user = authenticate(session, form.username, form.password)

@@ -22,6 +22,7 @@ from service.auth import (
 )
 from service.db import SessionDep
 from service.deps import SettingsDep
+from service.ratelimit import client_key
 from service.routes.signup import SECURITY_HEADERS
 from service.routes.staff import (
     PREFIX,
@@ -41,10 +42,6 @@ from service.users import MIN_PASSWORD, PasswordError, change_own_password
 router = APIRouter(include_in_schema=False)
 
 WRONG = "Het e-mailadres of het wachtwoord klopt niet."
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _sign_in_page(
@@ -115,7 +112,7 @@ def sign_in(
         return _sign_in_page(
             request, key, email=email, errors=errors, next_path=next_path, status_code=422
         )
-    client = _client(request)
+    client = client_key(request)
     try:
         limiter.check(session, email, client)
         user = authenticate(session, email, password)
@@ -202,7 +199,7 @@ def change_password(
     if new != field(form, "repeat", 1024):
         errors = {"repeat": "De twee nieuwe wachtwoorden zijn niet gelijk."}
         return _password_page(request, key, user, errors, 422)
-    client = _client(request)
+    client = client_key(request)
     try:
         # Guessing the current password here counts as guessing it at the sign-in form.
         limiter.check(session, user.email, client)

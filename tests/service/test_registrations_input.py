@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from service.db import make_engine, make_sessionmaker, upgrade
@@ -124,6 +125,32 @@ def test_rate_limit_answers_429_with_retry_after(api: Api) -> None:
         limited = api.client.post("/api/registrations", json=application())
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
         assert "minuten" in limited.json()["detail"]
+    finally:
+        del app.state.registration_limiter  # type: ignore[attr-defined]
+
+
+def test_one_ipv6_network_is_one_client_for_the_limit(api: Api) -> None:
+    # A phone or home holds a whole /64 and picks its addresses in it: new addresses in that
+    # network are the same client; another network has its own count.
+    app = api.client.app
+    secret = app.state.signing_key  # type: ignore[attr-defined]
+    later = RegistrationLimiter(secret, 2, 600, clock=lambda: datetime.now(UTC) + timedelta(2))
+    app.state.registration_limiter = later  # type: ignore[attr-defined]
+
+    def post_from(host: str) -> int:
+        client = TestClient(app, client=(host, 50000))
+        return client.post("/api/registrations", json=application(consent_police=False)).status_code
+
+    try:
+        hosts = ["2001:db8:1:2::1", "2001:db8:1:2:aaaa::7", "2001:db8:1:2:ffff:1:2:3"]
+        assert [post_from(h) for h in hosts] == [422, 422, 429]
+        assert post_from("2001:db8:1:3::1") == 422
+        # An IPv4 address written as IPv6 is that IPv4 address.
+        assert [post_from(h) for h in ("192.0.2.50", "::ffff:192.0.2.50", "192.0.2.50")] == [
+            422,
+            422,
+            429,
+        ]
     finally:
         del app.state.registration_limiter  # type: ignore[attr-defined]
 
