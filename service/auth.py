@@ -110,6 +110,10 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
+# The window of failed sign-ins per account (the per-address one is a setting).
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
 class LoginLimiter:
     """Failed sign-ins, counted in the database so that every instance shares them.
 
@@ -132,7 +136,7 @@ class LoginLimiter:
         *,
         max_failures: int = 10,
         account_max_failures: int = 20,
-        window_seconds: float = 15 * 60,
+        window_seconds: float = LOGIN_WINDOW_SECONDS,
         client_max_failures: int = 30,
         client_window_seconds: float = 15 * 60,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

@@ -885,7 +885,11 @@ def purge(
     ] = False,
     data: DataOption = None,
 ) -> None:
-    """Erase what is past its retention period: registrations, audit events, outbox, sessions."""
+    """Erase what is past its retention: registrations, audit events, outbox, sessions, limits."""
+    from datetime import UTC, datetime, timedelta
+
+    from service.auth import LOGIN_WINDOW_SECONDS
+    from service.limits import purge as purge_limits
     from service.mail.outbox import purge as purge_outbox
     from service.registrations import purge as purge_registrations
     from service.sessions import end_expired
@@ -903,6 +907,11 @@ def purge(
         )
         outbox = purge_outbox(session, settings.retention_outbox_days, dry_run=dry_run)
         sessions = end_expired(session)
+        # Every limit's events, once the longest window has passed (pseudonyms of addresses).
+        longest = max(
+            settings.registration_rate_window, settings.login_client_window, LOGIN_WINDOW_SECONDS
+        )
+        counted = purge_limits(session, timedelta(seconds=longest), datetime.now(UTC))
         if dry_run:
             session.rollback()
     verb = "would erase" if dry_run else "erased"
@@ -918,6 +927,7 @@ def purge(
         f"{verb} {outbox} outbox message(s) older than {settings.retention_outbox_days} days"
     )
     typer.echo(f"{verb} {sessions} expired staff sign-in session(s)")
+    typer.echo(f"{verb} {counted} limit count(s) older than {longest} seconds")
 
 
 # --- the outbox ---------------------------------------------------------------------------------

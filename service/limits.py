@@ -90,3 +90,14 @@ class Window:
         session.execute(
             delete(RateEvent).where(RateEvent.scope == self.scope, RateEvent.key == key)
         )
+
+
+def purge(session: Session, older_than: timedelta, now: datetime) -> int:
+    """Erase the events older than `older_than` (no window sees them); return how many.
+
+    A window drops its own old events when it counts a new one; a quiet window would keep its
+    last ones (keyed hashes of addresses and accounts) for good without this.
+    """
+    cutoff = now - older_than
+    result = session.execute(delete(RateEvent).where(RateEvent.at <= cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

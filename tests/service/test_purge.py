@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from service import registrations as reg
 from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker, upgrade
-from service.tables import AuditEvent, Consent, Registration
+from service.tables import AuditEvent, Consent, RateEvent, Registration
 from tests.service.test_registrations import application, data_copy
 from zones.dataset import Dataset
 from zones.lookup import Locator
@@ -175,6 +175,7 @@ def test_cli_purge_dry_run_then_for_real(
         "30 days and 0 audit event(s) older than 730 days\n"
         "would erase 0 outbox message(s) older than 30 days\n"
         "would erase 0 expired staff sign-in session(s)\n"
+        "would erase 0 limit count(s) older than 900 seconds\n"
     )
     monkeypatch.setenv("WABP_RETENTION_PENDING_DAYS", "30")
     monkeypatch.setenv("WABP_RETENTION_AUDIT_DAYS", "30")
@@ -197,6 +198,30 @@ def test_cli_purge_dry_run_then_for_real(
         assert {action for (action,) in session.execute(select(AuditEvent.action))} == {
             "registration.erase"
         }
+
+
+def test_cli_purge_erases_limit_counts_no_window_sees(
+    engine: Engine, data_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A window drops old counts only when it counts a new one: a quiet one kept the keyed hashes
+    # of the last addresses and accounts for good. Purge erases those past the longest window.
+    now = datetime.now(UTC)
+    with make_sessionmaker(engine)() as session:
+        for scope, age in [
+            ("registration:client", 3600),
+            ("login:account+client", 1000),
+            ("login:client", 60),
+        ]:
+            session.add(RateEvent(scope=scope, key=scope, at=now - timedelta(seconds=age)))
+        session.commit()
+    monkeypatch.setenv("WABP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("WABP_REGISTRATION_RATE_WINDOW", "1200")
+    done = CliRunner().invoke(cli, ["purge", "--data", str(data_copy)])
+    assert done.exit_code == 0, done.output
+    assert "erased 1 limit count(s) older than 1200 seconds" in done.output
+    with make_sessionmaker(engine)() as session:
+        left = set(session.scalars(select(RateEvent.scope)))
+    assert left == {"login:account+client", "login:client"}
 
 
 def test_withdrawal_erases_at_once(engine: Engine, locator: Locator) -> None:
