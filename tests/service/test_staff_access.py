@@ -180,6 +180,18 @@ def test_an_account_of_no_municipality_gets_403(app: tuple[TestClient, Ids]) -> 
             "/beheer/gemeente/accounts/nieuwe-groep/{registration}",
             id="new-group",
         ),
+        pytest.param(
+            "town-elders",
+            "post",
+            "/beheer/gemeente/publicatie/infoborden/infobord-moggeweide/verplaatsen",
+            id="move-board",
+        ),
+        pytest.param(
+            "town-elders",
+            "post",
+            "/beheer/gemeente/publicatie/infoborden/infobord-moggeweide/verwijderen",
+            id="remove-board",
+        ),
         pytest.param("town", "get", "/beheer/gemeente/voorstellen/onbekend", id="unknown-proposal"),
         pytest.param("police", "post", "/beheer/politie/onbekend/goedkeuren", id="unknown-app"),
         pytest.param("town", "get", "/beheer/gemeente/generaties/999", id="unknown-generation"),
@@ -197,6 +209,7 @@ def test_another_municipality_or_group_object_is_the_dutch_404_page(
     else:
         token = csrf_token(client.get("/beheer/wachtwoord").text)
         data = {"csrf_token": token, "reason": "Een reden.", "email": "x@elders.test", "zone": "x"}
+        data |= {"latitude": "50,874", "longitude": "5,304"}  # inside Alken: only the scope refuses
         answer = client.post(target, data=data, follow_redirects=False)
     assert answer.status_code == 404, answer.text
     assert "Niet gevonden" in answer.text and answer.headers["content-type"].startswith("text/html")
