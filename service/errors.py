@@ -15,7 +15,7 @@ from geo.errors import CoordinateError, GeoError
 from maps.livesite import render_error
 from service.admission import ServiceBusyError
 from service.auth import AuthError, InvalidCredentialsError, TooManyAttemptsError
-from service.privacy import redact_path
+from service.privacy import log_failure, redact_path
 from service.ratelimit import PayloadTooLargeError, RateLimitedError
 from service.registrations import AmbiguousAddressError, RegistrationError
 from service.routes.signup import PageError, page_error
@@ -191,7 +191,7 @@ async def _database_busy(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
+    log_failure(log, "unexpected error on %s %s", request.method, redact_path(request.url.path))
     if is_staff_path(request.url.path):
         return error_page(request, 500)
     if wants_html(request):

@@ -4,12 +4,16 @@ The access log of uvicorn writes the full request line; for the lookup and autoc
 the query string *is* a resident's address, so it is dropped (pelias/pip-service does the same).
 An applicant's private link carries a token in its path (``/aanmelding/{token}``): anyone reading
 the log could use it, so the token is replaced by ``***``.
+An unexpected error is logged by kind and place only (`log_failure`): the message of a database,
+mail or parsing error can quote what a resident typed, an e-mail address or a statement's parameters.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
+import traceback
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +33,30 @@ def redact_path(path: str) -> str:
     if query and not path.startswith(PRIVATE_QUERY_PATHS):
         return f"{path}?{query}"
     return path
+
+
+def log_failure(logger: logging.Logger, message: str, *args: object) -> None:
+    """Log the exception being handled at ERROR with its kinds and frames, never its messages.
+
+    Like ``logger.exception(message, *args)``, with what a person can act on (which kind of error,
+    raised where, through which calls; the causes' kinds too) and without the messages, which may
+    hold personal data. The frames show source lines, not the values of variables.
+    """
+    exc = sys.exc_info()[1]
+    if exc is None:
+        logger.error(message, *args)
+        return
+    kinds: list[str] = []
+    frames: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:  # the error, then what caused it
+        seen.add(id(current))
+        kinds.append(type(current).__qualname__)
+        frames.append("".join(traceback.format_tb(current.__traceback__)))
+        current = current.__cause__ or current.__context__
+    trace = "\n  caused by\n".join(reversed(frames))  # oldest first, as a traceback reads
+    logger.error(f"{message}: %s\n%s", *args, " <- ".join(kinds), trace.rstrip())
 
 
 class DropPrivateQueryStrings(logging.Filter):

@@ -25,6 +25,7 @@ from typing import Any
 from maps.livesite import LiveSite
 from maps.tiles import TileLayerSpec
 from service.generations import ZoneGenerations
+from service.privacy import log_failure
 from service.published import PublishedTexts, Versions
 from zones.dataset import Dataset, read_meta
 from zones.lookup import Locator
@@ -316,7 +317,7 @@ class Follower:
                 try:
                     self.state.follow()
                 except Exception:  # a database restart must not end following: retried next tick
-                    log.exception("following the newest zone generation failed")
+                    log_failure(log, "following the newest zone generation failed")
                 if listener is None or not listener.wait(self.interval):
                     self._stop.wait(self.interval)
         finally:

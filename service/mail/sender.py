@@ -32,6 +32,7 @@ from service.mail.smtp import (
     TemporaryError,
     build,
 )
+from service.privacy import log_failure
 from service.settings import Settings
 from service.tables import OutboxMessage, new_id, utcnow
 
@@ -236,7 +237,7 @@ class BackgroundSender:
                 if report.total == BATCH:
                     continue  # more may be due right away
             except Exception:  # a database hiccup must not end the sender for good
-                log.exception("outbox: sending round failed")
+                log_failure(log, "outbox: sending round failed")
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
             except TimeoutError:

@@ -133,3 +133,42 @@ def test_declared_length_over_the_limit_is_413_alike(small_bodies: TestClient) -
         "code": "body_too_large",
         "detail": f"request body larger than {MAX_BODY} bytes",
     }
+
+
+# --- unexpected errors ---------------------------------------------------------------------------
+
+
+def test_unexpected_error_is_logged_by_kind_and_place_without_its_message(
+    small_bodies: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from zones.lookup import Locator
+
+    mailbox = "resident@" + "example.org"  # not on the source lines the frames show
+
+    def broken(self: Locator, q: str) -> None:
+        try:
+            raise KeyError(q, mailbox)  # what a library's message may quote
+        except KeyError as exc:
+            raise RuntimeError(q) from exc
+
+    monkeypatch.setattr(Locator, "lookup", broken)
+    client = TestClient(small_bodies.app, raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="wabp"):
+        response = client.get("/api/lookup", params={"q": "Heiligenbornstraat 12, 3570 Alken"})
+    assert response.status_code == 500
+    assert "Heiligenbornstraat" not in response.text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "unexpected error on GET /api/lookup: RuntimeError <- KeyError" in logged
+    assert "in broken" in logged and "raise RuntimeError" in logged  # where, to act on it
+    assert "Heiligenbornstraat" not in logged and "example.org" not in logged
+    assert all(r.exc_info is None for r in caplog.records)  # no handler prints the messages later
+
+
+def test_log_failure_outside_a_handler_logs_the_message_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from service.privacy import log_failure
+
+    with caplog.at_level(logging.ERROR, logger="wabp"):
+        log_failure(logging.getLogger("wabp"), "round %d failed", 3)
+    assert [r.getMessage() for r in caplog.records] == ["round 3 failed"]
