@@ -180,22 +180,27 @@ def _shape(geometry: StrictPolygon | StrictMultiPolygon) -> BaseGeometry:
     From each ring's coordinates as one array: the same geometry as ``shapely.geometry.shape``
     gives, without a Python object per coordinate (all of Flanders' zones: 200,000).
     """
-    try:
-        if isinstance(geometry, StrictPolygon):
-            return _polygon(geometry.coordinates)
-        return shapely.MultiPolygon([_polygon(rings) for rings in geometry.coordinates])
-    except ValueError:  # positions of two and three numbers mixed in a ring
-        # A third coordinate (height) means nothing for a zone: drop it rather than refuse the file.
-        return shapely.force_2d(shapely.geometry.shape(geometry.model_dump()))
+    if isinstance(geometry, StrictPolygon):
+        return _polygon(geometry.coordinates)
+    return shapely.MultiPolygon([_polygon(rings) for rings in geometry.coordinates])
 
 
 def _polygon(rings: Sequence[Sequence[Sequence[float]]]) -> shapely.Polygon:
     if not rings:
         return shapely.Polygon()
-    # A third coordinate (height) means nothing for a zone: drop it rather than refuse the file.
-    shell, *holes = (shapely.linearrings(np.array(ring, dtype=np.float64)[:, :2]) for ring in rings)
+    shell, *holes = (shapely.linearrings(_xy(ring)) for ring in rings)
     polygon: shapely.Polygon = shapely.polygons(shell, holes=holes or None)
     return polygon
+
+
+def _xy(ring: Sequence[Sequence[float]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    # A third coordinate (height) means nothing for a zone: drop it rather than refuse the file,
+    # also where a writer mixed positions of two and three numbers in one ring.
+    try:
+        xy = np.array(ring, dtype=np.float64)
+    except ValueError:  # mixed: not one array, so position by position
+        xy = np.array([position[:2] for position in ring], dtype=np.float64)
+    return xy[:, :2]
 
 
 def zones_from_geojson(data: Any, source: str = "zones") -> ZoneSet:

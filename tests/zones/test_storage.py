@@ -235,6 +235,18 @@ def test_geometry_is_what_shapely_reads(geometry: dict[str, Any]) -> None:
     assert zones.get("west").geometry.wkb == expected.wkb
 
 
+@pytest.mark.parametrize("kind", ["Polygon", "MultiPolygon"])
+def test_heights_on_some_positions_of_a_ring_are_dropped(kind: str) -> None:
+    # Some writers give a height to a few positions only; shapely.geometry.shape refuses such a
+    # ring (ValueError from numpy), a zone needs no height: read as the two-dimensional ring.
+    mixed = [SHELL[0], [*SHELL[1], 12.5], *SHELL[2:]]
+    rings = [mixed, HOLE]
+    geometry = {"type": kind, "coordinates": rings if kind == "Polygon" else [rings]}
+    flat = {"type": kind, "coordinates": [SHELL, HOLE] if kind == "Polygon" else [[SHELL, HOLE]]}
+    zones = zones_from_geojson(collection(feature("west", geometry)))
+    assert zones.get("west").geometry.wkb == shapely.geometry.shape(flat).wkb
+
+
 def test_extra_properties_are_kept() -> None:
     zones = zones_from_geojson(collection(feature("west", zone_a, assumed="de Herk als grens")))
     assert zones.get("west").props.model_dump()["assumed"] == "de Herk als grens"
