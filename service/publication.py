@@ -37,6 +37,7 @@ from service.state import ServiceState
 from service.tables import AuditEvent, User
 from zones.dataset import Dataset
 from zones.errors import ForbiddenError, InvalidError, NotFoundError
+from zones.municipal import municipality_boundary
 from zones.schema import Zone, ZoneSet
 
 MAX_CONTACT = 300  # dataset.json's contact field
@@ -206,11 +207,15 @@ def _coordinate(value: str, field: str, low: float, high: float) -> float:
     return number
 
 
-def _board_point(dataset: Dataset, latitude: str, longitude: str) -> list[float]:
-    """Return the GeoJSON position [lon, lat] of a board, refused outside the dataset's boundary."""
+def _board_point(dataset: Dataset, municipality: str, latitude: str, longitude: str) -> list[float]:
+    """Return the GeoJSON position [lon, lat] of a board, refused outside the municipality.
+
+    In a police zone's dataset that is the municipality's own part of the boundary: one
+    municipality does not place boards in another's streets.
+    """
     lat = _coordinate(latitude, "latitude", -90.0, 90.0)
     lon = _coordinate(longitude, "longitude", -180.0, 180.0)
-    boundary = dataset.boundary
+    boundary = municipality_boundary(dataset, municipality)
     if boundary is not None and not boundary.covers(Point(lon, lat)):
         raise PublicationError(
             "latitude", "Die plaats ligt buiten de gemeente: controleer breedte- en lengtegraad."
@@ -302,7 +307,7 @@ def move_infobord(
 ) -> None:
     """Move one of the municipality's infoborden to another place inside its boundary."""
     dataset = state.current.dataset
-    position = _board_point(dataset, latitude, longitude)
+    position = _board_point(dataset, municipality, latitude, longitude)
     data = _boards(session, state)
     own = _own_zone_ids(dataset, municipality)
     _own_board(data, own, board_id)
@@ -334,7 +339,7 @@ def add_infobord(
         )
     if zone_id not in _own_zone_ids(dataset, municipality):
         raise PublicationError("zone", "Kies de groep waar het infobord bij hoort.")
-    position = _board_point(dataset, latitude, longitude)
+    position = _board_point(dataset, municipality, latitude, longitude)
     data = _boards(session, state)
     board_id = f"ib-{secrets.token_hex(4)}"
     data.setdefault("features", []).append(

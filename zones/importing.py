@@ -26,8 +26,8 @@ from zones.dataset import Dataset, DatasetMeta, DatasetPaths
 from zones.errors import DatasetError, ZoneValidationError
 from zones.municipal import MunicipalityMeta, PoliceZoneMeta, zone_municipalities
 from zones.schema import ZoneSet, to_l72
-from zones.sources import BoundaryPart, boundary_geojson, read_boundary, read_zones
-from zones.storage import dump_geojson, save_zones
+from zones.sources import boundary_geojson, read_boundary, read_zones
+from zones.storage import BoundaryPart, dump_geojson, save_zones
 from zones.validate import check_zone_set, has_errors
 
 STORED_COLUMNS = ["postcode", "municipality", "street", "housenumber", "box", "lat", "lon"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import shapely
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.municipalities import current_name, find_municipality, police_zone_key
@@ -23,10 +24,13 @@ from geo.normalize import place_key
 from zones.errors import InvalidError, ZoneError
 
 if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
     from geo.register import AddressRegister
     from zones.assign import AssignmentTable
     from zones.dataset import Dataset
     from zones.schema import ZoneSet
+    from zones.storage import BoundaryPart
 
 WHATSAPP_CAP = 1024  # members a WhatsApp group can hold
 
@@ -188,3 +192,27 @@ def zone_municipality(dataset: Dataset, zone_id: str) -> str | None:
 def zone_member_cap(dataset: Dataset, zone_id: str) -> int:
     """Return the member cap of a zone's group: its municipality's, else the dataset's."""
     return dataset.municipalities.member_cap(zone_municipality(dataset, zone_id))
+
+
+def municipality_boundary(dataset: Dataset, municipality: str) -> BaseGeometry | None:
+    """Return the part of the dataset's boundary that is `municipality` (WGS84; None: no boundary).
+
+    Found by the municipality's NIS code, else its name; the whole boundary where the file has no
+    such part (one municipality, or parts without names). Read once per register side.
+    """
+    from zones.storage import load_boundary_parts
+
+    if dataset.boundary is None:
+        return None
+    parts: list[BoundaryPart] | None = dataset.base.derived.get("boundary_parts")
+    if parts is None:
+        path = dataset.paths.boundary
+        parts = load_boundary_parts(path) if path.is_file() else []
+        dataset.base.derived["boundary_parts"] = parts
+    held = dataset.municipalities.get(municipality)
+    nis = held.nis if held is not None else ""
+    key = place_key(held.name if held is not None else municipality)
+    own = [p.geometry for p in parts if (nis and p.nis == nis) or place_key(p.name) == key]
+    if not own:
+        return dataset.boundary
+    return own[0] if len(own) == 1 else shapely.union_all(own)

@@ -24,7 +24,7 @@ from unidecode import unidecode
 from geo.crs import LAMBERT72, LAMBERT2008, WGS84, transformer
 from zones.errors import ZoneFileError
 from zones.schema import ZoneSet, to_l72
-from zones.storage import crs_name, names_wgs84, parse_json, zones_from_geojson
+from zones.storage import BoundaryPart, crs_name, names_wgs84, parse_json, zones_from_geojson
 
 REPROJECTED = {
     31370: ("Belgian Lambert 72 (EPSG:31370)", LAMBERT72),
@@ -55,15 +55,6 @@ class ZoneImport:
     zones: ZoneSet
     notes: list[str]
     renamed: dict[str, str]
-
-
-@dataclass(frozen=True)
-class BoundaryPart:
-    """One municipality of a boundary file (WGS84)."""
-
-    name: str
-    nis: str
-    geometry: BaseGeometry
 
 
 def read_features(path: Path) -> SourceFeatures:

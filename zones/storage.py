@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -262,14 +263,30 @@ def load_infoborden(path: Path) -> list[InfobordFeature]:
     return out
 
 
-def load_boundary(path: Path) -> shapely.geometry.base.BaseGeometry:
+@dataclass(frozen=True)
+class BoundaryPart:
+    """One municipality of a boundary file (WGS84)."""
+
+    name: str
+    nis: str
+    geometry: BaseGeometry
+
+
+def load_boundary(path: Path) -> BaseGeometry:
     """Read a municipality boundary file (any Polygon/MultiPolygon features, unioned), WGS84."""
+    return shapely.union_all([part.geometry for part in load_boundary_parts(path)])
+
+
+def load_boundary_parts(path: Path) -> list[BoundaryPart]:
+    """Read a dataset's boundary file: one part per feature, with its ``name`` and ``nis``."""
     data = _read_json(path)
-    geoms = []
+    parts = []
     for i, raw in enumerate(_features(data, str(path))):
         geometry = raw.get("geometry") if isinstance(raw, dict) else None
+        props = raw.get("properties") if isinstance(raw, dict) else None
+        props = props if isinstance(props, dict) else {}
         try:
-            geoms.append(shapely.geometry.shape(geometry))
+            shape = shapely.geometry.shape(geometry)
         except (
             AttributeError,
             KeyError,
@@ -278,6 +295,7 @@ def load_boundary(path: Path) -> shapely.geometry.base.BaseGeometry:
             shapely.errors.GEOSException,
         ) as exc:
             raise ZoneFileError(f"{path}: feature {i}, geometry: {exc}") from None
-    if not geoms:
+        parts.append(BoundaryPart(str(props.get("name") or ""), str(props.get("nis") or ""), shape))
+    if not parts:
         raise ZoneFileError(f"{path}: no boundary feature")
-    return shapely.union_all(geoms)
+    return parts

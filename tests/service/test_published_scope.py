@@ -172,6 +172,28 @@ def test_a_move_or_removal_leaves_another_municipalitys_board_of_the_same_id(
     assert served_boards(pz) == {"Bord Alken": [5.21, 50.855]}
 
 
+def test_a_municipality_places_boards_in_its_own_part_of_the_police_zone_only(
+    pz: TestClient,
+) -> None:
+    sign_in_as(pz, HEERS)
+    before = served_boards(pz)
+    in_alken = {"latitude": "50,86", "longitude": "5,21"}  # inside the police zone, in Alken
+    moved = post_form(pz, PUBLISHED, f"{PUBLISHED}/infoborden/bord-1/verplaatsen", dict(in_alken))
+    assert moved.status_code == 422 and "buiten de gemeente" in moved.text
+    added = post_form(
+        pz, PUBLISHED, f"{PUBLISHED}/infoborden", {"name": "Bord", "zone": "73022w01", **in_alken}
+    )
+    assert added.status_code == 422 and "buiten de gemeente" in added.text
+    assert served_boards(pz) == before
+    # Alken's own account places a board there.
+    sign_in_as(pz, ALKEN)
+    added = post_form(
+        pz, PUBLISHED, f"{PUBLISHED}/infoborden", {"name": "Bord", "zone": "73001w01", **in_alken}
+    )
+    assert added.status_code == 303, added.text
+    assert served_boards(pz)["Bord"] == [5.21, 50.86]
+
+
 def test_one_municipality_does_not_set_the_contact_of_a_dataset_of_several() -> None:
     # Without the municipalities listed in dataset.json there is one contact for all five: the
     # residents of Alken would read Heers' contact. Refused, and nothing is written.
