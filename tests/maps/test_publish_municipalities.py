@@ -14,13 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app as cli
-from tests.common import FIXTURES
-from zones.importing import create_dataset
+from tests.police_zone import create_pz_dataset
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-PZ = FIXTURES / "pz"
 SITES = {
     "alken": ("Alken", "73001w01"),
     "borgloon": ("Tongeren-Borgloon (Borgloon)", "73111w01"),
@@ -33,13 +31,7 @@ SITES = {
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pz") / "dataset"
-    create_dataset(
-        root,
-        PZ / "addresses.csv",
-        PZ / "wijken_ggw7.geojson",
-        PZ / "gemeenten_2024.geojson",
-        police_zone="Kanton Borgloon",
-    )
+    create_pz_dataset(root)
     out = tmp_path_factory.mktemp("site") / "site"
     env = {"WABP_DATABASE_URL": f"sqlite:///{root / 'wabp.sqlite'}"}
     result = CliRunner().invoke(cli, ["publish", str(out), "--data", str(root)], env=env)
@@ -129,13 +121,7 @@ WIDE_JOIN = "https://pz.example/aanmelden"
 def own_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the PZ dataset where Heers has its own join link and Wellen its own contact."""
     root = tmp_path_factory.mktemp("own") / "dataset"
-    create_dataset(
-        root,
-        PZ / "addresses.csv",
-        PZ / "wijken_ggw7.geojson",
-        PZ / "gemeenten_2024.geojson",
-        police_zone="Kanton Borgloon",
-    )
+    create_pz_dataset(root)
     meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
     meta["contact"] = "de politiezone, 011 00 00 00"
     for m in meta["municipalities"]:

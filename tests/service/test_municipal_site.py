@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,18 +24,16 @@ from service.app import create_app
 from service.db import make_engine, make_sessionmaker
 from service.routes.signup import form_versions
 from service.tables import Consent
-from tests.common import DATA, FIXTURES
+from tests.police_zone import create_pz_dataset
 from tests.service.apps import app_settings
 from tests.service.served import served
 from tests.service.test_registrations import application
 from tests.service.test_signup import Html, answers
-from zones.importing import create_dataset
 from zones.rules import load_group_rules
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-PZ = FIXTURES / "pz"
 HEERS_RULES = "# Reglement Heers\n\nIn Heers melden we eerst aan de wijkagent.\n"
 HEERS_ADDRESS = "Kerkstraat 2, 3870 Heers"
 # Folder (path), label on the chooser and the one wijk of each municipality.
@@ -52,15 +49,7 @@ SITES = {
 @pytest.fixture(scope="module")
 def pz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pz") / "kanton-borgloon"
-    create_dataset(
-        root,
-        PZ / "addresses.csv",
-        PZ / "wijken_ggw7.geojson",
-        PZ / "gemeenten_2024.geojson",
-        police_zone="Kanton Borgloon",
-    )
-    for rules in DATA.glob("reglement*"):
-        shutil.copy(rules, root / rules.name)
+    create_pz_dataset(root, rules=True)
     (root / "reglement.heers.md").write_text(HEERS_RULES, encoding="utf-8")
     meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
     next(m for m in meta["municipalities"] if m["name"] == "Heers")["rules"] = "reglement.heers.md"

@@ -9,7 +9,6 @@ municipality see only their own, and another municipality's application is unkno
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +23,12 @@ from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.tables import OutboxMessage, User
 from service.users import create_user
-from tests.common import DATA, FIXTURES
+from tests.police_zone import create_pz_dataset
 from tests.service.apps import app_settings
 from tests.service.staff import csrf_token
 from tests.service.test_registrations import PASSWORD, application
 from zones.dataset import Dataset
-from zones.importing import create_dataset
 
-PZ = FIXTURES / "pz"
 FIVE = ["Alken", "Borgloon", "Heers", "Kortessem", "Wellen"]
 # One application per municipality: (address as typed, municipality as stored).
 ADDRESSES = [
@@ -65,20 +62,11 @@ class PoliceZoneApi:
 @pytest.fixture(scope="module")
 def pz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pz") / "kanton-borgloon"
-    create_dataset(
-        root,
-        PZ / "addresses.csv",
-        PZ / "wijken_ggw7.geojson",
-        PZ / "gemeenten_2024.geojson",
-        police_zone="Kanton Borgloon",
-    )
+    create_pz_dataset(root, rules=True)
     # Heers caps its groups lower than WhatsApp does.
     meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
     next(m for m in meta["municipalities"] if m["name"] == "Heers")["member_cap"] = 1
     (root / "dataset.json").write_text(json.dumps(meta), encoding="utf-8")
-    # Applications need the group rules (the same generic text for the five here).
-    for rules in DATA.glob("reglement*"):
-        shutil.copy(rules, root / rules.name)
     return root
 
 

@@ -10,7 +10,6 @@ still load (every instance reads it again at its next start).
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +21,12 @@ from service.app import create_app
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.published import CONTACT, INFOBORDEN, PublishedTexts
 from service.users import create_user
-from tests.common import DATA, FIXTURES
+from tests.police_zone import create_pz_dataset
 from tests.service.apps import app_settings
 from tests.service.staff import STAFF, csrf_token, post_form, sign_in, staff_app
 from zones.dataset import Dataset, DatasetPaths, read_meta
-from zones.importing import create_dataset
 from zones.nextsteps import contacts_of
 
-PZ = FIXTURES / "pz"
 PASSWORD = "correct horse battery"
 HEERS, ALKEN = "gemeente@heers.test", "gemeente@alken.test"
 PUBLISHED = "/beheer/gemeente/publicatie"
@@ -53,15 +50,7 @@ BOARDS = {
 
 def make_pz(root: Path, *, listed: bool = True) -> Path:
     """Make the police zone's dataset in `root` (without its municipalities listed: `listed`)."""
-    create_dataset(
-        root,
-        PZ / "addresses.csv",
-        PZ / "wijken_ggw7.geojson",
-        PZ / "gemeenten_2024.geojson",
-        police_zone="Kanton Borgloon",
-    )
-    for rules in DATA.glob("reglement*"):
-        shutil.copy(rules, root / rules.name)
+    create_pz_dataset(root, rules=True)
     (root / "infoborden.geojson").write_text(json.dumps(BOARDS), encoding="utf-8")
     if not listed:
         meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))

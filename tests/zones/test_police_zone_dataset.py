@@ -14,26 +14,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.common import FIXTURES
+from tests.police_zone import PZ, create_pz_dataset
 from zones.dataset import Dataset
-from zones.importing import create_dataset, import_addresses
+from zones.importing import import_addresses
 from zones.lookup import Locator
 from zones.municipal import UnknownMunicipalityError
 
-PZ = FIXTURES / "pz"
 FIVE = ["Alken", "Borgloon", "Heers", "Kortessem", "Wellen"]
 
 
 @pytest.fixture(scope="module")
 def pz_dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     root = tmp_path_factory.mktemp("pz") / "kanton-borgloon"
-    report = create_dataset(
-        root,
-        PZ / "addresses.csv",
-        PZ / "wijken_ggw7.geojson",
-        PZ / "gemeenten_2024.geojson",
-        police_zone="Kanton Borgloon",
-    )
+    report = create_pz_dataset(root)
     assert report.municipalities == FIVE
     assert report.renamed["73111W01"] == "73111w01"
     return Dataset.load(root)
@@ -140,13 +133,7 @@ def test_a_refreshed_register_keeps_the_police_zone_and_fills_municipalities(
     tmp_path: Path,
 ) -> None:
     root = tmp_path / "pz"
-    create_dataset(
-        root,
-        PZ / "addresses.csv",
-        PZ / "wijken_ggw7.geojson",
-        PZ / "gemeenten_2024.geojson",
-        police_zone="Kanton Borgloon",
-    )
+    create_pz_dataset(root)
     # The new register has no municipality column, and an address of Hasselt proper (3500).
     frame = pd.read_csv(PZ / "addresses.csv", dtype=str, keep_default_na=False)
     extra = frame.iloc[[0]].assign(postcode="3500", street="Grote Markt", lat="50.93", lon="5.34")
