@@ -36,3 +36,20 @@ def app_settings(data_dir: Path, database_url: str, **overrides: Any) -> Setting
     return Settings(  # type: ignore[call-arg]
         data_dir=data_dir, database_url=database_url, _env_file=None, **values
     )
+
+
+def application(**overrides: Any) -> dict[str, Any]:
+    """A valid application for Heiligenbornstraat 12 (zone heiligenborn); override any field."""
+    return {
+        "role": "participant",
+        "name": "Test Aanvrager",
+        "address": "Heiligenbornstraat 12, 3570 Alken",
+        "phone": "0470 00 00 01",
+        "email": "",
+        "adult": True,
+        "relation": "live",
+        "accept_rules": True,
+        "accept_statement": True,
+        "consent_police": True,
+        **overrides,
+    }

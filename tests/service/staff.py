@@ -32,23 +32,6 @@ STAFF = {
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def application(**overrides: Any) -> dict[str, Any]:
-    """A valid application for Heiligenbornstraat 12 (zone heiligenborn); override any field."""
-    return {
-        "role": "participant",
-        "name": "Test Aanvrager",
-        "address": "Heiligenbornstraat 12, 3570 Alken",
-        "phone": "0470 00 00 01",
-        "email": "",
-        "adult": True,
-        "relation": "live",
-        "accept_rules": True,
-        "accept_statement": True,
-        "consent_police": True,
-        **overrides,
-    }
-
-
 def add_staff(database_url: str) -> None:
     """Create the STAFF accounts in a migrated database."""
     engine = make_engine(database_url)

@@ -18,8 +18,7 @@ from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.settings import Settings
 from service.users import create_user
-from tests.service.apps import copy_dataset
-from tests.service.test_registrations import application
+from tests.service.apps import application, copy_dataset
 from zones.generations import GenerationStore
 from zones.storage import load_zones
 

@@ -27,7 +27,7 @@ from service.db import make_engine, make_sessionmaker, upgrade
 from service.registrations import token_hash
 from service.tables import AuditEvent, Registration
 from service.users import create_user
-from tests.service.apps import app_settings, copy_dataset
+from tests.service.apps import app_settings, application, copy_dataset
 from tests.service.served import served
 from tests.service.test_signup import answers
 
@@ -71,8 +71,13 @@ def phone(i: int) -> str:
     return f"0470 10 {i // 100:02d} {i % 100:02d}"
 
 
+def applicant(i: int) -> dict[str, Any]:
+    """A valid JSON application of applicant ``i`` (own name and phone number)."""
+    return application(name=f"Aanvrager {i}", phone=phone(i))
+
+
 async def apply_json(c: httpx.AsyncClient, i: int, out: Outcome) -> None:
-    body = answers_json(i)
+    body = applicant(i)
     r = await c.post("/api/registrations", json=body, headers=client_ip(i))
     out.record(r)
     if r.status_code == 201:
@@ -270,7 +275,11 @@ def test_two_instances_count_one_registration_limit_for_an_address(
     same = {"X-Forwarded-For": "10.9.9.9"}
 
     async def attempt(c: httpx.AsyncClient, i: int) -> None:
-        r = await c.post("/api/registrations", json=answers_json(i), headers=same)
+        r = await c.post(
+            "/api/registrations",
+            json=applicant(i),
+            headers=same,
+        )
         out.record(r)
         if r.status_code == 429:
             retry_after.append(r.headers.get("retry-after", ""))
@@ -286,7 +295,9 @@ def test_two_instances_count_one_registration_limit_for_an_address(
                 await asyncio.gather(*(attempt(a if i % 2 else b, i) for i in range(20)))
                 # Another address is not held back by this one's count.
                 other = await a.post(
-                    "/api/registrations", json=answers_json(99), headers=client_ip(1)
+                    "/api/registrations",
+                    json=applicant(99),
+                    headers=client_ip(1),
                 )
                 out.record(other)
 
@@ -297,19 +308,3 @@ def test_two_instances_count_one_registration_limit_for_an_address(
     assert out.statuses[:20].count(201) == 5 and out.statuses[:20].count(429) == 15
     assert all(int(seconds) > 0 for seconds in retry_after)
     assert out.statuses[20] == 201
-
-
-def answers_json(i: int) -> dict[str, Any]:
-    """A valid JSON application of applicant ``i``."""
-    return {
-        "role": "participant",
-        "name": f"Aanvrager {i}",
-        "address": "Heiligenbornstraat 12, 3570 Alken",
-        "phone": phone(i),
-        "email": "",
-        "adult": True,
-        "relation": "live",
-        "accept_rules": True,
-        "accept_statement": True,
-        "consent_police": True,
-    }

@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import DATA
-from tests.service.apps import app_settings
-from tests.service.test_registrations import application
+from tests.service.apps import app_settings, application
 
 BASE = "https://wabp.alken.test"
 ALIAS = "buurtpreventie.alken.test"

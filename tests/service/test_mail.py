@@ -26,11 +26,11 @@ from service.mail import Mail, Policy, SmtpConfig, queue, send_due
 from service.mail.smtp import redact
 from service.tables import OutboxMessage, User, utcnow
 from service.users import create_user
-from tests.service.apps import app_settings, copy_dataset
+from tests.service.apps import app_settings, application, copy_dataset
 from tests.service.smtp_sink import SmtpSink, wait_for
 from tests.service.staff import CSRF
 from tests.service.test_proposal_story import strip_feature
-from tests.service.test_registrations import application, every_text_value
+from tests.service.test_registrations import every_text_value
 from tests.service.test_signup import form_token
 
 PASSWORD = "correct horse battery"

@@ -25,9 +25,8 @@ from service.db import make_engine, make_sessionmaker
 from service.routes.signup import form_versions
 from service.tables import Consent
 from tests.police_zone import create_pz_dataset
-from tests.service.apps import app_settings
+from tests.service.apps import app_settings, application
 from tests.service.served import served
-from tests.service.test_registrations import application
 from tests.service.test_signup import Html, answers
 from zones.rules import load_group_rules
 

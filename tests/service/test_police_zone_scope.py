@@ -24,9 +24,9 @@ from service.db import make_engine, make_sessionmaker, upgrade
 from service.tables import OutboxMessage, User
 from service.users import create_user
 from tests.police_zone import create_pz_dataset
-from tests.service.apps import app_settings
+from tests.service.apps import app_settings, application
 from tests.service.staff import csrf_token
-from tests.service.test_registrations import PASSWORD, application
+from tests.service.test_registrations import PASSWORD
 from zones.dataset import Dataset
 
 FIVE = ["Alken", "Borgloon", "Heers", "Kortessem", "Wellen"]

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from maps.compare import OVERLAP_LAYER, render_proposal_map
 from service.db import make_engine, make_sessionmaker
 from service.tables import AuditEvent, Registration
+from tests.service.apps import application
 from tests.service.test_proposal_story import CONFIRM, Story, story_app, strip_feature
 from zones.dataset import Dataset
 from zones.proposals import TOLERANCE_M2, parse_proposal, report
@@ -245,18 +246,7 @@ def test_when_the_municipality_retires_a_zone_its_members_follow_their_addresses
     address = terkoest_address(story.dataset)
     applied = client.post(
         "/api/registrations",
-        json={
-            "role": "participant",
-            "name": "Test Aanvrager",
-            "address": address,
-            "phone": "0470 00 00 01",
-            "email": "",
-            "adult": True,
-            "relation": "live",
-            "accept_rules": True,
-            "accept_statement": True,
-            "consent_police": True,
-        },
+        json=application(address=address),
     )
     assert applied.status_code == 201, applied.text
     [pending] = client.get("/api/registrations?status=pending", headers=headers["police"]).json()

@@ -16,7 +16,8 @@ from service import registrations as reg
 from service.cli import app as cli
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.tables import AuditEvent, Consent, RateEvent, Registration
-from tests.service.test_registrations import application, data_copy
+from tests.service.apps import application
+from tests.service.test_registrations import data_copy
 from zones.dataset import Dataset
 from zones.lookup import Locator
 from zones.rules import load_group_rules

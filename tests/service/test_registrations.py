@@ -17,7 +17,7 @@ from service.app import create_app
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.tables import AuditEvent, Consent, Registration
 from service.users import create_user
-from tests.service.apps import app_settings, copy_dataset
+from tests.service.apps import app_settings, application, copy_dataset
 from tests.service.test_signup import Html, form_token
 
 PASSWORD = "correct horse battery"
@@ -31,23 +31,6 @@ STAFF = [
     ("coord.heiligenborn@alken.test", "coordinator", "heiligenborn", None),
     ("coord.langveld@alken.test", "coordinator", "langveld", None),
 ]
-
-
-def application(**overrides: Any) -> dict[str, Any]:
-    """A valid application for Heiligenbornstraat 12 (in zone heiligenborn); override any field."""
-    return {
-        "role": "participant",
-        "name": "Test Aanvrager",
-        "address": "Heiligenbornstraat 12, 3570 Alken",
-        "phone": "0470 00 00 01",
-        "email": "",
-        "adult": True,
-        "relation": "live",
-        "accept_rules": True,
-        "accept_statement": True,
-        "consent_police": True,
-        **overrides,
-    }
 
 
 @pytest.fixture(scope="session")

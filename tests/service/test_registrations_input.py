@@ -15,7 +15,8 @@ from sqlalchemy import text
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.ratelimit import RateLimitedError, RegistrationLimiter
 from service.registrations import RegistrationIn
-from tests.service.test_registrations import Api, application, data_copy, start
+from tests.service.apps import application
+from tests.service.test_registrations import Api, data_copy, start
 
 __all__ = ["data_copy"]
 

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service.tables import User
-from tests.service.staff import STAFF, application, bearer, csrf_token, sign_in, staff_app
+from tests.service.apps import application
+from tests.service.staff import STAFF, bearer, csrf_token, sign_in, staff_app
 from tests.service.test_proposal_story import strip_feature
 
 

@@ -105,7 +105,7 @@ def test_police_approve_and_the_coordinator_adds_the_member(browser: Browser, se
     # And one in no zone, whose card asks the police to choose a group first.
     import httpx
 
-    from tests.service.staff import application
+    from tests.service.apps import application
 
     no_zone = application(
         role="coordinator", name="Browser Starter", address="Aardbruggenstraat 16, 3570 Alken"

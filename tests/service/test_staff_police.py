@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.staff import application, post_form, sign_in, staff_app
+from tests.service.apps import application
+from tests.service.staff import post_form, sign_in, staff_app
 
 
 @pytest.fixture(scope="module")
