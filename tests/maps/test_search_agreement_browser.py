@@ -2,13 +2,13 @@
 
 300 queries of what residents type (tests/lookup_corpus.py: register addresses with their noise,
 addresses of other municipalities) go to the API of a served app and to the published
-``index.html`` opened from ``file://`` in Chromium, all in one call in the page: status, zones and
-the canonical address must agree for every one.
+``index.html`` opened from ``file://`` in Chromium: once all in one call in the page (status,
+zones, canonical address and street parts must agree), and once typed into the search form at
+360 px as a resident does (the answer shown must be the API's: status, message, zones).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -45,14 +45,29 @@ def _key(answer: dict[str, Any]) -> tuple[str, list[str], str | None, list[str]]
     return answer["status"], sorted(z["id"] for z in answer["zones"]), address, parts
 
 
-def test_published_search_agrees_with_the_api(
-    browser: Browser, site: PublishReport, alken_data: Dataset, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def asked(
+    alken_data: Dataset, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The queries and the answers of ``GET /api/lookup`` of a served app to each."""
     queries = corpus(alken_data) + [q for q, _ in REPORTED]
     assert len(queries) == SIZE + len(REPORTED)
-    settings = app_settings(copy_dataset(tmp_path / "data"), f"sqlite:///{tmp_path / 'db.sqlite'}")
+    tmp = tmp_path_factory.mktemp("api")
+    settings = app_settings(copy_dataset(tmp / "data"), f"sqlite:///{tmp / 'db.sqlite'}")
     with TestClient(create_app(settings)) as client:
         api = [client.get("/api/lookup", params={"q": q}).json() for q in queries]
+    return queries, api
+
+
+def zone_text(zone: dict[str, Any]) -> str:
+    """A zone as the result lists it: its name, and its area where it has one."""
+    return zone["name"] + (f" ({zone['area']})" if zone.get("area") else "")
+
+
+def test_published_search_agrees_with_the_api(
+    browser: Browser, site: PublishReport, asked: tuple[list[str], list[dict[str, Any]]]
+) -> None:
+    queries, api = asked
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -75,6 +90,47 @@ def test_published_search_agrees_with_the_api(
     assert "niet in Alken" in " ".join(s["text"] for s in api[-len(REPORTED)]["next_steps"])
     statuses = {a["status"] for a in api}
     assert statuses == {"found", "no_zone", "ambiguous", "not_found"}
+
+
+# What the result shows after a search: the status, the first sentence and the zones listed.
+SHOWN = """() => {
+  const r = document.getElementById("wabp-result");
+  const message = r.querySelector(".result__message");
+  return {
+    status: r.dataset.status,
+    message: message ? message.textContent : null,
+    zones: [...r.querySelectorAll(".result__zones li")].map(li => li.textContent),
+  };
+}"""
+
+
+def test_typed_into_the_published_form_every_query_shows_the_api_answer(
+    browser: Browser, site: PublishReport, asked: tuple[list[str], list[dict[str, Any]]]
+) -> None:
+    queries, api = asked
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    shown = []
+    try:
+        page = context.new_page()
+        page.goto((site.out_dir / "index.html").as_uri())
+        field = page.get_by_label("Zoek uw adres")
+        for query in queries:
+            # Cleared first, so that the answer read is this query's and not the one before.
+            page.evaluate("document.getElementById('wabp-result').dataset.status = 'asked'")
+            field.fill(query)
+            field.press("Enter")
+            page.wait_for_function(
+                "!['asked', 'busy'].includes(document.getElementById('wabp-result').dataset.status)"
+            )
+            shown.append(page.evaluate(SHOWN))
+    finally:
+        context.close()
+    expected = [
+        {"status": a["status"], "message": a["message"], "zones": [zone_text(z) for z in a["zones"]]}
+        for a in api
+    ]
+    differ = [(q, e, s) for q, e, s in zip(queries, expected, shown, strict=True) if e != s]
+    assert differ == []
 
 
 def test_an_index_without_every_address_says_it_is_not_sure(
