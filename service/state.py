@@ -109,12 +109,16 @@ class ServiceState:
                 self._old.clear()
                 log.info("now serving zone generation %d", newest)
             published = versions != self.versions and self.texts is not None
+            written = self.versions
             if published and self.texts is not None:
                 # Written to this instance's dataset directory, then read as a start-up would.
-                self.versions = self.texts.write_files(self.versions)
+                written = self.texts.write_files(self.versions)
                 meta = read_meta(dataset.paths)
                 dataset = dataset.with_zones(dataset.zones, meta=meta).with_infoborden_reloaded()
             self.current = self._make_current(newest, dataset)
+            # Only now: had anything above failed, the next follow would write and read them again
+            # (writing is idempotent), instead of taking the texts for served.
+            self.versions = written
             if published and newest <= current.generation:
                 # Same zones, new contact or boards: the served map is redrawn now (the publisher
                 # redraws only for a new generation), so staff see their change at once.

@@ -13,11 +13,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+import service.state
 from service.app import create_app
 from tests.service.apps import app_settings, copy_dataset
 from tests.service.served import served
 from tests.service.staff import CSRF, PASSWORD, STAFF, add_staff
+from zones.dataset import DatasetMeta, DatasetPaths, read_meta
 
 PUBLISHED = "/beheer/gemeente/publicatie"
 NO_ZONE = "Aardbruggenstraat 12, 3570 Alken"  # in no zone: residents are sent to the municipality
@@ -162,3 +165,30 @@ def test_a_restart_serves_what_the_database_published_over_stale_or_hand_edited_
         assert "Bord Dorp" in board_labels(url)
     kept = list(data.glob("infoborden.geojson.replaced-*"))
     assert [p.read_text(encoding="utf-8") for p in kept] == [hand_edit]
+
+
+def test_a_contact_that_fails_to_load_once_on_the_other_instance_is_served_at_the_next_try(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after the files are written (a read error, say) is retried, not taken for served."""
+    failed: list[str] = []
+
+    def read_meta_failing_once(paths: DatasetPaths) -> DatasetMeta:
+        if threading.current_thread().name == "wabp-follower" and not failed:
+            failed.append("once")
+            raise OSError("a read that fails once")
+        return read_meta(paths)
+
+    monkeypatch.setattr(service.state, "read_meta", read_meta_failing_once)
+    add_staff(database_url)
+    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
+    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
+    with served(create_app(one)) as first, served(create_app(two)) as second:
+        staff = signed_in(first)
+        done = post(
+            staff, f"{PUBLISHED}/contact", {"phone": "011 59 00 01", "email": "", "url": ""}
+        )
+        assert done.status_code in (200, 303), done.text
+        eventually(lambda: "tel. 011 59 00 01" in next_steps(second), seconds=5)
+        assert failed == ["once"]
+        staff.close()
