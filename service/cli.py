@@ -104,6 +104,14 @@ def serve(
             min=1, help="worker processes; each loads the dataset and follows the database"
         ),
     ] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="the reverse proxy's addresses (comma-separated, or '*') whose X-Forwarded-For "
+            "and X-Forwarded-Proto are trusted: the client address that rate limits count and "
+            "https for HSTS and secure cookies; default FORWARDED_ALLOW_IPS or 127.0.0.1"
+        ),
+    ] = None,
     data: DataOption = None,
 ) -> None:
     """Serve the API and the public map."""
@@ -117,13 +125,20 @@ def serve(
     host, port = host or settings.host, port or settings.port
     with _domain_errors():
         if workers == 1:
-            uvicorn.run(create_app(settings), host=host, port=port)
+            uvicorn.run(
+                create_app(settings), host=host, port=port, forwarded_allow_ips=forwarded_allow_ips
+            )
             return
         # Workers are new processes that import the app by name and read their settings from the
         # environment: the dataset chosen here travels there.
         os.environ["WABP_DATA_DIR"] = str(settings.data_dir)
         uvicorn.run(
-            "service.app:app_from_environment", factory=True, host=host, port=port, workers=workers
+            "service.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            forwarded_allow_ips=forwarded_allow_ips,
         )
 
 

@@ -2,8 +2,8 @@
 
 Every response gets ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` and
 ``Referrer-Policy: same-origin``; over https also ``Strict-Transport-Security`` (a browser that once reached the
-service over https never again tries plain http; ``--proxy-headers`` makes a TLS proxy's scheme
-the request's).
+service over https never again tries plain http; a TLS proxy's scheme is the request's when
+uvicorn trusts it: ``wabp serve --forwarded-allow-ips PROXY``, 127.0.0.1 by default).
 
 An HTML response without a Content-Security-Policy of its own (the public map, the comparison map,
 the coverage page: folium pages full of inline scripts) gets ``page_csp(nonce)``: scripts run only

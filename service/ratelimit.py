@@ -3,8 +3,8 @@
 The count per client address lives in the database (`service.limits`): every worker process and
 every instance on the same database sees the same count, so ``wabp serve --workers N`` or two
 hosts do not multiply the limit. The client address is the socket's peer, an IPv6 one counted by
-its /64 (`client_key`): behind a reverse proxy, run uvicorn with ``--proxy-headers
---forwarded-allow-ips`` so that it is the resident's, not the proxy's. Only a keyed hash of the
+its /64 (`client_key`): behind a reverse proxy on another host, run ``wabp serve
+--forwarded-allow-ips PROXY`` so that it is the resident's, not the proxy's. Only a keyed hash of the
 address is stored, and only as long as the window lasts.
 
 Use from a JSON route::

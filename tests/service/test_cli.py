@@ -129,3 +129,24 @@ def test_bad_setting_is_one_line_before_start_up(
     assert expected in result.stderr
     assert "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_trusts_the_forwarded_headers_of_the_proxy_it_is_told(
+    monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    """Behind a proxy on another host, its address must reach uvicorn (else every resident counts
+    as the proxy in the rate limits), with one worker and with several."""
+    import uvicorn
+
+    import service.app
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
+    monkeypatch.setattr(service.app, "create_app", lambda settings: "app")
+    monkeypatch.delenv("WABP_DATA_DIR", raising=False)
+    result = run("serve", "--workers", workers, "--forwarded-allow-ips", "10.0.0.5")
+    assert result.exit_code == 0, result.output
+    [options] = started
+    assert options["forwarded_allow_ips"] == "10.0.0.5"
+    assert options.get("workers", 1) == int(workers)
