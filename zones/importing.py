@@ -341,12 +341,15 @@ def write_municipality_dataset(dataset: Dataset, municipality: str, target: Path
             f for f in data.get("features", []) if (f.get("properties") or {}).get("zone_id") in ids
         ]
         atomic_write_text(out.infoborden, dump_geojson(data))
+    contact, contact_url = dataset.municipalities.contact(
+        held.name, (dataset.meta.contact, dataset.meta.contact_url)
+    )
     meta = DatasetMeta(
         name=held.name,
         member_cap=dataset.municipalities.member_cap(held.name),
         join_url=dataset.municipalities.join_url(held.name),
-        contact=held.contact or dataset.meta.contact,
-        contact_url=held.contact_url or dataset.meta.contact_url,
+        contact=contact,
+        contact_url=contact_url,
     )
     atomic_write_text(
         out.meta,

@@ -138,6 +138,19 @@ class Municipalities:
         m = self.get(municipality) if municipality else None
         return m.rules if m is not None and m.rules else None
 
+    def contact(
+        self, municipality: str | None, default: tuple[str | None, str | None]
+    ) -> tuple[str | None, str | None]:
+        """Return a municipality's contact and contact URL, or `default` (the dataset's).
+
+        A pair: a municipality that sets either has both its own (an e-loket alone keeps the
+        text empty), so that the words and the link never name two different desks.
+        """
+        m = self.get(municipality) if municipality else None
+        if m is not None and (m.contact or m.contact_url):
+            return m.contact, m.contact_url
+        return default
+
     def join_url(self, municipality: str | None) -> str | None:
         """Return where residents of a municipality join (the dataset's when it sets none)."""
         m = self.get(municipality) if municipality else None

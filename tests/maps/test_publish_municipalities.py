@@ -15,6 +15,9 @@ from typer.testing import CliRunner
 
 from service.cli import app as cli
 from tests.police_zone import create_pz_dataset
+from zones.dataset import Dataset
+from zones.lookup import Locator
+from zones.nextsteps import contacts_of, next_steps
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -115,11 +118,13 @@ def test_the_published_search_names_merged_municipalities_as_the_service_does(
 OWN_JOIN = "https://www.heers.example/buurtpreventie/aanmelden"
 OWN_CONTACT = ("dienst preventie Wellen, 012 44 00 00", "https://www.wellen.example/preventie")
 WIDE_JOIN = "https://pz.example/aanmelden"
+ELOKET = "https://www.kortessem.example/e-loket"
 
 
 @pytest.fixture(scope="module")
 def own_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the PZ dataset where Heers has its own join link and Wellen its own contact."""
+    """Return the PZ dataset where Heers has its own join link, Wellen its own contact and
+    Kortessem its own e-loket only."""
     root = tmp_path_factory.mktemp("own") / "dataset"
     create_pz_dataset(root)
     meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
@@ -129,6 +134,8 @@ def own_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
             m["join_url"] = OWN_JOIN
         if m["name"] == "Wellen":
             m["contact"], m["contact_url"] = OWN_CONTACT
+        if m["name"] == "Kortessem":
+            m["contact_url"] = ELOKET  # an e-loket, no words of its own
     (root / "dataset.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return root
 
@@ -172,3 +179,21 @@ def test_without_a_form_each_site_names_its_own_contact(own_links: Path, tmp_pat
     # Heers has a form of its own: its site links there instead of pointing to a contact.
     heers = _site_text(out, "heers")
     assert OWN_JOIN in heers
+
+
+def test_a_site_of_a_municipality_with_an_e_loket_only_sends_there_as_the_lookup_does(
+    own_links: Path, tmp_path: Path
+) -> None:
+    """The words and the link name one desk: Kortessem's e-loket, never the police zone's phone."""
+    out = tmp_path / "site"
+    _publish(own_links, out)
+    kortessem = _site_text(out, "kortessem")
+    assert ELOKET in kortessem
+    assert "Aanmelden gebeurt via de gemeente Kortessem (via het gemeentehuis)" in kortessem
+    assert "de politiezone, 011 00 00 00" not in kortessem
+    # The live lookup of the whole dataset says the same for an address in Kortessem.
+    dataset = Dataset.load(own_links)
+    result = Locator(dataset).lookup("Dorpsstraat 2, 3720 Kortessem")
+    [step] = [s for s in next_steps(result, contacts_of(dataset, None)) if s.code != "call_police"]
+    assert step.text in kortessem
+    assert step.href == ELOKET

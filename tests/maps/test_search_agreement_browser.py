@@ -126,7 +126,11 @@ def test_typed_into_the_published_form_every_query_shows_the_api_answer(
     finally:
         context.close()
     expected = [
-        {"status": a["status"], "message": a["message"], "zones": [zone_text(z) for z in a["zones"]]}
+        {
+            "status": a["status"],
+            "message": a["message"],
+            "zones": [zone_text(z) for z in a["zones"]],
+        }
         for a in api
     ]
     differ = [(q, e, s) for q, e, s in zip(queries, expected, shown, strict=True) if e != s]
