@@ -14,8 +14,10 @@ the whole dataset; a zone's page asked for elsewhere moves to its municipality's
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -101,8 +103,9 @@ class LiveSite:
         self._lock = threading.Lock()
         self._sites: dict[str, LiveSite] = {}
         self._sites_lock = threading.Lock()
-        # The one-municipality datasets of the municipalities' sites; removed with this object.
-        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+        # The one-municipality datasets of the municipalities' sites; removed with this object
+        # (a site is replaced by each generation and each published text).
+        self._workdir: Path | None = None
 
     # -- a dataset of several municipalities ----------------------------------------------------
     @cached_property
@@ -128,8 +131,9 @@ class LiveSite:
         with self._sites_lock:
             if folder not in self._sites:
                 if self._workdir is None:
-                    self._workdir = tempfile.TemporaryDirectory(prefix="wabp-live-")
-                root = Path(self._workdir.name) / folder
+                    self._workdir = Path(tempfile.mkdtemp(prefix="wabp-live-"))
+                    weakref.finalize(self, shutil.rmtree, self._workdir, ignore_errors=True)
+                root = self._workdir / folder
                 one = Dataset.load(write_municipality_dataset(self.dataset, name, root))
                 # Its search asks the lookup of the whole dataset (a resident may be next door).
                 self._sites[folder] = LiveSite(
@@ -220,7 +224,7 @@ class LiveSite:
         `load_group_rules` gives the same object until a file changes.
         """
         source, municipality = self._rules_of
-        texts = dataset_rules(source, source.municipalities.rules_file(municipality))
+        texts = dataset_rules(source, municipality)
         with self._lock:
             if self._rules_page is None or self._rules_page[0] is not texts:
                 at = self.site.at("regels.html")

@@ -13,8 +13,8 @@ from maps.public import PreparedZones, join_href
 from zones.coverage import Coverage
 from zones.dataset import Dataset
 from zones.errors import DatasetError
-from zones.municipal import zone_municipalities
-from zones.rules import GroupRules, load_group_rules
+from zones.municipal import municipality_rules, zone_municipalities
+from zones.rules import GroupRules
 from zones.sources import slugify
 
 
@@ -36,13 +36,10 @@ def render_groups_page(
     )
 
 
-def dataset_rules(dataset: Dataset, rules_file: str | None = None) -> GroupRules | None:
-    """Return the dataset's group rules and statement of intent; None when it has none.
-
-    `rules_file`: a municipality's own rules text (``dataset.json``), as `load_group_rules` takes.
-    """
+def dataset_rules(dataset: Dataset, municipality: str | None = None) -> GroupRules | None:
+    """Return the group rules and statement of intent (a municipality's own); None without any."""
     try:
-        return load_group_rules(dataset.paths.root, rules_file)
+        return municipality_rules(dataset, municipality)
     except DatasetError:  # a dataset without rules (registration off): the short version only
         return None
 

@@ -24,6 +24,7 @@ import json
 import math
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -32,18 +33,21 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from service.accounts import municipality_zones
-from service.published import CONTACT, INFOBORDEN, PublishedTexts
+from service.published import CONTACT, INFOBORDEN, RULES, PublishedTexts
 from service.state import ServiceState
-from service.tables import AuditEvent, User
+from service.tables import AuditEvent, User, utcnow
 from zones.dataset import Dataset
-from zones.errors import ForbiddenError, InvalidError, NotFoundError
-from zones.municipal import municipality_boundary
+from zones.errors import DatasetError, ForbiddenError, InvalidError, NotFoundError
+from zones.municipal import municipality_boundary, municipality_rules
+from zones.rules import next_version
 from zones.schema import Zone, ZoneSet
 
 MAX_CONTACT = 300  # dataset.json's contact field
 MAX_GROUP_CONTACT = 1000  # a zone's how_to_join
 URL = re.compile(r"^https://[^\s/$.?#][^\s]*$")
 MAX_BOARD_NAME = 200  # an infobord's label (zones.storage.InfobordProperties)
+MAX_RULES_TEXT = 30_000  # a rules text of several pages; the form shows it whole
+RULES_TEXT, STATEMENT_TEXT = "regels", "intentieverklaring"
 
 
 class PublicationError(InvalidError):
@@ -118,24 +122,10 @@ def set_municipality_contact(
         raise PublicationError(
             "email", f"Telefoon en e-mailadres samen hoogstens {MAX_CONTACT} tekens."
         )
-    dataset = state.current.dataset
-    if dataset.municipalities.get(municipality) is None:
-        # An account of a municipality this dataset does not hold (kept from an older dataset)
-        # would otherwise set the contact of the municipality the dataset does hold.
-        raise ForbiddenError(f"this dataset holds no municipality {municipality!r}")
-    listed = {m.name for m in dataset.meta.municipalities}
-    if municipality not in listed and len(dataset.municipalities.names) > 1:
-        # The dataset-wide contact is what the residents of every municipality in it read: one
-        # municipality does not set it for the others. A contact per municipality needs the
-        # municipalities listed in dataset.json (as `wabp init` of several writes them).
-        raise PublicationError(
-            "phone",
-            "Deze gegevens gelden voor meerdere gemeenten; vraag de beheerder van de dienst om "
-            "de gemeenten op te sommen in dataset.json, dan heeft elke gemeente haar eigen contact.",
-        )
+    own = _own_texts(state.current.dataset, municipality)
     texts = _texts(state)
     fields: dict[str, Any] = texts.for_update(session, CONTACT) or {}
-    if municipality in listed:  # a dataset of several municipalities: each has its own contact
+    if own:  # a dataset of several municipalities: each has its own contact
         own = fields.setdefault("municipalities", {})
         own[municipality] = {"contact": text, "contact_url": link}
     else:
@@ -144,6 +134,129 @@ def set_municipality_contact(
     _audit(session, actor, municipality, "publication.contact", "publication", "contact")
     session.commit()
     state.follow()  # written to this instance's files and served; other instances follow
+
+
+def set_rules_text(
+    session: Session,
+    state: ServiceState,
+    actor: User,
+    municipality: str,
+    which: str,
+    text: str,
+) -> str:
+    """Publish a new version of the group rules (`which` RULES_TEXT) or the statement of intent.
+
+    The version counts up (`zones.rules.next_version`): from the next application on, residents
+    accept the new text under the new version. In a dataset of several municipalities each one
+    edits its own rules; the statement of intent is one for all, so none edits it alone. Returns
+    the version now published (an unchanged text keeps its version and changes nothing).
+    """
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise PublicationError(
+            "text", "De tekst is leeg. Schrijf de tekst die bewoners aanvaarden."
+        )
+    if len(text) > MAX_RULES_TEXT:
+        raise PublicationError("text", f"Hoogstens {MAX_RULES_TEXT} tekens.")
+    text += "\n"
+    current = state.follow()  # what the database last published, in this instance's files
+    own = _own_texts(current.dataset, municipality)
+    if which == STATEMENT_TEXT and len(current.dataset.municipalities.names) > 1:
+        raise PublicationError(
+            "text",
+            "De intentieverklaring geldt voor alle gemeenten van deze dienst; vraag de beheerder "
+            "van de dienst om ze aan te passen.",
+        )
+    try:
+        served = municipality_rules(current.dataset, municipality)
+    except DatasetError:
+        raise PublicationError(
+            "text", "Deze dienst heeft geen reglement; vraag de beheerder om het toe te voegen."
+        ) from None
+    texts = _texts(state)
+    content: dict[str, Any] = texts.for_update(session, RULES) or {}
+    key = "statement" if which == STATEMENT_TEXT else "rules"
+    before = served.statement if which == STATEMENT_TEXT else served.rules
+    # The version the database holds is the newest (another instance's edit may not be here yet).
+    version = str(content.get(f"{key}_version") or before.version)
+    if text == before.text and version == before.version:
+        return version
+    version = next_version(version, utcnow().year)
+    content[f"{key}_version"] = version
+    if own and which == RULES_TEXT:  # listed in dataset.json: its own rules file
+        content.setdefault("municipalities", {})[municipality] = text
+    else:
+        content[key] = text
+    texts.save(session, RULES, content)
+    _audit(session, actor, municipality, f"publication.{which}", "publication", which)
+    session.commit()
+    state.follow()  # written to this instance's files and served; other instances follow
+    return version
+
+
+@dataclass(frozen=True)
+class RulesText:
+    """A text residents accept, as the municipality sees it on ``/beheer/gemeente/regels``."""
+
+    which: str  # RULES_TEXT or STATEMENT_TEXT
+    title: str
+    version: str
+    text: str
+    editable: bool
+    hint: str
+
+
+def rules_texts(dataset: Dataset, municipality: str) -> list[RulesText]:
+    """Return the group rules and the statement of intent a municipality's residents accept now.
+
+    Empty when the dataset has no rules (registration is off). The statement of intent is shown,
+    not editable, in a dataset of several municipalities (it is one for all).
+    """
+    try:
+        served = municipality_rules(dataset, municipality)
+    except DatasetError:
+        return []
+    several = len(dataset.municipalities.names) > 1
+    return [
+        RulesText(
+            RULES_TEXT,
+            "Huishoudelijk reglement",
+            served.rules.version,
+            served.rules.text,
+            True,
+            "Wat een lid van een groep doet en laat: eerst 101 bellen, wat in de groep mag, ...",
+        ),
+        RulesText(
+            STATEMENT_TEXT,
+            "Intentieverklaring",
+            served.statement.version,
+            served.statement.text,
+            not several,
+            "Geldt voor alle gemeenten van deze dienst; de beheerder van de dienst past ze aan."
+            if several
+            else "Wat een aanvrager belooft, zoals vertrouwelijk omgaan met wat in de groep gedeeld wordt.",
+        ),
+    ]
+
+
+def _own_texts(dataset: Dataset, municipality: str) -> bool:
+    """Tell whether `municipality` publishes texts of its own (a dataset of several) or the dataset's.
+
+    Refused: a municipality the dataset does not hold (an account kept from an older dataset
+    would otherwise set another's texts), and one municipality setting the dataset-wide texts that
+    the residents of every municipality in it read (they need the municipalities listed in
+    ``dataset.json``, as ``wabp init`` of several writes them).
+    """
+    if dataset.municipalities.get(municipality) is None:
+        raise ForbiddenError(f"this dataset holds no municipality {municipality!r}")
+    listed = {m.name for m in dataset.meta.municipalities}
+    if municipality not in listed and len(dataset.municipalities.names) > 1:
+        raise PublicationError(
+            "phone",
+            "Deze gegevens gelden voor meerdere gemeenten; vraag de beheerder van de dienst om "
+            "de gemeenten op te sommen in dataset.json, dan heeft elke gemeente haar eigen contact.",
+        )
+    return municipality in listed
 
 
 def set_group_contact(

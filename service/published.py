@@ -1,11 +1,15 @@
 """What the municipality publishes beside the zones, in the database, so that every instance serves it.
 
-Two kinds, edited on ``/beheer/gemeente/publicatie`` (``service.publication``):
+Three kinds, edited on ``/beheer/gemeente/publicatie`` and ``/beheer/gemeente/regels``
+(``service.publication``):
 
 - ``contact``: the municipality's contact for residents. Stored as the fields it sets in
   ``dataset.json`` (``contact``, ``contact_url``, and each listed municipality's own two in a
   dataset of several), so that everything else in that file stays the operator's to edit;
-- ``infoborden``: the whole ``infoborden.geojson``.
+- ``infoborden``: the whole ``infoborden.geojson``;
+- ``regels``: the texts residents accept (`zones.rules`): the group rules (the dataset's, or in a
+  dataset of several each municipality's own, its file named in ``dataset.json``), the statement
+  of intent, and the two versions ``reglement.json`` gives them.
 
 As with zone generations, the database decides and the files are the export: an edit locks its
 row, changes the text the database holds (never a local file another host cannot see), raises its
@@ -31,13 +35,16 @@ from geo.files import atomic_write_text
 from service.generations import notify_instances
 from service.tables import PublishedText, utcnow
 from zones.dataset import DatasetMeta, DatasetPaths
+from zones.errors import DatasetError
+from zones.rules import own_rules_file, read_spec, write_spec
 from zones.storage import dump_geojson
 
 log = logging.getLogger("wabp")
 
 CONTACT = "contact"
 INFOBORDEN = "infoborden"
-KINDS = (CONTACT, INFOBORDEN)
+RULES = "regels"
+KINDS = (CONTACT, INFOBORDEN, RULES)
 # The fields of dataset.json that the contact kind owns.
 CONTACT_FIELDS = ("contact", "contact_url")
 
@@ -100,6 +107,8 @@ class PublishedTexts:
                 self._write_contact(json.loads(content))
             elif kind == INFOBORDEN:
                 self._write_infoborden(json.loads(content), keep_edit=not known)
+            elif kind == RULES:
+                self._write_rules(json.loads(content), keep_edit=not known)
         return {kind: version for kind, version, _ in rows}
 
     def _write_contact(self, fields: dict[str, Any]) -> None:
@@ -127,20 +136,60 @@ class PublishedTexts:
         atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
 
     def _write_infoborden(self, collection: dict[str, Any], *, keep_edit: bool) -> None:
-        path = self.paths.infoborden
-        wanted = dump_geojson(collection)
-        if path.is_file():
-            now = path.read_text(encoding="utf-8")
-            if now == wanted:
-                return
-            if keep_edit:
-                stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-                kept = path.with_name(f"{path.name}.replaced-{stamp}")
-                shutil.copy2(path, kept)
-                log.warning(
-                    "%s is not what the municipality last published: kept as %s and rewritten "
-                    "(edit the infoborden on /beheer/gemeente/publicatie)",
-                    path,
-                    kept.name,
-                )
-        atomic_write_text(path, wanted)
+        _replace(
+            self.paths.infoborden,
+            dump_geojson(collection),
+            keep_edit,
+            "/beheer/gemeente/publicatie",
+        )
+
+    def _write_rules(self, content: dict[str, Any], *, keep_edit: bool) -> None:
+        root = self.paths.root
+        try:
+            spec = read_spec(root)
+        except DatasetError as exc:  # the dataset lost its reglement.json: its rules stay off
+            log.error("the published rules are not written: %s", type(exc).__name__)
+            return
+        texts = [
+            (spec.rules.file, content.get("rules")),
+            (spec.statement.file, content.get("statement")),
+        ]
+        own: dict[str, str] = content.get("municipalities") or {}
+        if own:
+            meta = json.loads(self.paths.meta.read_text(encoding="utf-8"))
+            for entry in meta.get("municipalities") or []:
+                if entry.get("name") in own:
+                    entry["rules"] = entry.get("rules") or own_rules_file(entry["name"])
+                    texts.append((entry["rules"], own[entry["name"]]))
+            atomic_write_text(
+                self.paths.meta, json.dumps(meta, ensure_ascii=False, indent=1) + "\n"
+            )
+        # The texts first, their versions last: a reader in between sees a new text under its old
+        # version, which the SHA-256 every consent stores tells apart.
+        for file, text in texts:
+            if text is not None:
+                _replace(root / file, text, keep_edit, "/beheer/gemeente/regels")
+        spec.rules.version = content.get("rules_version") or spec.rules.version
+        spec.statement.version = content.get("statement_version") or spec.statement.version
+        if spec != read_spec(root):
+            write_spec(root, spec)
+
+
+def _replace(path: Path, wanted: str, keep_edit: bool, page: str) -> None:
+    """Write `wanted` to `path`; at start-up (`keep_edit`) a hand-edited file is kept aside first."""
+    if path.is_file():
+        now = path.read_text(encoding="utf-8")
+        if now == wanted:
+            return
+        if keep_edit:
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            kept = path.with_name(f"{path.name}.replaced-{stamp}")
+            shutil.copy2(path, kept)
+            log.warning(
+                "%s is not what the municipality last published: kept as %s and rewritten "
+                "(edit it on %s)",
+                path,
+                kept.name,
+                page,
+            )
+    atomic_write_text(path, wanted)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from geo.municipalities import current_name, find_municipality, police_zone_key
 from geo.normalize import place_key
 from zones.errors import InvalidError, ZoneError
+from zones.rules import GroupRules, load_group_rules
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -229,3 +230,12 @@ def municipality_boundary(dataset: Dataset, municipality: str) -> BaseGeometry |
     if not own:
         return dataset.boundary
     return own[0] if len(own) == 1 else shapely.union_all(own)
+
+
+def municipality_rules(dataset: Dataset, municipality: str | None) -> GroupRules:
+    """Return the texts a resident of `municipality` accepts: its own rules where it has them.
+
+    None, or a municipality the dataset does not list: the dataset's rules. RulesMissingError
+    when the dataset has none (registration is off).
+    """
+    return load_group_rules(dataset.paths.root, dataset.municipalities.rules_file(municipality))

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from geo.files import atomic_write_text
 from zones.errors import DatasetError, UnavailableError
+from zones.sources import slugify
 
 RULES_FILE = "reglement.json"
 
@@ -29,18 +32,22 @@ class RulesMissingError(DatasetError, UnavailableError):
     code = "registration_unavailable"
 
 
-class _TextRef(BaseModel):
+class TextRef(BaseModel):
+    """One text of ``reglement.json``: its version and its Markdown file in the dataset."""
+
     model_config = ConfigDict(extra="forbid")
 
     version: str = Field(min_length=1, max_length=40)
     file: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+\.md$")
 
 
-class _RulesFile(BaseModel):
+class RulesSpec(BaseModel):
+    """``reglement.json``: the group rules and the statement of intent."""
+
     model_config = ConfigDict(extra="forbid")
 
-    rules: _TextRef
-    statement: _TextRef
+    rules: TextRef
+    statement: TextRef
 
 
 class VersionedText(BaseModel):
@@ -70,7 +77,7 @@ def _stamp(paths: list[Path]) -> tuple[int, ...]:
     return tuple(v for p in paths for v in (p.stat().st_mtime_ns, p.stat().st_size))
 
 
-def _text(root: Path, ref: _TextRef) -> VersionedText:
+def _text(root: Path, ref: TextRef) -> VersionedText:
     path = root / ref.file
     try:
         text = path.read_text(encoding="utf-8")
@@ -88,15 +95,10 @@ def load_group_rules(root: Path, rules_file: str | None = None) -> GroupRules:
     it keeps the version ``reglement.json`` gives (the SHA-256 tells the texts apart).
     """
     meta = Path(root) / RULES_FILE
-    if not meta.is_file():
-        raise RulesMissingError(f"{meta}: no group rules in this dataset, so no registrations")
-    try:
-        spec = _RulesFile.model_validate(json.loads(meta.read_text(encoding="utf-8")))
-    except (ValueError, ValidationError) as exc:
-        raise DatasetError(f"{meta}: {exc}") from None
+    spec = read_spec(root)
     if rules_file:
         try:
-            spec.rules = _TextRef(version=spec.rules.version, file=rules_file)
+            spec.rules = TextRef(version=spec.rules.version, file=rules_file)
         except ValidationError as exc:
             raise DatasetError(f"{meta}: rules file {rules_file!r}: {exc}") from None
     files = [meta, meta.parent / spec.rules.file, meta.parent / spec.statement.file]
@@ -114,3 +116,37 @@ def load_group_rules(root: Path, rules_file: str | None = None) -> GroupRules:
     with _lock:
         _cache[(meta, spec.rules.file)] = (stamp, rules)
     return rules
+
+
+def read_spec(root: Path) -> RulesSpec:
+    """Return the ``reglement.json`` of a dataset directory (RulesMissingError without one)."""
+    meta = Path(root) / RULES_FILE
+    if not meta.is_file():
+        raise RulesMissingError(f"{meta}: no group rules in this dataset, so no registrations")
+    try:
+        return RulesSpec.model_validate(json.loads(meta.read_text(encoding="utf-8")))
+    except (ValueError, ValidationError) as exc:
+        raise DatasetError(f"{meta}: {exc}") from None
+
+
+def write_spec(root: Path, spec: RulesSpec) -> None:
+    """Write `spec` as the dataset's ``reglement.json`` (at once: a reader sees old or new)."""
+    text = json.dumps(spec.model_dump(), ensure_ascii=False, indent=1) + "\n"
+    atomic_write_text(Path(root) / RULES_FILE, text)
+
+
+def next_version(current: str, year: int) -> str:
+    """Return the version after `current`: ``2026-2`` is followed by ``2026-3``, or ``2027-1``.
+
+    Versions the municipality wrote in another form start the count in `year`.
+    """
+    found = re.fullmatch(r"(\d{4})-(\d+)", current.strip())
+    if found is None or int(found.group(1)) < year:
+        return f"{year}-1"
+    # A version of this year (or of a later one, written by hand) counts on.
+    return f"{found.group(1)}-{int(found.group(2)) + 1}"
+
+
+def own_rules_file(municipality: str) -> str:
+    """Return the file of a municipality's own rules text (``reglement.heers.md``)."""
+    return f"reglement.{slugify(municipality)}.md"

@@ -25,8 +25,9 @@ from service.registrations.status import STATUS_MESSAGES, STEPS, clock, move, st
 from service.tables import AuditEvent, Consent, Registration
 from zones.errors import LookupInputError
 from zones.lookup import Locator
+from zones.municipal import municipality_rules
 from zones.results import ZoneRef
-from zones.rules import GroupRules, load_group_rules
+from zones.rules import GroupRules
 
 TOKEN_BYTES = 32
 ERASED = "Uw gegevens zijn gewist."
@@ -61,7 +62,7 @@ def rules_for_address(locator: Locator, address: str | None) -> GroupRules:
         except LookupInputError:
             found = None
         municipality = found.municipality if found is not None else None
-    return load_group_rules(dataset.paths.root, dataset.municipalities.rules_file(municipality))
+    return municipality_rules(dataset, municipality)
 
 
 def submit(

@@ -58,6 +58,7 @@ MENUS: dict[str, list[tuple[str, str]]] = {
         (f"{PREFIX}/gemeente/audit", "Auditlog"),
         (f"{PREFIX}/gemeente/accounts", "Accounts"),
         (f"{PREFIX}/gemeente/publicatie", "Gepubliceerd"),
+        (f"{PREFIX}/gemeente/regels", "Reglement"),
         ("/dekking", "Dekking"),
     ],
 }
@@ -87,6 +88,7 @@ NOTICES = {
     "uitgeschakeld": "Het account is uitgeschakeld; het kan niet meer inloggen.",
     "ingeschakeld": "Het account is weer ingeschakeld.",
     "contact": "Het contact van de gemeente is gepubliceerd.",
+    "regels": "De tekst is gepubliceerd; wie zich vanaf nu aanmeldt, aanvaardt deze versie.",
     "groepscontact": "Het publieke contact van uw groep is aangepast.",
     "infobord-toegevoegd": "Het infobord is toegevoegd.",
     "infobord-verplaatst": "Het infobord is verplaatst.",

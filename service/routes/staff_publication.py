@@ -8,11 +8,13 @@ groep", with consent (``service.publication``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import replace
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from maps.sitepages import municipality_folder
 from service import accounts, publication
 from service.auth import SigningKeyDep
 from service.db import SessionDep
@@ -35,6 +37,7 @@ from service.tables import User
 router = APIRouter(include_in_schema=False)
 
 PUBLISHED = f"{PREFIX}/gemeente/publicatie"
+RULES = f"{PREFIX}/gemeente/regels"
 BOARDS = f"{PUBLISHED}/infoborden"
 BoardId = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -187,6 +190,74 @@ def remove_board(
         raise StaffPageError(404, MESSAGES[404]) from None
     session.commit()
     return done(PUBLISHED, "infobord-verwijderd")
+
+
+def _rules_page(
+    request: Request,
+    key: bytes,
+    user: User,
+    state: ServiceState,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    dataset = state.current.dataset
+    municipality = own_municipality(user, dataset)
+    texts = publication.rules_texts(dataset, municipality)
+    # What the form sent comes back into its box after an error, so that no typing is lost.
+    sent = values or {}
+    texts = [replace(t, text=sent[t.which]) if t.which in sent else t for t in texts]
+    several = len(dataset.municipalities.names) > 1
+    context = {
+        "title": "Reglement en intentieverklaring",
+        "heading": "Reglement en intentieverklaring",
+        "texts": texts,
+        "max_length": publication.MAX_RULES_TEXT,
+        "public_page": f"/{municipality_folder(municipality)}/regels" if several else "/regels",
+        "errors": errors or {},
+    }
+    return staff_page(
+        request, "beheer/regels.html", context, user=user, key=key, status_code=status_code
+    )
+
+
+@router.get(RULES, response_class=HTMLResponse)
+def rules_texts(
+    request: Request, user: MunicipalityStaff, key: SigningKeyDep, state: StateDep
+) -> HTMLResponse:
+    """Show the group rules and the statement of intent residents accept, to edit."""
+    return _rules_page(request, key, user, state)
+
+
+@router.post(f"{RULES}/{{which}}", response_class=HTMLResponse)
+def publish_rules_text(
+    request: Request,
+    which: Literal["regels", "intentieverklaring"],
+    user: MunicipalityStaff,
+    form: StaffForm,
+    key: SigningKeyDep,
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    """Publish a new version of the rules or the statement of intent."""
+    # Read whole (within the form's size limit) so that a text over the maximum is told, not cut.
+    text = str(form.get("text") or "")
+    try:
+        publication.set_rules_text(
+            session, state, user, own_municipality(user, state.current.dataset), which, text
+        )
+    except publication.PublicationError as exc:
+        return _rules_page(
+            request,
+            key,
+            user,
+            state,
+            values={which: text},
+            errors={f"text-{which}": str(exc)},
+            status_code=422,
+        )
+    return done(RULES, "regels")
 
 
 @router.post(f"{PREFIX}/groep/contact")

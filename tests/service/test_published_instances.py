@@ -192,3 +192,30 @@ def test_a_contact_that_fails_to_load_once_on_the_other_instance_is_served_at_th
         eventually(lambda: "tel. 011 59 00 01" in next_steps(second), seconds=5)
         assert failed == ["once"]
         staff.close()
+
+
+def test_rules_published_on_one_instance_are_what_the_other_shows_and_applicants_accept(
+    database_url: str, tmp_path: Path
+) -> None:
+    add_staff(database_url)
+    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
+    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
+    rule = "Wie een pakje voor een buur aanneemt, zegt dat in de groep niet."
+    with served(create_app(one)) as first, served(create_app(two)) as second:
+        staff = signed_in(first)
+        page = staff.get("/beheer/gemeente/regels").text
+        start = page.index('id="text-regels"')
+        text = page[page.index(">", start) + 1 : page.index("</textarea>", start)]
+        token = token_of(staff, "/beheer/gemeente/regels")
+        done = staff.post(
+            "/beheer/gemeente/regels/regels",
+            data={"text": f"{text}\n## Pakjes\n\n{rule}\n", "csrf_token": token},
+        )
+        assert done.status_code in (200, 303), done.text
+        version = json.loads((tmp_path / "one" / "reglement.json").read_text())["rules"]["version"]
+        eventually(lambda: rule in httpx.get(f"{second}/regels", timeout=30).text)
+        assert f"versie {version}" in httpx.get(f"{second}/regels", timeout=30).text
+        assert version in httpx.get(f"{second}/aanmelden", timeout=30).text
+        on_disk = json.loads((tmp_path / "two" / "reglement.json").read_text())
+        assert on_disk["rules"]["version"] == version
+        staff.close()

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.db import make_engine, make_sessionmaker, upgrade
-from service.published import CONTACT, INFOBORDEN, PublishedTexts
+from service.published import CONTACT, INFOBORDEN, RULES, PublishedTexts
 from service.users import create_user
 from tests.police_zone import create_pz_dataset
 from tests.service.apps import app_settings
@@ -229,7 +229,7 @@ def test_a_stored_contact_that_would_not_load_is_not_written(tmp_path: Path) -> 
         )
         session.commit()
     before = (root / "dataset.json").read_text(encoding="utf-8")
-    assert texts.write_files({}) == {CONTACT: 1, INFOBORDEN: 0}
+    assert texts.write_files({}) == {CONTACT: 1, INFOBORDEN: 0, RULES: 0}
     assert (root / "dataset.json").read_text(encoding="utf-8") == before
     heers = next(m for m in read_meta(DatasetPaths(root)).municipalities if m.name == "Heers")
     assert heers.contact is None

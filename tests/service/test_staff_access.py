@@ -67,6 +67,7 @@ def pages(ids: Ids) -> list[tuple[str, str | None]]:
         (f"{town}/audit", "municipality"),
         (f"{town}/accounts", "municipality"),
         (f"{town}/publicatie", "municipality"),
+        (f"{town}/regels", "municipality"),
     ]
 
 
@@ -95,6 +96,8 @@ def forms(ids: Ids) -> list[tuple[str, str | None]]:
         (f"{town}/publicatie/infoborden", "municipality"),
         (f"{town}/publicatie/infoborden/infobord-moggeweide/verplaatsen", "municipality"),
         (f"{town}/publicatie/infoborden/infobord-moggeweide/verwijderen", "municipality"),
+        (f"{town}/regels/regels", "municipality"),
+        (f"{town}/regels/intentieverklaring", "municipality"),
         ("/beheer/groep/contact", "coordinator"),
     ]
 

@@ -264,3 +264,30 @@ def test_municipality_approves_a_proposal_and_adds_a_police_account(
     click(page, "Inloggen")
     assert page.url == f"{server}/beheer/politie"
     officer.close()
+
+
+def test_municipality_publishes_a_new_version_of_its_rules(
+    phone: BrowserContext, server: str
+) -> None:
+    page = phone.new_page()
+    sign_in(page, server, "town")
+    page.get_by_role("link", name="Reglement en intentieverklaring").click()
+    page.wait_for_load_state("load")
+    check(page, "gemeente-regels")
+    box = page.get_by_label("Tekst van huishoudelijk reglement")
+    rule = "Wie een pakje voor een buur aanneemt, zegt dat in de groep niet."
+    box.fill(box.input_value() + f"\n\n## Pakjes\n\n{rule}\n")
+    click(page, "Nieuwe versie: huishoudelijk reglement publiceren")
+    notice = page.get_by_text("De tekst is gepubliceerd")
+    assert notice.is_visible()
+    check(page, "gemeente-regels-gepubliceerd")
+    # An empty text is refused where it was typed, and nothing changes.
+    page.get_by_label("Tekst van intentieverklaring").fill("   ")
+    click(page, "Nieuwe versie: intentieverklaring publiceren")
+    assert page.get_by_role("alert").is_visible()
+    assert "De tekst is leeg" in page.get_by_role("alert").inner_text()
+    check(page, "gemeente-regels-fout")
+    # Residents read the new rule on the rules page, in the version they now accept.
+    page.get_by_role("link", name="de pagina met de regels").click()
+    page.wait_for_load_state("load")
+    assert rule in page.inner_text("main")

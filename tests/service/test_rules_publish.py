@@ -1,0 +1,151 @@
+"""The municipality publishes its rules in the browser's form: a new version that every page shows,
+that the next applicant accepts, and that reaches every instance (``/beheer/gemeente/regels``).
+
+On the Alken data (one municipality: the dataset's texts) and on the police zone of the fixtures
+(several: each municipality its own rules, the statement of intent one for all).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from service.db import make_engine, make_sessionmaker
+from service.tables import AuditEvent, Consent
+from tests.service.apps import application
+from tests.service.staff import post_form, sign_in, staff_app
+from tests.service.test_published_scope import ALKEN, HEERS, pz_app, root_of, sign_in_as
+from zones.rules import read_spec
+
+RULES = "/beheer/gemeente/regels"
+NEW_RULE = "Wie een pakje voor een buur aanneemt, zegt dat in de groep niet."
+
+
+def _publish(client: TestClient, which: str, text: str) -> str:
+    """Post a text on the rules page as the signed-in municipality; return the page shown after."""
+    answer = post_form(client, RULES, f"{RULES}/{which}", {"text": text})
+    if answer.status_code == 303:
+        return client.get(answer.headers["location"]).text
+    return answer.text
+
+
+def _textarea(page: str, which: str) -> str:
+    start = page.index(f'id="text-{which}"')
+    return page[page.index(">", start) + 1 : page.index("</textarea>", start)]
+
+
+def test_a_new_rules_version_is_what_every_page_shows_and_the_next_applicant_accepts(
+    tmp_path: Path,
+) -> None:
+    with staff_app(tmp_path) as client:
+        root = root_of(client)
+        before = read_spec(root).rules.version
+        sign_in(client, "town")
+        page = client.get(RULES).text
+        assert f"(versie {before})" in page
+        old_text = _textarea(page, "regels")
+        assert "101" in old_text  # the text itself is in the box, to edit
+        new_text = old_text.rstrip() + f"\n\n## Pakjes\n\n{NEW_RULE}\n"
+
+        after = _publish(client, "regels", new_text)
+        assert "De tekst is gepubliceerd" in after
+        version = read_spec(root).rules.version
+        assert version != before and f"(versie {version})" in after
+        assert NEW_RULE in (root / read_spec(root).rules.file).read_text(encoding="utf-8")
+        # The public rules page and the form show the new words under the new version.
+        public = client.get("/regels").text
+        assert NEW_RULE in public and version in public
+        assert version in client.get("/aanmelden").text
+
+        client.cookies.clear()
+        applied = client.post("/api/registrations", json=application())
+        assert applied.status_code == 201, applied.text
+        engine = make_engine(client.app.state.settings.database_url)  # type: ignore[attr-defined]
+        with make_sessionmaker(engine)() as session:
+            consent = session.scalars(select(Consent).where(Consent.purpose == "rules")).one()
+            audit = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "publication.regels")
+            ).one()
+        engine.dispose()
+        assert consent.version == version
+        assert audit.object_id == "regels"  # names the text, never quotes it
+
+
+def test_the_statement_of_intent_gets_its_own_new_version(tmp_path: Path) -> None:
+    with staff_app(tmp_path) as client:
+        root = root_of(client)
+        rules_before, statement_before = read_spec(root).rules, read_spec(root).statement
+        sign_in(client, "town")
+        text = (
+            _textarea(client.get(RULES).text, "intentieverklaring")
+            + "\nIk zwijg over wat ik lees.\n"
+        )
+        _publish(client, "intentieverklaring", text)
+        spec = read_spec(root)
+        assert spec.statement.version != statement_before.version
+        assert spec.rules.version == rules_before.version
+        assert "Ik zwijg over wat ik lees." in client.get("/regels").text
+
+
+def test_an_empty_too_long_or_unchanged_text_changes_nothing(tmp_path: Path) -> None:
+    with staff_app(tmp_path) as client:
+        root = root_of(client)
+        rules_file = root / read_spec(root).rules.file
+        before = (read_spec(root), rules_file.read_text(encoding="utf-8"))
+        sign_in(client, "town")
+        empty = post_form(client, RULES, f"{RULES}/regels", {"text": "  \r\n "})
+        assert empty.status_code == 422
+        assert "De tekst is leeg" in empty.text and 'aria-invalid="true"' in empty.text
+        too_long = "## Te lang\n\n" + "woord " * 6000
+        answer = post_form(client, RULES, f"{RULES}/regels", {"text": too_long})
+        assert answer.status_code == 422 and "Hoogstens 30000 tekens" in answer.text
+        # What was typed comes back in the box: nothing the municipality wrote is lost.
+        assert _textarea(answer.text, "regels").strip() == too_long.strip()
+        same = _publish(client, "regels", before[1].replace("\n", "\r\n"))
+        assert "De tekst is gepubliceerd" in same
+        assert (read_spec(root), rules_file.read_text(encoding="utf-8")) == before
+        assert post_form(client, RULES, f"{RULES}/andere", {"text": "x"}).status_code == 404
+
+
+def test_only_the_municipality_edits_its_rules(tmp_path: Path) -> None:
+    with staff_app(tmp_path) as client:
+        spec = read_spec(root_of(client))
+        for who in ("police", "coord"):
+            sign_in(client, who)
+            assert client.get(RULES).status_code == 403
+        # A municipality this dataset does not hold publishes nothing in Alken's name.
+        sign_in(client, "town-elders")
+        answer = post_form(client, RULES, f"{RULES}/regels", {"text": "# Andere regels\n"})
+        assert answer.status_code == 403
+        assert read_spec(root_of(client)) == spec
+        assert "Andere regels" not in client.get("/regels").text
+        client.cookies.clear()
+        assert client.get(RULES, follow_redirects=False).status_code == 303  # to sign in
+
+
+def test_in_a_police_zone_each_municipality_publishes_its_own_rules(tmp_path: Path) -> None:
+    with pz_app(tmp_path) as client:
+        root = root_of(client)
+        sign_in_as(client, HEERS)
+        page = client.get(RULES).text
+        assert 'href="/heers/regels"' in page
+        assert 'id="text-intentieverklaring"' not in page  # one for all: not Heers' to edit
+        refused = post_form(client, RULES, f"{RULES}/intentieverklaring", {"text": "Anders."})
+        assert refused.status_code == 422 and "alle gemeenten" in refused.text
+
+        _publish(client, "regels", f"# Reglement van Heers\n\n{NEW_RULE}\n")
+        meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
+        heers = next(m for m in meta["municipalities"] if m["name"] == "Heers")
+        assert heers["rules"] == "reglement.heers.md"
+        assert NEW_RULE in client.get("/heers/regels").text
+        assert NEW_RULE not in client.get("/alken/regels").text
+
+        # Alken's own edit leaves Heers' text as it is.
+        sign_in_as(client, ALKEN)
+        _publish(client, "regels", "# Reglement van Alken\n\nBel eerst 101.\n")
+        assert "Reglement van Alken" in client.get("/alken/regels").text
+        heers_page = client.get("/heers/regels").text
+        assert NEW_RULE in heers_page and "Reglement van Alken" not in heers_page
