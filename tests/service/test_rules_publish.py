@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from service.app import create_app
 from service.db import make_engine, make_sessionmaker
 from service.tables import AuditEvent, Consent
 from tests.service.apps import application
@@ -149,3 +150,20 @@ def test_in_a_police_zone_each_municipality_publishes_its_own_rules(tmp_path: Pa
         assert "Reglement van Alken" in client.get("/alken/regels").text
         heers_page = client.get("/heers/regels").text
         assert NEW_RULE in heers_page and "Reglement van Alken" not in heers_page
+
+
+def test_after_a_restart_the_published_text_wins_over_a_hand_edited_file(tmp_path: Path) -> None:
+    with staff_app(tmp_path) as client:
+        root = root_of(client)
+        settings = client.app.state.settings  # type: ignore[attr-defined]
+        sign_in(client, "town")
+        text = _textarea(client.get(RULES).text, "regels") + f"\n{NEW_RULE}\n"
+        _publish(client, "regels", text)
+        published = (read_spec(root), (root / read_spec(root).rules.file).read_text("utf-8"))
+    rules_file = root / published[0].rules.file
+    rules_file.write_text("# Met de hand gewijzigd\n", encoding="utf-8")
+    with TestClient(create_app(settings)) as client:
+        assert NEW_RULE in client.get("/regels").text
+    assert (read_spec(root), rules_file.read_text("utf-8")) == published
+    [kept] = root.glob(f"{rules_file.name}.replaced-*")
+    assert kept.read_text("utf-8") == "# Met de hand gewijzigd\n"
