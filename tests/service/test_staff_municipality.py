@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.service.apps import application
 from tests.service.staff import (
     STAFF,
-    application,
     bearer,
     post_form,
     sign_in,
