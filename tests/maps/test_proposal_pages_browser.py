@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,7 @@ from tests.service.test_proposal_story import (
 from zones.dataset import Dataset
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, FloatRect, Page
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -129,34 +129,30 @@ def draw_square(page: Page) -> None:
     cursor = editor.locator(".leaflet-marker-pane .cursor-marker")
     for i, (fx, fy) in enumerate(((0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7))):
         x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
-        # Chromium may hold a pointer move until the next input: a second, one pixel further,
-        # brings the first in, and the marker must be there before the click.
-        page.mouse.move(x, y)
-        page.mouse.move(x + 1, y)
-        _wait_until(
-            lambda x=x, y=y: _centre_near(cursor.bounding_box(), x, y), "the cursor follows"
-        )
+        # Chromium may hold a pointer move until the next input, and a map still settling moves
+        # the marker away from a pointer that stands still: move again (a pixel to and fro, as a
+        # hand does) until the marker is under the pointer, and only then click.
+        for attempt in range(600):
+            page.mouse.move(x + attempt % 2, y)
+            page.mouse.move(x + 1, y)
+            if _centre_near(cursor.bounding_box(), x, y):
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"timed out: the cursor does not follow the pointer to corner {i}")
         page.mouse.click(x + 1, y)
         expect(corners).to_have_count(i + 1)  # each click placed its corner before the next
     finish.click()
     page.get_by_text("Uw vorm bestaat uit één deel.").wait_for()
 
 
-def _centre_near(box: dict[str, float] | None, x: float, y: float) -> bool:
+def _centre_near(box: FloatRect | None, x: float, y: float) -> bool:
     # Within the page's snapping distance (15 px): the cursor snaps to a zone's edge nearby.
     if box is None:
         return False
     return (
         abs(box["x"] + box["width"] / 2 - x) <= 16 and abs(box["y"] + box["height"] / 2 - y) <= 16
     )
-
-
-def _wait_until(done: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
-    """Poll `done` (a state of the page, read through Playwright) until it holds."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, f"timed out: {what}"
-        time.sleep(0.05)
 
 
 def test_coordinator_draws_submits_and_sees_the_comparison_map(
