@@ -9,8 +9,9 @@ from markupsafe import Markup
 
 
 def _markdown() -> MarkdownIt:
-    # Raw HTML in the Markdown is shown as text, and markdown-it refuses javascript: links.
-    return MarkdownIt("commonmark", {"html": False})
+    # Raw HTML in the Markdown is shown as text, and markdown-it refuses javascript: links. No
+    # images: one from another site would tell it who reads the rules (a link is shown instead).
+    return MarkdownIt("commonmark", {"html": False}).disable("image")
 
 
 @lru_cache(maxsize=8)

@@ -33,7 +33,7 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from service.accounts import municipality_zones
-from service.published import CONTACT, INFOBORDEN, RULES, PublishedTexts
+from service.published import CONTACT, INFOBORDEN, RULES, PublishedTexts, own_rules
 from service.state import ServiceState
 from service.tables import AuditEvent, User, utcnow
 from zones.dataset import Dataset
@@ -58,6 +58,21 @@ class PublicationError(InvalidError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+
+class RulesChangedError(PublicationError):
+    """Another version of the text was published since the editor opened it (theirs would be lost)."""
+
+    code = "rules_changed"
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        super().__init__(
+            "text",
+            f"Intussen is versie {version} gepubliceerd, waarschijnlijk door een collega. Uw "
+            "tekst is niet gepubliceerd en staat hieronder nog. Vergelijk hem met versie "
+            f"{version} op de pagina met de regels en publiceer opnieuw als u die wilt vervangen.",
+        )
 
 
 class UnknownBoardError(NotFoundError):
@@ -122,7 +137,7 @@ def set_municipality_contact(
         raise PublicationError(
             "email", f"Telefoon en e-mailadres samen hoogstens {MAX_CONTACT} tekens."
         )
-    own = _own_texts(state.current.dataset, municipality)
+    own = _own_texts(state.current.dataset, municipality, "phone", UNLISTED_CONTACT)
     texts = _texts(state)
     fields: dict[str, Any] = texts.for_update(session, CONTACT) or {}
     if own:  # a dataset of several municipalities: each has its own contact
@@ -143,13 +158,17 @@ def set_rules_text(
     municipality: str,
     which: str,
     text: str,
-) -> str:
+    *,
+    edited: str,
+) -> str | None:
     """Publish a new version of the group rules (`which` RULES_TEXT) or the statement of intent.
 
     The version counts up (`zones.rules.next_version`): from the next application on, residents
     accept the new text under the new version. In a dataset of several municipalities each one
-    edits its own rules; the statement of intent is one for all, so none edits it alone. Returns
-    the version now published (an unchanged text keeps its version and changes nothing).
+    edits its own rules, under its own version; the statement of intent is one for all, so none
+    edits it alone. `edited` is the version the editor started from: when a colleague published
+    another since, the text is refused (RulesChangedError) rather than overwriting theirs unseen.
+    Returns the version now published, or None when the text is the one already published.
     """
     text = text.replace("\r\n", "\n").strip()
     if not text:
@@ -160,13 +179,13 @@ def set_rules_text(
         raise PublicationError("text", f"Hoogstens {MAX_RULES_TEXT} tekens.")
     text += "\n"
     current = state.follow()  # what the database last published, in this instance's files
-    own = _own_texts(current.dataset, municipality)
     if which == STATEMENT_TEXT and len(current.dataset.municipalities.names) > 1:
         raise PublicationError(
             "text",
             "De intentieverklaring geldt voor alle gemeenten van deze dienst; vraag de beheerder "
             "van de dienst om ze aan te passen.",
         )
+    own = _own_texts(current.dataset, municipality, "text", UNLISTED_RULES) and which == RULES_TEXT
     try:
         served = municipality_rules(current.dataset, municipality)
     except DatasetError:
@@ -175,20 +194,34 @@ def set_rules_text(
         ) from None
     texts = _texts(state)
     content: dict[str, Any] = texts.for_update(session, RULES) or {}
-    key = "statement" if which == STATEMENT_TEXT else "rules"
     before = served.statement if which == STATEMENT_TEXT else served.rules
-    # The version the database holds is the newest (another instance's edit may not be here yet).
-    version = str(content.get(f"{key}_version") or before.version)
-    if text == before.text and version == before.version:
-        return version
-    version = next_version(version, utcnow().year)
-    content[f"{key}_version"] = version
-    if own and which == RULES_TEXT:  # listed in dataset.json: its own rules file
-        content.setdefault("municipalities", {})[municipality] = text
+    # What the database holds is the newest (another instance's edit may not be here yet).
+    key = "statement" if which == STATEMENT_TEXT else "rules"
+    stored = own_rules(content).get(municipality) if own else None
+    if stored is not None:
+        published, version = stored[0], stored[1] or before.version
     else:
-        content[key] = text
+        published = content.get(key, before.text)
+        version = str(content.get(f"{key}_version") or before.version)
+    if edited != version:
+        raise RulesChangedError(version)
+    if text == published:
+        return None
+    version = next_version(version, utcnow().year)
+    if own:  # listed in dataset.json: its own rules file and version
+        content.setdefault("municipalities", {})[municipality] = {"text": text, "version": version}
+    else:
+        content[key], content[f"{key}_version"] = text, version
     texts.save(session, RULES, content)
-    _audit(session, actor, municipality, f"publication.{which}", "publication", which)
+    _audit(
+        session,
+        actor,
+        municipality,
+        f"publication.{which}",
+        "publication",
+        which,
+        f"versie {version}",
+    )
     session.commit()
     state.follow()  # written to this instance's files and served; other instances follow
     return version
@@ -210,21 +243,25 @@ def rules_texts(dataset: Dataset, municipality: str) -> list[RulesText]:
     """Return the group rules and the statement of intent a municipality's residents accept now.
 
     Empty when the dataset has no rules (registration is off). The statement of intent is shown,
-    not editable, in a dataset of several municipalities (it is one for all).
+    not editable, in a dataset of several municipalities (it is one for all), and so are the
+    rules of one that shares them with the others (not listed in ``dataset.json``).
     """
     try:
         served = municipality_rules(dataset, municipality)
     except DatasetError:
         return []
     several = len(dataset.municipalities.names) > 1
+    shared = _shares_texts(dataset, municipality)
     return [
         RulesText(
             RULES_TEXT,
             "Huishoudelijk reglement",
             served.rules.version,
             served.rules.text,
-            True,
-            "Wat een lid van een groep doet en laat: eerst 101 bellen, wat in de groep mag, ...",
+            not shared,
+            UNLISTED_RULES
+            if shared
+            else "Wat een lid van een groep doet en laat: eerst 101 bellen, wat in de groep mag, ...",
         ),
         RulesText(
             STATEMENT_TEXT,
@@ -239,24 +276,35 @@ def rules_texts(dataset: Dataset, municipality: str) -> list[RulesText]:
     ]
 
 
-def _own_texts(dataset: Dataset, municipality: str) -> bool:
+UNLISTED_CONTACT = (
+    "Deze gegevens gelden voor meerdere gemeenten; vraag de beheerder van de dienst om de "
+    "gemeenten op te sommen in dataset.json, dan heeft elke gemeente haar eigen contact."
+)
+UNLISTED_RULES = (
+    "Dit reglement geldt voor meerdere gemeenten; vraag de beheerder van de dienst om de "
+    "gemeenten op te sommen in dataset.json, dan heeft elke gemeente haar eigen reglement."
+)
+
+
+def _own_texts(dataset: Dataset, municipality: str, field: str, unlisted: str) -> bool:
     """Tell whether `municipality` publishes texts of its own (a dataset of several) or the dataset's.
 
     Refused: a municipality the dataset does not hold (an account kept from an older dataset
-    would otherwise set another's texts), and one municipality setting the dataset-wide texts that
-    the residents of every municipality in it read (they need the municipalities listed in
-    ``dataset.json``, as ``wabp init`` of several writes them).
+    would otherwise set another's texts), and (`unlisted`, on the form's `field`) one municipality
+    setting the dataset-wide texts that the residents of every municipality in it read (they
+    need the municipalities listed in ``dataset.json``, as ``wabp init`` of several writes them).
     """
     if dataset.municipalities.get(municipality) is None:
         raise ForbiddenError(f"this dataset holds no municipality {municipality!r}")
+    if _shares_texts(dataset, municipality):
+        raise PublicationError(field, unlisted)
+    return municipality in {m.name for m in dataset.meta.municipalities}
+
+
+def _shares_texts(dataset: Dataset, municipality: str) -> bool:
+    """Tell whether `municipality` reads the dataset-wide texts with other municipalities."""
     listed = {m.name for m in dataset.meta.municipalities}
-    if municipality not in listed and len(dataset.municipalities.names) > 1:
-        raise PublicationError(
-            "phone",
-            "Deze gegevens gelden voor meerdere gemeenten; vraag de beheerder van de dienst om "
-            "de gemeenten op te sommen in dataset.json, dan heeft elke gemeente haar eigen contact.",
-        )
-    return municipality in listed
+    return municipality not in listed and len(dataset.municipalities.names) > 1
 
 
 def set_group_contact(
@@ -343,7 +391,13 @@ def _texts(state: ServiceState) -> PublishedTexts:
 
 
 def _audit(
-    session: Session, actor: User, municipality: str, action: str, kind: str, object_id: str
+    session: Session,
+    actor: User,
+    municipality: str,
+    action: str,
+    kind: str,
+    object_id: str,
+    detail: str = "",
 ) -> None:
     """Record who published what (names the object only: the text is in what is published)."""
     session.add(
@@ -352,6 +406,7 @@ def _audit(
             action=action,
             object_type=kind,
             object_id=object_id,
+            detail=detail,
             municipality=municipality,
         )
     )

@@ -8,8 +8,8 @@ Three kinds, edited on ``/beheer/gemeente/publicatie`` and ``/beheer/gemeente/re
   dataset of several), so that everything else in that file stays the operator's to edit;
 - ``infoborden``: the whole ``infoborden.geojson``;
 - ``regels``: the texts residents accept (`zones.rules`): the group rules (the dataset's, or in a
-  dataset of several each municipality's own, its file named in ``dataset.json``), the statement
-  of intent, and the two versions ``reglement.json`` gives them.
+  dataset of several each municipality's own, its file and version named in ``dataset.json``),
+  the statement of intent, and the versions ``reglement.json`` gives the dataset's two.
 
 As with zone generations, the database decides and the files are the export: an edit locks its
 row, changes the text the database holds (never a local file another host cannot see), raises its
@@ -154,25 +154,46 @@ class PublishedTexts:
             (spec.rules.file, content.get("rules")),
             (spec.statement.file, content.get("statement")),
         ]
-        own: dict[str, str] = content.get("municipalities") or {}
+        own = own_rules(content)
         if own:
             meta = json.loads(self.paths.meta.read_text(encoding="utf-8"))
             for entry in meta.get("municipalities") or []:
                 if entry.get("name") in own:
+                    own_text, version = own[entry["name"]]
                     entry["rules"] = entry.get("rules") or own_rules_file(entry["name"])
-                    texts.append((entry["rules"], own[entry["name"]]))
+                    if version:  # else stored before each had its version: the dataset's
+                        entry["rules_version"] = version
+                    texts.append((entry["rules"], own_text))
             atomic_write_text(
                 self.paths.meta, json.dumps(meta, ensure_ascii=False, indent=1) + "\n"
             )
         # The texts first, their versions last: a reader in between sees a new text under its old
-        # version, which the SHA-256 every consent stores tells apart.
+        # version, which the SHA-256 every consent stores tells apart. A version is written only
+        # with its text: one the database holds no text for stays the operator's to raise.
         for file, text in texts:
             if text is not None:
                 _replace(root / file, text, keep_edit, "/beheer/gemeente/regels")
-        spec.rules.version = content.get("rules_version") or spec.rules.version
-        spec.statement.version = content.get("statement_version") or spec.statement.version
+        if content.get("rules") is not None:
+            spec.rules.version = content.get("rules_version") or spec.rules.version
+        if content.get("statement") is not None:
+            spec.statement.version = content.get("statement_version") or spec.statement.version
         if spec != read_spec(root):
             write_spec(root, spec)
+
+
+def own_rules(content: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Return each municipality's own rules text and version from the stored ``regels`` content.
+
+    Stored as ``{"text", "version"}`` per municipality; a bare text (stored before each
+    municipality had its own version) has none.
+    """
+    out: dict[str, tuple[str, str | None]] = {}
+    for name, value in (content.get("municipalities") or {}).items():
+        if isinstance(value, dict):
+            out[name] = (value["text"], value.get("version"))
+        else:
+            out[name] = (value, None)
+    return out
 
 
 def _replace(path: Path, wanted: str, keep_edit: bool, page: str) -> None:

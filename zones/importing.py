@@ -355,17 +355,18 @@ def write_municipality_dataset(dataset: Dataset, municipality: str, target: Path
         out.meta,
         json.dumps(meta.model_dump(exclude_defaults=True), ensure_ascii=False, indent=1) + "\n",
     )
-    _copy_rules(source.root, out.root, held.rules)
+    _copy_rules(source.root, out.root, held.rules, held.rules_version)
     return out.root
 
 
-def _copy_rules(source: Path, target: Path, own_rules: str | None) -> None:
+def _copy_rules(source: Path, target: Path, own_rules: str | None, own_version: str | None) -> None:
     spec_path = source / "reglement.json"
     if not spec_path.is_file():
         return
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     if own_rules:
         spec["rules"]["file"] = own_rules
+        spec["rules"]["version"] = own_version or spec["rules"]["version"]
     for part in ("rules", "statement"):
         name = spec[part]["file"]
         (target / name).write_bytes((source / name).read_bytes())

@@ -55,6 +55,12 @@ class MunicipalityMeta(BaseModel):
     rules: str | None = Field(
         default=None, max_length=200, description="rules text file, relative to the dataset"
     )
+    rules_version: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="version of its own rules text (unset: the version reglement.json gives)",
+    )
     join_url: str | None = None
     member_cap: int | None = Field(default=None, ge=1, le=WHATSAPP_CAP)
 
@@ -133,11 +139,6 @@ class Municipalities:
         """Return the member cap of a municipality's groups (the dataset's when it sets none)."""
         m = self.get(municipality) if municipality else None
         return m.member_cap if m is not None and m.member_cap is not None else self._default_cap
-
-    def rules_file(self, municipality: str | None) -> str | None:
-        """Return a municipality's own rules text file (None: the dataset's rules apply)."""
-        m = self.get(municipality) if municipality else None
-        return m.rules if m is not None and m.rules else None
 
     def contact(
         self, municipality: str | None, default: tuple[str | None, str | None]
@@ -238,4 +239,7 @@ def municipality_rules(dataset: Dataset, municipality: str | None) -> GroupRules
     None, or a municipality the dataset does not list: the dataset's rules. RulesMissingError
     when the dataset has none (registration is off).
     """
-    return load_group_rules(dataset.paths.root, dataset.municipalities.rules_file(municipality))
+    m = dataset.municipalities.get(municipality) if municipality else None
+    if m is None or not m.rules:
+        return load_group_rules(dataset.paths.root)
+    return load_group_rules(dataset.paths.root, m.rules, m.rules_version)

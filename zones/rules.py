@@ -88,17 +88,20 @@ def _text(root: Path, ref: TextRef) -> VersionedText:
     )
 
 
-def load_group_rules(root: Path, rules_file: str | None = None) -> GroupRules:
+def load_group_rules(
+    root: Path, rules_file: str | None = None, rules_version: str | None = None
+) -> GroupRules:
     """Return the dataset's current rules and statement; re-read only when a file changed.
 
-    `rules_file`: a municipality's own rules text (``dataset.json``), in place of the dataset's;
-    it keeps the version ``reglement.json`` gives (the SHA-256 tells the texts apart).
+    `rules_file`: a municipality's own rules text (``dataset.json``), in place of the dataset's,
+    under its own `rules_version`; without one it keeps the version ``reglement.json`` gives
+    (the SHA-256 every consent stores tells the texts apart).
     """
     meta = Path(root) / RULES_FILE
     spec = read_spec(root)
     if rules_file:
         try:
-            spec.rules = TextRef(version=spec.rules.version, file=rules_file)
+            spec.rules = TextRef(version=rules_version or spec.rules.version, file=rules_file)
         except ValidationError as exc:
             raise DatasetError(f"{meta}: rules file {rules_file!r}: {exc}") from None
     files = [meta, meta.parent / spec.rules.file, meta.parent / spec.statement.file]
@@ -108,7 +111,12 @@ def load_group_rules(root: Path, rules_file: str | None = None) -> GroupRules:
         raise DatasetError(f"{exc.filename}: cannot read ({exc.strerror})") from None
     with _lock:
         cached = _cache.get((meta, spec.rules.file))
-        if cached is not None and cached[0] == stamp:
+        # A municipality's own version is in dataset.json, which the stamp does not cover.
+        if (
+            cached is not None
+            and cached[0] == stamp
+            and cached[1].rules.version == spec.rules.version
+        ):
             return cached[1]
     rules = GroupRules(
         rules=_text(meta.parent, spec.rules), statement=_text(meta.parent, spec.statement)

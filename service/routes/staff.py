@@ -89,6 +89,7 @@ NOTICES = {
     "ingeschakeld": "Het account is weer ingeschakeld.",
     "contact": "Het contact van de gemeente is gepubliceerd.",
     "regels": "De tekst is gepubliceerd; wie zich vanaf nu aanmeldt, aanvaardt deze versie.",
+    "regels-ongewijzigd": "De tekst is dezelfde als de gepubliceerde versie; er is niets gewijzigd.",
     "groepscontact": "Het publieke contact van uw groep is aangepast.",
     "infobord-toegevoegd": "Het infobord is toegevoegd.",
     "infobord-verplaatst": "Het infobord is verplaatst.",

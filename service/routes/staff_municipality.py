@@ -70,6 +70,8 @@ ACTIONS = {
     "user.password": "eigen wachtwoord gewijzigd",
     "user.password_reset": "wachtwoord opnieuw ingesteld",
     "publication.contact": "contact van de gemeente gepubliceerd",
+    "publication.regels": "reglement gepubliceerd",
+    "publication.intentieverklaring": "intentieverklaring gepubliceerd",
     "group.contact": "publiek contact van een groep aangepast",
     "infobord.move": "infobord verplaatst",
     "infobord.add": "infobord toegevoegd",

@@ -244,8 +244,14 @@ def publish_rules_text(
     # Read whole (within the form's size limit) so that a text over the maximum is told, not cut.
     text = str(form.get("text") or "")
     try:
-        publication.set_rules_text(
-            session, state, user, own_municipality(user, state.current.dataset), which, text
+        version = publication.set_rules_text(
+            session,
+            state,
+            user,
+            own_municipality(user, state.current.dataset),
+            which,
+            text,
+            edited=str(form.get("version") or ""),
         )
     except publication.PublicationError as exc:
         return _rules_page(
@@ -257,7 +263,7 @@ def publish_rules_text(
             errors={f"text-{which}": str(exc)},
             status_code=422,
         )
-    return done(RULES, "regels")
+    return done(RULES, "regels" if version else "regels-ongewijzigd")
 
 
 @router.post(f"{PREFIX}/groep/contact")

@@ -8,6 +8,7 @@ are all kept: an edit reads what the database holds under a lock, never its own 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -206,10 +207,16 @@ def test_rules_published_on_one_instance_are_what_the_other_shows_and_applicants
         page = staff.get("/beheer/gemeente/regels").text
         start = page.index('id="text-regels"')
         text = page[page.index(">", start) + 1 : page.index("</textarea>", start)]
+        seen = re.search(r'name="version" value="([^"]+)"', page)
+        assert seen, "the rules form names the version it was opened at"
         token = token_of(staff, "/beheer/gemeente/regels")
         done = staff.post(
             "/beheer/gemeente/regels/regels",
-            data={"text": f"{text}\n## Pakjes\n\n{rule}\n", "csrf_token": token},
+            data={
+                "text": f"{text}\n## Pakjes\n\n{rule}\n",
+                "csrf_token": token,
+                "version": seen[1],
+            },
         )
         assert done.status_code in (200, 303), done.text
         version = json.loads((tmp_path / "one" / "reglement.json").read_text())["rules"]["version"]

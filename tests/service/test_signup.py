@@ -529,3 +529,6 @@ def test_rules_markdown_cannot_inject_html_or_script_links() -> None:
     assert "<h3>Titel</h3>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
+    # An image from another site is not loaded (it would track who reads the rules): a link.
+    image = str(document_html("Zie ![logo](https://tracker.example/p.png)."))
+    assert "<img" not in image and 'href="https://tracker.example/p.png"' in image
