@@ -226,3 +226,53 @@ def test_rules_published_on_one_instance_are_what_the_other_shows_and_applicants
         on_disk = json.loads((tmp_path / "two" / "reglement.json").read_text())
         assert on_disk["rules"]["version"] == version
         staff.close()
+
+
+def test_rules_edited_at_once_on_two_instances_one_is_published_the_others_told(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Four staff open the rules at one version and publish at the same moment, on two hosts."""
+    add_staff(database_url)
+    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
+    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
+    rules = "/beheer/gemeente/regels"
+    with served(create_app(one)) as first, served(create_app(two)) as second:
+        clients = [signed_in(first if i % 2 else second) for i in range(4)]
+        pages = [c.get(rules).text for c in clients]
+        opened = {re.findall(r'name="version" value="([^"]+)"', p)[0] for p in pages}
+        assert len(opened) == 1  # all at the same version
+        answers: dict[int, httpx.Response] = {}
+        start = threading.Barrier(4)
+
+        def publish(i: int) -> None:
+            data = {
+                "text": f"# Reglement\n\nRegel van collega {i}.\n",
+                "version": next(iter(opened)),
+                "csrf_token": token_of(clients[i], rules),
+            }
+            start.wait()
+            answers[i] = clients[i].post(f"{rules}/regels", data=data)
+
+        threads = [threading.Thread(target=publish, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        codes = sorted(a.status_code for a in answers.values())
+        assert codes == [303, 422, 422, 422], codes
+        [winner] = [i for i, a in answers.items() if a.status_code == 303]
+        for i, answer in answers.items():
+            if i != winner:  # told, with their own text still in the box
+                assert "Intussen is versie" in answer.text
+                assert f"Regel van collega {i}." in answer.text
+        # Both hosts serve the one text that was published, under the one next version.
+        for base, root in ((first, tmp_path / "one"), (second, tmp_path / "two")):
+            eventually(
+                lambda base=base: (
+                    f"Regel van collega {winner}." in httpx.get(f"{base}/regels", timeout=30).text
+                )
+            )
+            spec = json.loads((root / "reglement.json").read_text(encoding="utf-8"))
+            assert spec["rules"]["version"] != next(iter(opened))
+        for client in clients:
+            client.close()
