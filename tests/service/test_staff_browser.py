@@ -274,6 +274,8 @@ def test_municipality_publishes_a_new_version_of_its_rules(
     page.get_by_role("link", name="Reglement en intentieverklaring").click()
     page.wait_for_load_state("load")
     check(page, "gemeente-regels")
+    stale = phone.new_page()  # a second tab, opened at the same version
+    stale.goto(page.url)
     box = page.get_by_label("Tekst van huishoudelijk reglement")
     rule = "Wie een pakje voor een buur aanneemt, zegt dat in de groep niet."
     box.fill(box.input_value() + f"\n\n## Pakjes\n\n{rule}\n")
@@ -281,6 +283,18 @@ def test_municipality_publishes_a_new_version_of_its_rules(
     notice = page.get_by_text("De tekst is gepubliceerd")
     assert notice.is_visible()
     check(page, "gemeente-regels-gepubliceerd")
+    # What the older tab publishes would undo that: it is refused, its typing kept to compare.
+    other = stale.get_by_label("Tekst van huishoudelijk reglement")
+    other.fill("# Een ander reglement\n")
+    click(stale, "Nieuwe versie: huishoudelijk reglement publiceren")
+    assert "Intussen is versie" in stale.get_by_role("alert").inner_text()
+    assert (
+        stale.get_by_label("Tekst van huishoudelijk reglement")
+        .input_value()
+        .startswith("# Een ander reglement")
+    )
+    check(stale, "gemeente-regels-intussen")
+    stale.close()
     # An empty text is refused where it was typed, and nothing changes.
     page.get_by_label("Tekst van intentieverklaring").fill("   ")
     click(page, "Nieuwe versie: intentieverklaring publiceren")
