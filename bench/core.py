@@ -255,18 +255,32 @@ def wrk_script(ds: Any, path: Path) -> None:
     )
 
 
+# Both apps served by several workers the way `wabp serve --workers N` serves (service.workers).
+SERVE_WORKERS = (
+    "from service.workers import serve_workers; "
+    "raise SystemExit(serve_workers('_apps:{app}', {n}, '127.0.0.1', {port}, log_level='warning'))"
+)
+
+
 def bench_http(ds: Any) -> dict[str, Any]:
     """Requests/s of wabp and of the baseline app, with 1 and 2 uvicorn workers."""
     uvicorn = Path(sys.executable).parent / "uvicorn"
     script = RESULTS_DIR / "core_wrk.lua"
     wrk_script(ds, script)
-    env = {**os.environ, "WABP_DATA_DIR": str(DATASET_DIR), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "WABP_DATA_DIR": str(DATASET_DIR),
+        "PYTHONPATH": os.pathsep.join((str(ROOT), str(ROOT / "bench"))),
+    }
     out: dict[str, Any] = {}
     for workers in (1, 2):
         for app in ("baseline", "wabp"):
             port = free_port()
-            cmd = [str(uvicorn), "--factory", f"_apps:{app}", "--app-dir", str(ROOT / "bench")]
-            cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+            if workers == 1:  # as `wabp serve` runs one process: uvicorn's own
+                cmd = [str(uvicorn), "--factory", f"_apps:{app}", "--port", str(port)]
+                cmd += ["--log-level", "warning"]
+            else:  # as `wabp serve --workers N` does: each worker its own socket
+                cmd = [sys.executable, "-c", SERVE_WORKERS.format(app=app, n=workers, port=port)]
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
             try:
                 started = wait_up(f"http://127.0.0.1:{port}/healthz", proc)

@@ -120,6 +120,7 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.workers import can_share_port, serve_workers
 
     settings = _settings(data)
     host, port = host or settings.host, port or settings.port
@@ -132,14 +133,23 @@ def serve(
         # Workers are new processes that import the app by name and read their settings from the
         # environment: the dataset chosen here travels there.
         os.environ["WABP_DATA_DIR"] = str(settings.data_dir)
-        uvicorn.run(
-            "service.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            forwarded_allow_ips=forwarded_allow_ips,
+        factory = "service.app:app_from_environment"
+        if not can_share_port():  # uvicorn's workers, on one shared socket
+            uvicorn.run(
+                factory,
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                forwarded_allow_ips=forwarded_allow_ips,
+            )
+            return
+        status = serve_workers(
+            factory, workers, host, port, forwarded_allow_ips=forwarded_allow_ips
         )
+    if status:
+        typer.echo("error: a worker could not start the app (see the log above)", err=True)
+        raise typer.Exit(status)
 
 
 @app.command()

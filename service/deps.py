@@ -34,7 +34,11 @@ async def get_locator(
     ] = None,
 ) -> Locator:
     """Return the address locator of the requested generation (the current one by default)."""
-    state: ServiceState = request.app.state.wabp
+    return await locator_of(request.app.state.wabp, generation)
+
+
+async def locator_of(state: ServiceState, generation: int | None) -> Locator:
+    """Return the address locator of `generation` (None: the current one)."""
     if generation is None or generation == state.current.generation:
         return state.current.locator
     # Another generation may have to be read and indexed (seconds): not on the event loop.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import BaseModel, Field
 
-from service.deps import LocatorDep
+from service.deps import LocatorDep, locator_of
+from service.query import openapi_parameters, query
 from service.responses import model_response, models_response
 from zones.errors import LookupInputError
 from zones.lookup import MAX_QUERY_LENGTH
@@ -17,25 +19,32 @@ MAX_BATCH = 1000
 router = APIRouter(prefix="/api", tags=["lookup"])
 
 
-@router.get("/lookup", response_model=LookupResult)
-async def lookup(
-    locator: LocatorDep,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=MAX_QUERY_LENGTH,
-            description="an address as typed: 'Heiligenbornstraat 12, 3570 Alken'",
-        ),
-    ] = None,
-    lat: Annotated[float | None, Query(description="WGS84 latitude (with lon)")] = None,
-    lon: Annotated[float | None, Query(description="WGS84 longitude (with lat)")] = None,
-) -> Response:
+class LookupQuery(BaseModel):
+    """The query string of ``GET /api/lookup``."""
+
+    q: str | None = Field(
+        default=None,
+        max_length=MAX_QUERY_LENGTH,
+        description="an address as typed: 'Heiligenbornstraat 12, 3570 Alken'",
+    )
+    lat: float | None = Field(default=None, description="WGS84 latitude (with lon)")
+    lon: float | None = Field(default=None, description="WGS84 longitude (with lat)")
+    generation: int | None = Field(
+        default=None, ge=1, description="zone generation (default: the current one)"
+    )
+
+
+# The hottest route: its query string is one model (service.query), not four FastAPI parameters.
+@router.get("/lookup", response_model=LookupResult, openapi_extra=openapi_parameters(LookupQuery))
+async def lookup(request: Request) -> Response:
     """Find the group of an address (``q``) or of a point (``lat`` and ``lon``)."""
     # async: a lookup takes microseconds to a few milliseconds of CPU, less than a thread hop.
-    if q is not None:
-        answer = model_response(locator.lookup(q))
-    elif lat is not None and lon is not None:
-        answer = model_response(locator.lookup_point(lon, lat))
+    params = query(request, LookupQuery)
+    locator = await locator_of(request.app.state.wabp, params.generation)
+    if params.q is not None:
+        answer = model_response(locator.lookup(params.q))
+    elif params.lat is not None and params.lon is not None:
+        answer = model_response(locator.lookup_point(params.lon, params.lat))
     else:
         raise LookupInputError("give an address (q) or a point (lat and lon)")
     # Public answers, no cookies: a published site (another host, or opened from disk) may ask

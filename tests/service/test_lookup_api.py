@@ -133,3 +133,32 @@ def test_answer_says_what_to_do_next_and_may_be_asked_from_a_published_site(
     assert outside.status == "not_found" and outside.address is None
     assert [s.code for s in outside.next_steps] == ["outside", "call_police"]
     assert "niet in Alken" in outside.next_steps[0].text
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        pytest.param({"q": "x" * 2048}, "q", id="2 KB q"),
+        pytest.param({"lat": "abc", "lon": "5.3"}, "lat", id="non-numeric lat"),
+        pytest.param({"q": "Motstraat 10", "generation": "0"}, "generation", id="generation 0"),
+    ],
+)
+def test_a_bad_query_parameter_is_named_as_fastapi_names_it(
+    client: TestClient, params: dict[str, str], field: str
+) -> None:
+    """The lookup's query string is one model (service.query): the 422 names the parameter."""
+    response = client.get("/api/lookup", params=params)
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["query", field]]
+
+
+def test_the_lookup_parameters_are_documented(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/api/lookup"]["get"]
+    documented = {p["name"]: p for p in operation["parameters"]}
+    assert set(documented) == {"q", "lat", "lon", "generation"}
+    assert all(p["in"] == "query" and not p["required"] for p in documented.values())
+    assert "Heiligenbornstraat" in documented["q"]["description"]
+    # The current generation named by its number answers as without it.
+    current = client.get("/api/lookup", params={"q": "Motstraat 10"})
+    named = client.get("/api/lookup", params={"q": "Motstraat 10", "generation": 1})
+    assert named.status_code == 200 and named.json() == current.json()
