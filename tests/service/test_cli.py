@@ -140,9 +140,18 @@ def test_serve_trusts_the_forwarded_headers_of_the_proxy_it_is_told(
     import uvicorn
 
     import service.app
+    import service.workers
 
     started: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
+    # Several workers on Linux: each its own socket (service.workers), the same options.
+    monkeypatch.setattr(
+        service.workers,
+        "serve_workers",
+        lambda app, workers, host, port, **options: (
+            started.append({**options, "workers": workers}) or 0
+        ),
+    )
     monkeypatch.setattr(service.app, "create_app", lambda settings: "app")
     monkeypatch.delenv("WABP_DATA_DIR", raising=False)
     result = run("serve", "--workers", workers, "--forwarded-allow-ips", "10.0.0.5")
