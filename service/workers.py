@@ -13,6 +13,10 @@ Nagle's algorithm off on every accepted connection, as it does for uvicorn's sin
 Before the workers start, the parent checks that nothing listens on the address yet: a second
 ``wabp serve`` on the same port is refused, never silently joined.
 
+The price: a worker that dies takes the connections waiting in its own queue with it (they are
+reset; with one shared queue the others would take them), and those that reach its socket in the
+moment before it closes. A crashed worker is rare; idle workers under keep-alive load were not.
+
 The parent only supervises: it starts another worker when one dies (unless it failed to start the
 app, which every worker would: then all stop, exit status 1), and on SIGINT or SIGTERM lets each
 worker finish its open requests and stop. Elsewhere than Linux, ``wabp serve`` uses uvicorn's.

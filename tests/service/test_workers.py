@@ -60,6 +60,14 @@ def connections_per_worker(workers: set[int], port: int) -> dict[int, int]:
     return counts
 
 
+def dead(pid: int) -> bool:
+    """Tell whether `pid` has ended (gone, or a zombie its parent has not reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
 def eventually(check: object, seconds: float = 30.0) -> None:
     deadline = time.monotonic() + seconds
     while not check():  # type: ignore[operator]
@@ -101,7 +109,9 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_all(served: Served) ->
         first = workers_of(parent)
         victim = min(first)
         os.kill(victim, signal.SIGKILL)
-        # The other worker answers meanwhile; a new one takes the dead one's place.
+        # Once it is dead (its socket closed: a connection that reached its queue before was
+        # reset), the other worker answers meanwhile, and a new one takes the dead one's place.
+        eventually(lambda: dead(victim))
         assert httpx.get(f"{served.base}/healthz", timeout=30).status_code == 200
         eventually(lambda: len(workers_of(parent)) == 2 and victim not in workers_of(parent))
         assert httpx.get(f"{served.base}/healthz", timeout=30).status_code == 200
