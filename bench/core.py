@@ -263,7 +263,7 @@ SERVE_WORKERS = (
 
 
 def bench_http(ds: Any) -> dict[str, Any]:
-    """Requests/s of wabp and of the baseline app, with 1 and 2 uvicorn workers."""
+    """Requests/s of wabp and of the baseline app, with 1 and 2 workers, served as wabp serves."""
     uvicorn = Path(sys.executable).parent / "uvicorn"
     script = RESULTS_DIR / "core_wrk.lua"
     wrk_script(ds, script)

@@ -3,8 +3,8 @@
 FastAPI resolves each declared query parameter on every request, field by field; on
 ``GET /api/lookup``, whose own work is a tenth of a millisecond, that resolution cost about as
 much as the lookup (measured in-process: 280 µs per request with four declared parameters,
-210 µs with this; served by two workers, wabp answered 0.8 of the bare-framework baseline before,
-see ``bench/README.md``). A route that takes the `Request` and calls `query(request, Model)` gets the
+225 µs with this; served by two workers, wabp answered 0.75-0.83 of the bare-framework baseline
+before and 0.91 after, see ``bench/README.md``). A route that takes the `Request` and calls `query(request, Model)` gets the
 same validation and the same 422 (``loc`` ``["query", name]``), and documents the parameters with
 ``openapi_extra=openapi_parameters(Model)``. Everywhere else, declare parameters as usual.
 """

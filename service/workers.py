@@ -33,10 +33,11 @@ import threading
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE  # a worker that could not load or start the app
+
 log = logging.getLogger("wabp")
 
-STARTUP_FAILURE = 3  # uvicorn's exit status of a worker that could not load or start the app
-BACKLOG = 2048  # uvicorn's default
 STOP_SECONDS = 30.0  # how long a worker may take to finish its requests before it is killed
 
 
@@ -49,10 +50,10 @@ def can_share_port() -> bool:
     return sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     """Return a TCP socket listening on `host`:`port` in the port's SO_REUSEPORT group."""
     sock = _bound(host, port, share=True)
-    sock.listen(BACKLOG)
+    sock.listen(backlog)
     return sock
 
 
@@ -84,10 +85,8 @@ def _bound(host: str, port: int, *, share: bool) -> socket.socket:
 
 def _work(app: str, host: str, port: int, options: dict[str, Any]) -> None:
     """One worker: load the app factory `app` and serve it on its own socket (a new process)."""
-    import uvicorn
-
     config = uvicorn.Config(app, factory=True, host=host, port=port, **options)
-    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port, config.backlog)])
 
 
 def serve_workers(app: str, workers: int, host: str, port: int, **options: Any) -> int:

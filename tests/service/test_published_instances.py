@@ -11,6 +11,8 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -62,6 +64,16 @@ def board_labels(base_url: str) -> set[str]:
     return {f["properties"]["label"] for f in answer.json()["features"]}
 
 
+@contextmanager
+def two_instances(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """Serve two apps on one database, each on its own copy of the dataset (two hosts)."""
+    add_staff(database_url)
+    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
+    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
+    with served(create_app(one)) as first, served(create_app(two)) as second:
+        yield first, second
+
+
 def eventually(check: object, seconds: float = 2.0) -> float:
     """Wait until `check()` is true; return how long it took (fails after `seconds`)."""
     start = time.monotonic()
@@ -74,10 +86,7 @@ def eventually(check: object, seconds: float = 2.0) -> float:
 def test_a_contact_and_boards_published_on_one_instance_are_served_by_the_other(
     database_url: str, tmp_path: Path
 ) -> None:
-    add_staff(database_url)
-    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
-    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
-    with served(create_app(one)) as first, served(create_app(two)) as second:
+    with two_instances(database_url, tmp_path) as (first, second):
         staff = signed_in(first)
         done = post(
             staff,
@@ -181,10 +190,7 @@ def test_a_contact_that_fails_to_load_once_on_the_other_instance_is_served_at_th
         return read_meta(paths)
 
     monkeypatch.setattr(service.state, "read_meta", read_meta_failing_once)
-    add_staff(database_url)
-    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
-    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
-    with served(create_app(one)) as first, served(create_app(two)) as second:
+    with two_instances(database_url, tmp_path) as (first, second):
         staff = signed_in(first)
         done = post(
             staff, f"{PUBLISHED}/contact", {"phone": "011 59 00 01", "email": "", "url": ""}
@@ -198,11 +204,8 @@ def test_a_contact_that_fails_to_load_once_on_the_other_instance_is_served_at_th
 def test_rules_published_on_one_instance_are_what_the_other_shows_and_applicants_accept(
     database_url: str, tmp_path: Path
 ) -> None:
-    add_staff(database_url)
-    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
-    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
     rule = "Wie een pakje voor een buur aanneemt, zegt dat in de groep niet."
-    with served(create_app(one)) as first, served(create_app(two)) as second:
+    with two_instances(database_url, tmp_path) as (first, second):
         staff = signed_in(first)
         page = staff.get("/beheer/gemeente/regels").text
         start = page.index('id="text-regels"')
@@ -232,11 +235,8 @@ def test_rules_edited_at_once_on_two_instances_one_is_published_the_others_told(
     database_url: str, tmp_path: Path
 ) -> None:
     """Four staff open the rules at one version and publish at the same moment, on two hosts."""
-    add_staff(database_url)
-    one = app_settings(copy_dataset(tmp_path / "one"), database_url, generation_poll_seconds=0.2)
-    two = app_settings(copy_dataset(tmp_path / "two"), database_url, generation_poll_seconds=0.2)
     rules = "/beheer/gemeente/regels"
-    with served(create_app(one)) as first, served(create_app(two)) as second:
+    with two_instances(database_url, tmp_path) as (first, second):
         clients = [signed_in(first if i % 2 else second) for i in range(4)]
         pages = [c.get(rules).text for c in clients]
         opened = {re.findall(r'name="version" value="([^"]+)"', p)[0] for p in pages}
